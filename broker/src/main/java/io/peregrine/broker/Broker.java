@@ -1,0 +1,253 @@
+package io.peregrine.broker;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.peregrine.journal.Journal;
+import io.peregrine.journal.JournalRecord;
+import io.peregrine.transport.Channels;
+import io.peregrine.transport.EmbeddedDriver;
+import io.peregrine.transport.IdleStrategies;
+import io.peregrine.transport.Protocol;
+import io.peregrine.transport.Sizing;
+import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running broker: embedded media driver, journal, and the receive → journal → respond pipeline.
+ *
+ * <pre>{@code
+ * try (Broker broker = Broker.launch(new BrokerContext().set("storePathRootDir", dir)))
+ * {
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class Broker implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+    private static final long START_TIMEOUT_MS = 10_000;
+    private static final long DRAIN_TIMEOUT_MS = 5_000;
+    private static final int PENDING_RESPONSES = 64 * 1024;
+
+    private final BrokerContext ctx;
+    private StoreLock storeLock;
+    private MediaDriver driver;
+    private Aeron aeron;
+    private Journal journal;
+    private BrokerCounters counters;
+    private ReceiverAgent receiver;
+    private ManyToOneRingBuffer ring;
+    private Responder responder;
+    private ProducerSessions sessions;
+    private AgentRunner runner;
+    private String listenEndpoint;
+    private String readyLine;
+    private boolean closed;
+
+    private Broker(final BrokerContext ctx)
+    {
+        this.ctx = ctx;
+    }
+
+    /**
+     * Start a broker. Returns once it accepts sends; the READY line has then gone to the context's listener.
+     *
+     * @param ctx configuration; concluded here.
+     * @return the running broker.
+     */
+    public static Broker launch(final BrokerContext ctx)
+    {
+        Journal.disableAnalytics();
+        ctx.conclude();
+        final Broker broker = new Broker(ctx);
+        try
+        {
+            broker.start();
+        }
+        catch (final RuntimeException ex)
+        {
+            broker.close();
+            throw ex;
+        }
+        return broker;
+    }
+
+    private void start()
+    {
+        storeLock = StoreLock.acquire(ctx.storeDir(), ctx.aeronDir());
+        final boolean staleDriverDir = storeLock.previousOwnerDeadWith(ctx.aeronDir());
+        if (staleDriverDir)
+        {
+            LOG.info("previous broker on this store (dead) left aeron dir {}; clearing it", ctx.aeronDir());
+        }
+        driver = EmbeddedDriver.launch(ctx.aeronDir(), ctx.idleStrategy(), staleDriverDir);
+        final ErrorHandler errorHandler = (ex) -> LOG.error("broker error", ex);
+        aeron = Aeron.connect(new Aeron.Context()
+            .aeronDirectoryName(driver.aeronDirectoryName())
+            .errorHandler(errorHandler)
+            .subscriberErrorHandler(errorHandler));
+
+        final int maxRecordLength = JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, ctx.maxMessageSize());
+        journal = Journal.open(ctx.journalDir(), maxRecordLength, false);
+        counters = new BrokerCounters(aeron);
+        final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
+
+        final Subscription udp = aeron.addSubscription(Channels.requestSubscription(ctx.listenChannel()), Protocol.REQUEST_STREAM_ID);
+        final Subscription ipc = ctx.ipcEnabled() ?
+            aeron.addSubscription(CommonContext.IPC_CHANNEL, Protocol.REQUEST_STREAM_ID) : null;
+        listenEndpoint = awaitResolvedEndpoint(udp);
+
+        ring = new ManyToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(
+            Sizing.ringCapacity(InboundEntry.RECORD_OFFSET + maxRecordLength))));
+        sessions = new ProducerSessions(ctx, aeron, counters, rateLimitedLog);
+        responder = new Responder(sessions, counters, PENDING_RESPONSES);
+        sessions.responder(responder);
+        receiver = new ReceiverAgent(ctx, sessions, responder, counters, rateLimitedLog, ring, SystemEpochNanoClock.INSTANCE, udp, ipc);
+        final JournalWriterAgent writer = new JournalWriterAgent(
+            journal, ring, responder, sessions, counters, rateLimitedLog, SystemEpochNanoClock.INSTANCE);
+
+        runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
+            new CompositeAgent(receiver, writer, responder, sessions));
+        AgentRunner.startOnThread(runner);
+
+        readyLine = "READY listen=aeron:udp?endpoint=" + listenEndpoint +
+            (null != ipc ? " ipc=" + CommonContext.IPC_CHANNEL : "") +
+            " aeronDir=" + driver.aeronDirectoryName() +
+            " store=" + ctx.storeDir() +
+            " maxMessageSize=" + ctx.maxMessageSize() +
+            " journalLastIndex=" + journal.lastIndex();
+        ctx.readyListener().accept(readyLine);
+    }
+
+    private static String awaitResolvedEndpoint(final Subscription subscription)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
+        String endpoint;
+        while (null == (endpoint = subscription.resolvedEndpoint()))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("could not bind " + subscription.channel() + " within " + START_TIMEOUT_MS + " ms");
+            }
+            Thread.yield();
+        }
+        return endpoint;
+    }
+
+    /**
+     * @return host:port the broker listens on for UDP sends (resolved if the configured port was 0).
+     */
+    public String listenEndpoint()
+    {
+        return listenEndpoint;
+    }
+
+    /**
+     * @return the UDP channel producers should send to.
+     */
+    public String udpChannel()
+    {
+        return "aeron:udp?endpoint=" + listenEndpoint;
+    }
+
+    /**
+     * @return the directory of the broker's media driver, which IPC producers join.
+     */
+    public String aeronDirectoryName()
+    {
+        return driver.aeronDirectoryName();
+    }
+
+    /**
+     * @return the line printed when the broker became ready.
+     */
+    public String readyLine()
+    {
+        return readyLine;
+    }
+
+    /**
+     * @return producers connected now.
+     */
+    public long producersConnected()
+    {
+        return counters.producersConnected.get();
+    }
+
+    /**
+     * @return frames rejected as truncated, of another schema or version, or of unknown type.
+     */
+    public long framesRejected()
+    {
+        return counters.framesRejected.get();
+    }
+
+    /**
+     * @return sends refused with an error response.
+     */
+    public long sendsRefused()
+    {
+        return counters.sendsRefused.get();
+    }
+
+    /**
+     * @return requests from producers the broker does not know.
+     */
+    public long unknownProducerRequests()
+    {
+        return counters.unknownProducer.get();
+    }
+
+    /**
+     * @return sends stored in the journal since start.
+     */
+    public long sendsStored()
+    {
+        return counters.sendsStored.get();
+    }
+
+    /**
+     * Stop taking sends, answer what is pending, then close the journal, the driver and the store lock.
+     */
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        if (null != runner && null != receiver)
+        {
+            receiver.stopAccepting();
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MS);
+            while (!(receiver.isStopped() && ring.size() == 0 && responder.isIdle()) && !runner.isClosed())
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    LOG.warn("shutdown: pending sends not drained within {} ms", DRAIN_TIMEOUT_MS);
+                    break;
+                }
+                Thread.yield();
+            }
+        }
+        CloseHelper.closeAll(runner);
+        if (null != sessions)
+        {
+            sessions.closeAll();
+        }
+        CloseHelper.closeAll(counters, aeron, journal, driver, storeLock);
+        LOG.info("broker stopped");
+    }
+}

@@ -1,0 +1,47 @@
+package io.peregrine.broker;
+
+import io.aeron.Aeron;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * The broker's counters, published through Aeron's counters file so tools such as AeronStat (and
+ * later {@code peregrine stat}) can read them from outside the process.
+ */
+final class BrokerCounters implements AutoCloseable
+{
+    static final int TYPE_ID_BASE = 7400;
+
+    final AtomicCounter sendsReceived;
+    final AtomicCounter sendsStored;
+    final AtomicCounter bytesStored;
+    final AtomicCounter sendsRefused;
+    final AtomicCounter framesRejected;
+    final AtomicCounter unknownProducer;
+    final AtomicCounter responsesDropped;
+    final AtomicCounter producersConnected;
+    final AtomicCounter producersTimedOut;
+    final AtomicCounter inboundRingFull;
+    final AtomicCounter journalErrors;
+
+    BrokerCounters(final Aeron aeron)
+    {
+        sendsReceived = aeron.addCounter(TYPE_ID_BASE, "peregrine: sends received");
+        sendsStored = aeron.addCounter(TYPE_ID_BASE + 1, "peregrine: sends stored");
+        bytesStored = aeron.addCounter(TYPE_ID_BASE + 2, "peregrine: body bytes stored");
+        sendsRefused = aeron.addCounter(TYPE_ID_BASE + 3, "peregrine: sends refused with an error response");
+        framesRejected = aeron.addCounter(TYPE_ID_BASE + 4, "peregrine: frames rejected (truncated, wrong schema or version)");
+        unknownProducer = aeron.addCounter(TYPE_ID_BASE + 5, "peregrine: requests from unknown producers");
+        responsesDropped = aeron.addCounter(TYPE_ID_BASE + 6, "peregrine: responses dropped (producer slow or gone)");
+        producersConnected = aeron.addCounter(TYPE_ID_BASE + 7, "peregrine: producers connected");
+        producersTimedOut = aeron.addCounter(TYPE_ID_BASE + 8, "peregrine: producers dropped after going silent");
+        inboundRingFull = aeron.addCounter(TYPE_ID_BASE + 9, "peregrine: inbound ring full (receiver backed off)");
+        journalErrors = aeron.addCounter(TYPE_ID_BASE + 10, "peregrine: journal append failures");
+    }
+
+    public void close()
+    {
+        CloseHelper.closeAll(sendsReceived, sendsStored, bytesStored, sendsRefused, framesRejected, unknownProducer,
+            responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors);
+    }
+}

@@ -1,0 +1,24 @@
+package io.peregrine.broker;
+
+/**
+ * Layout of a send in the inbound ring: a small header for the responder, then the journal record
+ * (without its CRC trailer), ready to append as it is.
+ * <pre>
+ *   0  int   session slot
+ *   4  int   session generation
+ *   8  long  deadline (nano clock) by which the send must be answered
+ *   16 ...   journal record
+ * </pre>
+ */
+final class InboundEntry
+{
+    static final int MSG_TYPE_SEND = 1;
+    static final int SESSION_SLOT_OFFSET = 0;
+    static final int SESSION_GENERATION_OFFSET = 4;
+    static final int DEADLINE_OFFSET = 8;
+    static final int RECORD_OFFSET = 16;
+
+    private InboundEntry()
+    {
+    }
+}

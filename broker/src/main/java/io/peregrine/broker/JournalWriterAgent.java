@@ -1,0 +1,108 @@
+package io.peregrine.broker;
+
+import io.peregrine.journal.Journal;
+import io.peregrine.journal.JournalRecord;
+import io.peregrine.journal.codec.MessageHeaderDecoder;
+import io.peregrine.journal.codec.RecordHeaderDecoder;
+import io.peregrine.transport.codec.ErrorCode;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Appends the records waiting in the inbound ring to the journal, in order, and advances the appended
+ * watermark once per batch. Stops reading when the responder cannot queue more answers.
+ */
+final class JournalWriterAgent implements Agent, MessageHandler
+{
+    private static final Logger LOG = LoggerFactory.getLogger(JournalWriterAgent.class);
+    private static final int BATCH_LIMIT = 64;
+
+    private final Journal journal;
+    private final RingBuffer ring;
+    private final Responder responder;
+    private final ProducerSessions sessions;
+    private final BrokerCounters counters;
+    private final RateLimitedLog rateLimitedLog;
+    private final EpochNanoClock epochNanoClock;
+    private final RecordHeaderDecoder recordDecoder = new RecordHeaderDecoder();
+    private final MessageHeaderDecoder recordHeaderDecoder = new MessageHeaderDecoder();
+    private long lastAppendedIndex = -1;
+
+    JournalWriterAgent(
+        final Journal journal,
+        final RingBuffer ring,
+        final Responder responder,
+        final ProducerSessions sessions,
+        final BrokerCounters counters,
+        final RateLimitedLog rateLimitedLog,
+        final EpochNanoClock epochNanoClock)
+    {
+        this.journal = journal;
+        this.ring = ring;
+        this.responder = responder;
+        this.sessions = sessions;
+        this.counters = counters;
+        this.rateLimitedLog = rateLimitedLog;
+        this.epochNanoClock = epochNanoClock;
+    }
+
+    public String roleName()
+    {
+        return "journal-writer";
+    }
+
+    public int doWork()
+    {
+        final int limit = Math.min(BATCH_LIMIT, responder.remainingCapacity());
+        if (limit <= 0)
+        {
+            return 0;
+        }
+        final int read = ring.read(this, limit);
+        if (read > 0)
+        {
+            responder.appendedWatermark(lastAppendedIndex);
+        }
+        return read;
+    }
+
+    public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final int slot = buffer.getInt(index + InboundEntry.SESSION_SLOT_OFFSET);
+        final int generation = buffer.getInt(index + InboundEntry.SESSION_GENERATION_OFFSET);
+        final long deadlineNs = buffer.getLong(index + InboundEntry.DEADLINE_OFFSET);
+        final int recordOffset = index + InboundEntry.RECORD_OFFSET;
+        final int recordLength = length - InboundEntry.RECORD_OFFSET;
+        recordDecoder.wrapAndApplyHeader(buffer, recordOffset, recordHeaderDecoder);
+        final long producerId = recordDecoder.producerId();
+        final long sequence = recordDecoder.sequence();
+        final int bodyLength = recordDecoder.bodyLength();
+        buffer.putLong(recordOffset + JournalRecord.APPENDED_EPOCH_NS_OFFSET, epochNanoClock.nanoTime());
+        final long journalIndex;
+        try
+        {
+            journalIndex = journal.append(buffer, recordOffset, recordLength);
+        }
+        catch (final RuntimeException ex)
+        {
+            counters.journalErrors.increment();
+            rateLimitedLog.warn("journal", "journal append failed: " + ex);
+            LOG.debug("journal append failure", ex);
+            final ProducerSession session = sessions.session(slot, generation);
+            if (null != session)
+            {
+                responder.sendError(session, sequence, ErrorCode.JOURNAL_WRITE_FAILED, "journal append failed: " + ex.getMessage());
+            }
+            return;
+        }
+        counters.sendsStored.increment();
+        counters.bytesStored.getAndAddOrdered(bodyLength);
+        lastAppendedIndex = journalIndex;
+        responder.onAppended(journalIndex, producerId, sequence, deadlineNs, slot, generation);
+    }
+}

@@ -1,0 +1,48 @@
+package io.peregrine.broker;
+
+import io.aeron.ExclusivePublication;
+import io.peregrine.transport.codec.ErrorCode;
+
+/**
+ * One connected (or connecting) producer: its identity, the image its requests come from and the
+ * publication its responses go to.
+ */
+final class ProducerSession
+{
+    static final int FREE = 0;
+    static final int ADDING_PUBLICATION = 1;
+    static final int AWAITING_CONNECTION = 2;
+    static final int ACTIVE = 3;
+    static final int REFUSING = 4;
+
+    final int slot;
+    int generation;
+    int state = FREE;
+    long producerId;
+    String producerGroup;
+    String instanceName;
+    int imageSessionId;
+    boolean ipc;
+    String responseChannel;
+    long registrationId;
+    ExclusivePublication publication;
+    ErrorCode refusalCode = ErrorCode.NONE;
+    String refusalReason = "";
+    long lastSeenMs;
+    long handshakeDeadlineMs;
+
+    ProducerSession(final int slot)
+    {
+        this.slot = slot;
+    }
+
+    boolean canRespond()
+    {
+        return state == ACTIVE && null != publication;
+    }
+
+    String describe()
+    {
+        return producerGroup + "/" + instanceName + " (producer " + Long.toHexString(producerId) + ")";
+    }
+}

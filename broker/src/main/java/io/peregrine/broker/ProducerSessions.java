@@ -1,0 +1,366 @@
+package io.peregrine.broker;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.exceptions.RegistrationException;
+import io.peregrine.transport.Channels;
+import io.peregrine.transport.Protocol;
+import io.peregrine.transport.codec.ErrorCode;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The table of producer sessions: handshakes, heartbeats, liveness and the response publications.
+ * A producer's responses go only to the address its requests come from (UDP) or to the broker's own
+ * driver (IPC), never to an address a producer merely names.
+ */
+final class ProducerSessions implements Agent
+{
+    static final int REFUSAL_SLOTS = 16;
+    static final long HANDSHAKE_TIMEOUT_MS = 5000;
+    static final long HOUSEKEEPING_INTERVAL_MS = 100;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProducerSessions.class);
+
+    private final BrokerContext ctx;
+    private final Aeron aeron;
+    private final BrokerCounters counters;
+    private final RateLimitedLog rateLimitedLog;
+    private final EpochClock clock;
+    private final ProducerSession[] slots;
+    private final Long2ObjectHashMap<ProducerSession> byProducerId = new Long2ObjectHashMap<>();
+    private Responder responder;
+    private int active;
+    private int handshaking;
+    private long nextHousekeepingMs;
+
+    ProducerSessions(final BrokerContext ctx, final Aeron aeron, final BrokerCounters counters, final RateLimitedLog rateLimitedLog)
+    {
+        this.ctx = ctx;
+        this.aeron = aeron;
+        this.counters = counters;
+        this.rateLimitedLog = rateLimitedLog;
+        this.clock = ctx.epochClock();
+        slots = new ProducerSession[ctx.maxProducers() + REFUSAL_SLOTS];
+        for (int i = 0; i < slots.length; i++)
+        {
+            slots[i] = new ProducerSession(i);
+        }
+    }
+
+    void responder(final Responder responder)
+    {
+        this.responder = responder;
+    }
+
+    public String roleName()
+    {
+        return "producer-sessions";
+    }
+
+    /**
+     * The session in a slot if it is still the same active session.
+     */
+    ProducerSession session(final int slot, final int generation)
+    {
+        final ProducerSession session = slots[slot];
+        return session.generation == generation && session.state == ProducerSession.ACTIVE ? session : null;
+    }
+
+    /**
+     * The active session of a producer whose requests come from the given image, or null.
+     */
+    ProducerSession activeSession(final long producerId, final int imageSessionId, final boolean ipc)
+    {
+        final ProducerSession session = byProducerId.get(producerId);
+        if (null == session || session.state != ProducerSession.ACTIVE || session.imageSessionId != imageSessionId || session.ipc != ipc)
+        {
+            return null;
+        }
+        return session;
+    }
+
+    int activeCount()
+    {
+        return active;
+    }
+
+    void onConnect(
+        final long producerId,
+        final String producerGroup,
+        final String instanceName,
+        final int responseSessionId,
+        final String responseEndpoint,
+        final int imageSessionId,
+        final String sourceIdentity,
+        final boolean ipc)
+    {
+        final long nowMs = clock.time();
+        final ProducerSession existing = byProducerId.get(producerId);
+        if (null != existing)
+        {
+            if (existing.imageSessionId == imageSessionId && existing.ipc == ipc)
+            {
+                existing.lastSeenMs = nowMs;
+                if (existing.state == ProducerSession.ACTIVE)
+                {
+                    responder.sendConnectAck(existing, ctx.maxMessageSize(), ctx.heartbeatIntervalMs(),
+                        (int)ctx.producerLivenessTimeoutMs());
+                }
+                return;
+            }
+            LOG.info("producer {} reconnected from a new stream; replacing its session", existing.describe());
+            free(existing);
+        }
+
+        final String responseChannel = responseChannel(ipc, responseEndpoint, sourceIdentity, responseSessionId);
+        if (null == responseChannel)
+        {
+            counters.unknownProducer.increment();
+            rateLimitedLog.warn("response-endpoint", "refused connect of " + producerGroup + "/" + instanceName +
+                ": response endpoint '" + responseEndpoint + "' is not the address its requests come from (" + sourceIdentity + ")");
+            return;
+        }
+
+        ErrorCode refusal = ErrorCode.NONE;
+        String reason = "";
+        if (active >= ctx.maxProducers())
+        {
+            refusal = ErrorCode.TOO_MANY_PRODUCERS;
+            reason = "broker has its maximum of " + ctx.maxProducers() + " producers connected (maxProducers)";
+        }
+        final ProducerSession session = freeSlot();
+        if (null == session)
+        {
+            rateLimitedLog.warn("no-slot", "dropped connect of " + producerGroup + "/" + instanceName + ": no free session slot");
+            return;
+        }
+        session.producerId = producerId;
+        session.producerGroup = producerGroup;
+        session.instanceName = instanceName;
+        session.imageSessionId = imageSessionId;
+        session.ipc = ipc;
+        session.responseChannel = responseChannel;
+        session.refusalCode = refusal;
+        session.refusalReason = reason;
+        session.lastSeenMs = nowMs;
+        session.handshakeDeadlineMs = nowMs + HANDSHAKE_TIMEOUT_MS;
+        session.registrationId = aeron.asyncAddExclusivePublication(responseChannel, Protocol.RESPONSE_STREAM_ID);
+        session.state = ProducerSession.ADDING_PUBLICATION;
+        handshaking++;
+        if (refusal == ErrorCode.NONE)
+        {
+            byProducerId.put(producerId, session);
+            active++;
+            counters.producersConnected.setOrdered(active);
+        }
+        else
+        {
+            rateLimitedLog.warn("refused", "refused producer " + session.describe() + ": " + reason);
+        }
+    }
+
+    void onHeartbeat(final long producerId, final int imageSessionId, final boolean ipc)
+    {
+        final ProducerSession session = activeSession(producerId, imageSessionId, ipc);
+        if (null != session)
+        {
+            session.lastSeenMs = clock.time();
+        }
+        else
+        {
+            counters.unknownProducer.increment();
+        }
+    }
+
+    void onClose(final long producerId, final int imageSessionId, final boolean ipc)
+    {
+        final ProducerSession session = activeSession(producerId, imageSessionId, ipc);
+        if (null != session)
+        {
+            LOG.info("producer {} closed", session.describe());
+            free(session);
+        }
+    }
+
+    public int doWork()
+    {
+        int work = 0;
+        if (handshaking > 0)
+        {
+            work += progressHandshakes();
+        }
+        final long nowMs = clock.time();
+        if (nowMs >= nextHousekeepingMs)
+        {
+            nextHousekeepingMs = nowMs + HOUSEKEEPING_INTERVAL_MS;
+            work += dropSilentProducers(nowMs);
+        }
+        return work;
+    }
+
+    private int progressHandshakes()
+    {
+        int work = 0;
+        final long nowMs = clock.time();
+        for (final ProducerSession session : slots)
+        {
+            if (session.state == ProducerSession.ADDING_PUBLICATION)
+            {
+                try
+                {
+                    final ExclusivePublication publication = aeron.getExclusivePublication(session.registrationId);
+                    if (null != publication)
+                    {
+                        session.publication = publication;
+                        session.state = ProducerSession.AWAITING_CONNECTION;
+                        work++;
+                    }
+                }
+                catch (final RegistrationException ex)
+                {
+                    rateLimitedLog.warn("response-publication", "cannot answer producer " + session.describe() + " on " +
+                        session.responseChannel + ": " + ex.getMessage());
+                    session.registrationId = Aeron.NULL_VALUE;
+                    free(session);
+                    work++;
+                }
+            }
+            else if (session.state == ProducerSession.AWAITING_CONNECTION && session.publication.isConnected())
+            {
+                if (responder.sendConnectAck(session, ctx.maxMessageSize(), ctx.heartbeatIntervalMs(), (int)ctx.producerLivenessTimeoutMs()))
+                {
+                    work++;
+                    if (session.refusalCode != ErrorCode.NONE)
+                    {
+                        free(session);
+                    }
+                    else
+                    {
+                        handshaking--;
+                        session.state = ProducerSession.ACTIVE;
+                        LOG.info("producer {} connected over {}", session.describe(), session.ipc ? "IPC" : "UDP");
+                    }
+                }
+            }
+            if ((session.state == ProducerSession.ADDING_PUBLICATION || session.state == ProducerSession.AWAITING_CONNECTION) &&
+                nowMs > session.handshakeDeadlineMs)
+            {
+                rateLimitedLog.warn("handshake-timeout", "producer " + session.describe() + " did not take its connect ack on " +
+                    session.responseChannel + " within " + HANDSHAKE_TIMEOUT_MS + " ms; dropped");
+                free(session);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    private int dropSilentProducers(final long nowMs)
+    {
+        int dropped = 0;
+        if (active == 0)
+        {
+            return 0;
+        }
+        for (final ProducerSession session : slots)
+        {
+            if (session.state == ProducerSession.ACTIVE && nowMs - session.lastSeenMs > ctx.producerLivenessTimeoutMs())
+            {
+                LOG.warn("producer {} silent for more than {} ms; dropped", session.describe(), ctx.producerLivenessTimeoutMs());
+                counters.producersTimedOut.increment();
+                free(session);
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    private ProducerSession freeSlot()
+    {
+        for (final ProducerSession session : slots)
+        {
+            if (session.state == ProducerSession.FREE)
+            {
+                return session;
+            }
+        }
+        return null;
+    }
+
+    private void free(final ProducerSession session)
+    {
+        if (session.state == ProducerSession.ADDING_PUBLICATION || session.state == ProducerSession.AWAITING_CONNECTION)
+        {
+            handshaking--;
+        }
+        if (byProducerId.get(session.producerId) == session)
+        {
+            byProducerId.remove(session.producerId);
+            active--;
+            counters.producersConnected.setOrdered(active);
+        }
+        if (session.registrationId != Aeron.NULL_VALUE)
+        {
+            aeron.asyncRemovePublication(session.registrationId);
+        }
+        session.registrationId = Aeron.NULL_VALUE;
+        session.publication = null;
+        session.generation++;
+        session.state = ProducerSession.FREE;
+        session.refusalCode = ErrorCode.NONE;
+        session.refusalReason = "";
+    }
+
+    /**
+     * Close every session's publication.
+     */
+    void closeAll()
+    {
+        for (final ProducerSession session : slots)
+        {
+            if (session.state != ProducerSession.FREE)
+            {
+                free(session);
+            }
+        }
+    }
+
+    /**
+     * Build the response channel from what the broker itself knows: the request's source address for
+     * UDP (only the port comes from the producer), the local driver for IPC.
+     *
+     * @return the channel, or null if the producer asked for responses somewhere else.
+     */
+    static String responseChannel(final boolean ipc, final String responseEndpoint, final String sourceIdentity, final int sessionId)
+    {
+        if (ipc)
+        {
+            return responseEndpoint.isEmpty() ? Channels.responsePublication(null, sessionId) : null;
+        }
+        final int colon = responseEndpoint.lastIndexOf(':');
+        final int sourceColon = null == sourceIdentity ? -1 : sourceIdentity.lastIndexOf(':');
+        if (colon <= 0 || sourceColon <= 0)
+        {
+            return null;
+        }
+        final String host = responseEndpoint.substring(0, colon);
+        final String sourceHost = sourceIdentity.substring(0, sourceColon);
+        final int port;
+        try
+        {
+            port = Integer.parseInt(responseEndpoint.substring(colon + 1));
+        }
+        catch (final NumberFormatException ex)
+        {
+            return null;
+        }
+        if (!host.equals(sourceHost) || port <= 0 || port > 65535)
+        {
+            return null;
+        }
+        return Channels.responsePublication(sourceHost + ":" + port, sessionId);
+    }
+}

@@ -1,0 +1,318 @@
+package io.peregrine.broker;
+
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+
+import java.util.concurrent.TimeUnit;
+
+import io.aeron.ControlledFragmentAssembler;
+import io.aeron.Image;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.ControlledFragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.peregrine.journal.JournalRecord;
+import io.peregrine.journal.codec.RecordHeaderEncoder;
+import io.peregrine.transport.Protocol;
+import io.peregrine.transport.WireFrames;
+import io.peregrine.transport.codec.CloseDecoder;
+import io.peregrine.transport.codec.ConnectDecoder;
+import io.peregrine.transport.codec.ErrorCode;
+import io.peregrine.transport.codec.HeartbeatDecoder;
+import io.peregrine.transport.codec.MessageHeaderDecoder;
+import io.peregrine.transport.codec.SendRequestDecoder;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+/**
+ * Takes requests off the UDP and IPC subscriptions, checks every frame, handles handshakes and
+ * heartbeats, and copies each valid send into the inbound ring as a ready journal record. When the
+ * ring is full it stops polling (ABORT), so Aeron's flow control pushes back on the producers.
+ */
+final class ReceiverAgent implements Agent
+{
+    private static final int FRAGMENT_LIMIT = 64;
+    private static final long RESPONSE_MARGIN_MS = 50;
+
+    private final BrokerContext ctx;
+    private final ProducerSessions sessions;
+    private final Responder responder;
+    private final BrokerCounters counters;
+    private final RateLimitedLog rateLimitedLog;
+    private final RingBuffer ring;
+    private final EpochClock epochClock;
+    private final EpochNanoClock epochNanoClock;
+    private final NanoClock nanoClock;
+    private final Subscription udpSubscription;
+    private final Subscription ipcSubscription;
+    private final ControlledFragmentAssembler udpAssembler;
+    private final ControlledFragmentAssembler ipcAssembler;
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final SendRequestDecoder sendDecoder = new SendRequestDecoder();
+    private final ConnectDecoder connectDecoder = new ConnectDecoder();
+    private final HeartbeatDecoder heartbeatDecoder = new HeartbeatDecoder();
+    private final CloseDecoder closeDecoder = new CloseDecoder();
+    private final RecordHeaderEncoder recordEncoder = new RecordHeaderEncoder();
+    private final io.peregrine.journal.codec.MessageHeaderEncoder recordHeaderEncoder =
+        new io.peregrine.journal.codec.MessageHeaderEncoder();
+    private volatile boolean accepting = true;
+    private volatile boolean stopped;
+
+    ReceiverAgent(
+        final BrokerContext ctx,
+        final ProducerSessions sessions,
+        final Responder responder,
+        final BrokerCounters counters,
+        final RateLimitedLog rateLimitedLog,
+        final RingBuffer ring,
+        final EpochNanoClock epochNanoClock,
+        final Subscription udpSubscription,
+        final Subscription ipcSubscription)
+    {
+        this.ctx = ctx;
+        this.sessions = sessions;
+        this.responder = responder;
+        this.counters = counters;
+        this.rateLimitedLog = rateLimitedLog;
+        this.ring = ring;
+        this.epochClock = ctx.epochClock();
+        this.nanoClock = ctx.nanoClock();
+        this.epochNanoClock = epochNanoClock;
+        this.udpSubscription = udpSubscription;
+        this.ipcSubscription = ipcSubscription;
+        udpAssembler = new ControlledFragmentAssembler(
+            (buffer, offset, length, header) -> onFragment(buffer, offset, length, header, false, udpSubscription));
+        ipcAssembler = null == ipcSubscription ? null : new ControlledFragmentAssembler(
+            (buffer, offset, length, header) -> onFragment(buffer, offset, length, header, true, ipcSubscription));
+    }
+
+    public String roleName()
+    {
+        return "receiver";
+    }
+
+    public int doWork()
+    {
+        if (!accepting)
+        {
+            stopped = true;
+            return 0;
+        }
+        int work = udpSubscription.controlledPoll(udpAssembler, FRAGMENT_LIMIT);
+        if (null != ipcSubscription)
+        {
+            work += ipcSubscription.controlledPoll(ipcAssembler, FRAGMENT_LIMIT);
+        }
+        return work;
+    }
+
+    /**
+     * Stop taking requests; {@link #isStopped()} turns true once the agent has seen it.
+     */
+    void stopAccepting()
+    {
+        accepting = false;
+    }
+
+    boolean isStopped()
+    {
+        return stopped;
+    }
+
+    private ControlledFragmentHandler.Action onFragment(
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final Header header,
+        final boolean ipc,
+        final Subscription subscription)
+    {
+        final int templateId = WireFrames.check(headerDecoder, buffer, offset, length);
+        switch (templateId)
+        {
+            case SendRequestDecoder.TEMPLATE_ID:
+                return onSend(buffer, offset, length, header, ipc, subscription);
+            case ConnectDecoder.TEMPLATE_ID:
+                onConnect(buffer, offset, length, header, ipc, subscription);
+                break;
+            case HeartbeatDecoder.TEMPLATE_ID:
+                if (checkBlock(HeartbeatDecoder.BLOCK_LENGTH, length, header, subscription))
+                {
+                    heartbeatDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+                    sessions.onHeartbeat(heartbeatDecoder.producerId(), header.sessionId(), ipc);
+                }
+                break;
+            case CloseDecoder.TEMPLATE_ID:
+                if (checkBlock(CloseDecoder.BLOCK_LENGTH, length, header, subscription))
+                {
+                    closeDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+                    sessions.onClose(closeDecoder.producerId(), header.sessionId(), ipc);
+                }
+                break;
+            default:
+                reject(templateId < 0 ? WireFrames.describe(templateId, headerDecoder, length) : "unknown template id " + templateId,
+                    header, subscription);
+        }
+        return ControlledFragmentHandler.Action.CONTINUE;
+    }
+
+    private boolean checkBlock(final int blockLength, final int length, final Header header, final Subscription subscription)
+    {
+        if (headerDecoder.blockLength() != blockLength || length < MessageHeaderDecoder.ENCODED_LENGTH + blockLength)
+        {
+            reject("template " + headerDecoder.templateId() + " with block length " + headerDecoder.blockLength() +
+                " in a frame of " + length + " bytes; expected " + blockLength, header, subscription);
+            return false;
+        }
+        return true;
+    }
+
+    private void reject(final String why, final Header header, final Subscription subscription)
+    {
+        counters.framesRejected.increment();
+        rateLimitedLog.warn("bad-frame", "rejected frame from " + source(header, subscription) + ": " + why);
+    }
+
+    private static String source(final Header header, final Subscription subscription)
+    {
+        final Image image = subscription.imageBySessionId(header.sessionId());
+        return (null == image ? "unknown source" : image.sourceIdentity()) + " session " + header.sessionId();
+    }
+
+    private void onConnect(
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final Header header,
+        final boolean ipc,
+        final Subscription subscription)
+    {
+        if (!checkBlock(ConnectDecoder.BLOCK_LENGTH, length, header, subscription))
+        {
+            return;
+        }
+        final String group;
+        final String instance;
+        final String endpoint;
+        connectDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long producerId = connectDecoder.producerId();
+        final int responseStreamId = connectDecoder.responseStreamId();
+        final int responseSessionId = connectDecoder.responseSessionId();
+        try
+        {
+            group = connectDecoder.producerGroup();
+            instance = connectDecoder.instanceName();
+            endpoint = connectDecoder.responseEndpoint();
+            connectDecoder.clientVersion();
+        }
+        catch (final IndexOutOfBoundsException ex)
+        {
+            reject("connect frame of " + length + " bytes is truncated", header, subscription);
+            return;
+        }
+        if (connectDecoder.limit() > offset + length)
+        {
+            reject("connect frame of " + length + " bytes is truncated", header, subscription);
+            return;
+        }
+        if (responseStreamId != Protocol.RESPONSE_STREAM_ID)
+        {
+            reject("connect asks for responses on stream " + responseStreamId, header, subscription);
+            return;
+        }
+        final Image image = subscription.imageBySessionId(header.sessionId());
+        sessions.onConnect(producerId, group, instance, responseSessionId, endpoint, header.sessionId(),
+            null == image ? null : image.sourceIdentity(), ipc);
+    }
+
+    private ControlledFragmentHandler.Action onSend(
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final Header header,
+        final boolean ipc,
+        final Subscription subscription)
+    {
+        if (!checkBlock(SendRequestDecoder.BLOCK_LENGTH, length, header, subscription))
+        {
+            return ControlledFragmentHandler.Action.CONTINUE;
+        }
+        sendDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long producerId = sendDecoder.producerId();
+        final long sequence = sendDecoder.sequence();
+        final ProducerSession session = sessions.activeSession(producerId, header.sessionId(), ipc);
+        if (null == session)
+        {
+            counters.unknownProducer.increment();
+            rateLimitedLog.warn("unknown-producer", "send from unknown producer " + Long.toHexString(producerId) + " via " +
+                source(header, subscription) + " dropped; it must connect first");
+            return ControlledFragmentHandler.Action.CONTINUE;
+        }
+        final long nowMs = epochClock.time();
+        session.lastSeenMs = nowMs;
+
+        final int end = offset + length;
+        final int topicLengthOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH + SendRequestDecoder.BLOCK_LENGTH;
+        final int topicOffset = topicLengthOffset + SendRequestDecoder.topicHeaderLength();
+        if (topicOffset > end)
+        {
+            return refuse(session, sequence, ErrorCode.INVALID_REQUEST, "send request of " + length + " bytes is truncated");
+        }
+        final int topicLength = buffer.getShort(topicLengthOffset, LITTLE_ENDIAN) & 0xFFFF;
+        final int bodyLengthOffset = topicOffset + topicLength;
+        if (bodyLengthOffset + SendRequestDecoder.bodyHeaderLength() > end)
+        {
+            return refuse(session, sequence, ErrorCode.INVALID_REQUEST, "send request of " + length + " bytes is truncated");
+        }
+        if (!Protocol.isValidTopic(buffer, topicOffset, topicLength))
+        {
+            return refuse(session, sequence, ErrorCode.INVALID_TOPIC,
+                Protocol.validateTopic(buffer.getStringWithoutLengthAscii(topicOffset, topicLength)));
+        }
+        final int bodyLength = buffer.getInt(bodyLengthOffset, LITTLE_ENDIAN);
+        final int bodyOffset = bodyLengthOffset + SendRequestDecoder.bodyHeaderLength();
+        if (bodyLength < 0 || bodyOffset + (long)bodyLength != end)
+        {
+            return refuse(session, sequence, ErrorCode.INVALID_REQUEST,
+                "body length " + Integer.toUnsignedString(bodyLength) + " does not match a frame of " + length + " bytes");
+        }
+        if (bodyLength > ctx.maxMessageSize())
+        {
+            return refuse(session, sequence, ErrorCode.MESSAGE_TOO_LARGE,
+                "message body of " + bodyLength + " bytes is over the broker's maxMessageSize of " + ctx.maxMessageSize() + " bytes");
+        }
+
+        final int entryLength = InboundEntry.RECORD_OFFSET + JournalRecord.recordLength(topicLength, bodyLength) -
+            JournalRecord.TRAILER_LENGTH;
+        final int index = ring.tryClaim(InboundEntry.MSG_TYPE_SEND, entryLength);
+        if (index <= 0)
+        {
+            counters.inboundRingFull.increment();
+            return ControlledFragmentHandler.Action.ABORT;
+        }
+        final MutableDirectBuffer ringBuffer = ring.buffer();
+        final long budgetMs = Math.min(ctx.syncFlushTimeoutMs(), Math.max(0, sendDecoder.timeBudgetMs() - RESPONSE_MARGIN_MS));
+        ringBuffer.putInt(index + InboundEntry.SESSION_SLOT_OFFSET, session.slot);
+        ringBuffer.putInt(index + InboundEntry.SESSION_GENERATION_OFFSET, session.generation);
+        ringBuffer.putLong(index + InboundEntry.DEADLINE_OFFSET, nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMs));
+        final int recordOffset = index + InboundEntry.RECORD_OFFSET;
+        final int headerLength = JournalRecord.encodeHeader(recordEncoder, recordHeaderEncoder, ringBuffer, recordOffset,
+            producerId, sequence, epochNanoClock.nanoTime(), sendDecoder.flags().getRaw(), buffer, topicOffset, topicLength, bodyLength);
+        ringBuffer.putBytes(recordOffset + headerLength, buffer, bodyOffset, bodyLength);
+        ring.commit(index);
+        counters.sendsReceived.increment();
+        return ControlledFragmentHandler.Action.CONTINUE;
+    }
+
+    private ControlledFragmentHandler.Action refuse(
+        final ProducerSession session, final long sequence, final ErrorCode code, final String text)
+    {
+        rateLimitedLog.warn(code.name(), "refused msgId " + Protocol.msgId(session.producerId, sequence) + " from " +
+            session.describe() + ": " + text);
+        responder.sendError(session, sequence, code, text);
+        return ControlledFragmentHandler.Action.CONTINUE;
+    }
+}

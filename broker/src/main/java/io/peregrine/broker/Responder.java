@@ -1,0 +1,209 @@
+package io.peregrine.broker;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.logbuffer.BufferClaim;
+import io.peregrine.transport.Protocol;
+import io.peregrine.transport.codec.ConnectAckEncoder;
+import io.peregrine.transport.codec.ErrorCode;
+import io.peregrine.transport.codec.MessageHeaderEncoder;
+import io.peregrine.transport.codec.SendResponseEncoder;
+import io.peregrine.transport.codec.SendStatus;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Answers sends. Each send waits in journal-index order for the watermark its policy needs (so far:
+ * appended); when the watermark passes it the send is answered SEND_OK. Answers never block: a
+ * response a producer cannot take at once is dropped and counted, and that producer times out,
+ * while every other producer keeps getting its answers.
+ */
+final class Responder implements Agent, PendingResponses.Handler
+{
+    private static final int OFFER_ATTEMPTS = 3;
+    private static final int OK_RESPONSE_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + SendResponseEncoder.BLOCK_LENGTH +
+        SendResponseEncoder.errorTextHeaderLength();
+
+    private final ProducerSessions sessions;
+    private final BrokerCounters counters;
+    private final PendingResponses awaitingAppend;
+    private final BufferClaim claim = new BufferClaim();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final SendResponseEncoder responseEncoder = new SendResponseEncoder();
+    private final ConnectAckEncoder ackEncoder = new ConnectAckEncoder();
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[8192]);
+    private long appendedWatermark = -1;
+
+    Responder(final ProducerSessions sessions, final BrokerCounters counters, final int pendingCapacity)
+    {
+        this.sessions = sessions;
+        this.counters = counters;
+        this.awaitingAppend = new PendingResponses(pendingCapacity);
+    }
+
+    public String roleName()
+    {
+        return "responder";
+    }
+
+    public int doWork()
+    {
+        return awaitingAppend.release(appendedWatermark, this);
+    }
+
+    int remainingCapacity()
+    {
+        return awaitingAppend.remainingCapacity();
+    }
+
+    boolean isIdle()
+    {
+        return awaitingAppend.isEmpty();
+    }
+
+    /**
+     * A send was appended; queue its answer behind the appended watermark.
+     */
+    void onAppended(
+        final long journalIndex,
+        final long producerId,
+        final long sequence,
+        final long deadlineNs,
+        final int sessionSlot,
+        final int sessionGeneration)
+    {
+        awaitingAppend.add(journalIndex, producerId, sequence, deadlineNs, sessionSlot, sessionGeneration);
+    }
+
+    void appendedWatermark(final long index)
+    {
+        appendedWatermark = index;
+    }
+
+    public void onReleased(
+        final long journalIndex,
+        final long producerId,
+        final long sequence,
+        final long deadlineNs,
+        final int sessionSlot,
+        final int sessionGeneration)
+    {
+        final ProducerSession session = sessions.session(sessionSlot, sessionGeneration);
+        if (null != session)
+        {
+            sendResponse(session, sequence, journalIndex, SendStatus.SEND_OK, ErrorCode.NONE, null);
+        }
+        else
+        {
+            counters.responsesDropped.increment();
+        }
+    }
+
+    /**
+     * Answer a send with an error.
+     */
+    void sendError(final ProducerSession session, final long sequence, final ErrorCode code, final String text)
+    {
+        counters.sendsRefused.increment();
+        sendResponse(session, sequence, -1, SendStatus.SEND_OK, code, text);
+    }
+
+    private void sendResponse(
+        final ProducerSession session,
+        final long sequence,
+        final long journalIndex,
+        final SendStatus status,
+        final ErrorCode code,
+        final String text)
+    {
+        if (!session.canRespond())
+        {
+            counters.responsesDropped.increment();
+            return;
+        }
+        final ExclusivePublication publication = session.publication;
+        if (null == text)
+        {
+            if (!claim(publication, OK_RESPONSE_LENGTH))
+            {
+                counters.responsesDropped.increment();
+                return;
+            }
+            encode(claim.buffer(), claim.offset(), session.producerId, sequence, journalIndex, status, code).errorText("");
+            claim.commit();
+        }
+        else
+        {
+            final int length = MessageHeaderEncoder.ENCODED_LENGTH +
+                encode(scratch, 0, session.producerId, sequence, journalIndex, status, code).errorText(truncate(text)).encodedLength();
+            if (!offer(publication, length))
+            {
+                counters.responsesDropped.increment();
+            }
+        }
+    }
+
+    private SendResponseEncoder encode(
+        final MutableDirectBuffer buffer,
+        final int offset,
+        final long producerId,
+        final long sequence,
+        final long journalIndex,
+        final SendStatus status,
+        final ErrorCode code)
+    {
+        return responseEncoder.wrapAndApplyHeader(buffer, offset, headerEncoder)
+            .producerId(producerId)
+            .sequence(sequence)
+            .journalIndex(journalIndex)
+            .status(status)
+            .errorCode(code);
+    }
+
+    /**
+     * Send a connect acknowledgement (accepted when the session is active, otherwise its refusal).
+     *
+     * @return true if it went out.
+     */
+    boolean sendConnectAck(final ProducerSession session, final int maxMessageSize, final int heartbeatMs, final int livenessMs)
+    {
+        ackEncoder.wrapAndApplyHeader(scratch, 0, headerEncoder)
+            .producerId(session.producerId)
+            .errorCode(session.refusalCode)
+            .maxMessageSize(maxMessageSize)
+            .heartbeatIntervalMs(heartbeatMs)
+            .livenessTimeoutMs(livenessMs)
+            .brokerVersion(Protocol.VERSION)
+            .reason(session.refusalReason);
+        return offer(session.publication, MessageHeaderEncoder.ENCODED_LENGTH + ackEncoder.encodedLength());
+    }
+
+    private boolean claim(final ExclusivePublication publication, final int length)
+    {
+        for (int i = 0; i < OFFER_ATTEMPTS; i++)
+        {
+            if (publication.tryClaim(length, claim) > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean offer(final ExclusivePublication publication, final int length)
+    {
+        for (int i = 0; i < OFFER_ATTEMPTS; i++)
+        {
+            if (publication.offer(scratch, 0, length) > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String truncate(final String text)
+    {
+        return text.length() > 1000 ? text.substring(0, 1000) : text;
+    }
+}

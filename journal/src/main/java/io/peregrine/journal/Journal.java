@@ -1,0 +1,225 @@
+package io.peregrine.journal;
+
+import java.io.File;
+import java.nio.BufferOverflowException;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.BitUtil;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+
+/**
+ * The message journal: a Chronicle Queue holding one {@link JournalRecord} per excerpt.
+ *
+ * <p>Not thread-safe for writing: one thread appends (Chronicle binds appenders to their thread).
+ * Readers may run on any thread and in other processes.
+ */
+public final class Journal implements AutoCloseable
+{
+    /**
+     * Name of the system property that stops Chronicle's usage analytics.
+     */
+    public static final String CHRONICLE_ANALYTICS_DISABLE_PROP_NAME = "chronicle.analytics.disable";
+
+    static
+    {
+        disableAnalytics();
+    }
+
+    private final SingleChronicleQueue queue;
+    private final int maxRecordLength;
+    private ExcerptAppender appender;
+
+    private Journal(final SingleChronicleQueue queue, final int maxRecordLength)
+    {
+        this.queue = queue;
+        this.maxRecordLength = maxRecordLength;
+    }
+
+    /**
+     * Keep Chronicle from sending usage analytics anywhere. Call before any Chronicle class is
+     * initialised; this class calls it in its static initialiser, before it touches Chronicle.
+     */
+    public static void disableAnalytics()
+    {
+        System.setProperty(CHRONICLE_ANALYTICS_DISABLE_PROP_NAME, "true");
+    }
+
+    /**
+     * Chronicle block size for records up to maxRecordLength: Chronicle's largest excerpt is a quarter
+     * of its block size.
+     *
+     * @param maxRecordLength largest record, trailer included.
+     * @return block size in bytes.
+     */
+    public static long blockSizeFor(final int maxRecordLength)
+    {
+        return Math.max(1L << 20, BitUtil.findNextPositivePowerOfTwo((long)maxRecordLength * 4));
+    }
+
+    /**
+     * Open (or create) a journal.
+     *
+     * @param dir             directory of the queue files.
+     * @param maxRecordLength largest record that will be appended.
+     * @param readOnly        true for tools that must not change the store.
+     * @return the open journal.
+     */
+    public static Journal open(final File dir, final int maxRecordLength, final boolean readOnly)
+    {
+        final SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir)
+            .blockSize(blockSizeFor(maxRecordLength))
+            .rollCycle(RollCycles.FAST_DAILY)
+            .readOnly(readOnly)
+            .build();
+        return new Journal(queue, maxRecordLength);
+    }
+
+    /**
+     * Append a record whose header and body are already encoded, adding the CRC32C trailer.
+     * The buffer must be backed by native memory (an off-heap or mapped buffer).
+     *
+     * @param buffer holding the record without its trailer.
+     * @param offset of the record.
+     * @param length of the record without its trailer.
+     * @return the journal index of the appended record.
+     * @throws IllegalArgumentException if the record is longer than the journal was opened for.
+     */
+    public long append(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length + JournalRecord.TRAILER_LENGTH > maxRecordLength)
+        {
+            throw new IllegalArgumentException(
+                "record of " + (length + JournalRecord.TRAILER_LENGTH) + " bytes is over the journal's limit of " + maxRecordLength);
+        }
+        final long address = buffer.addressOffset() + offset;
+        final int crc = JournalRecord.crc(address, length);
+        if (null == appender)
+        {
+            appender = queue.createAppender();
+        }
+        try (DocumentContext dc = appender.writingDocument())
+        {
+            try
+            {
+                final Bytes<?> bytes = dc.wire().bytes();
+                bytes.unsafeWrite(address, length);
+                bytes.writeInt(crc);
+            }
+            catch (final BufferOverflowException ex)
+            {
+                dc.rollbackOnClose();
+                throw new IllegalStateException("journal could not take a record of " + length + " bytes", ex);
+            }
+        }
+        return appender.lastIndexAppended();
+    }
+
+    /**
+     * @return index of the last record in the journal, or -1 if it is empty.
+     */
+    public long lastIndex()
+    {
+        final long last = queue.lastIndex();
+        return last < 0 ? -1 : last;
+    }
+
+    /**
+     * Create a reader from the start of the journal. The reader must be used and closed on one thread.
+     *
+     * @return a new reader.
+     */
+    public JournalReader reader()
+    {
+        return new JournalReader(queue.createTailer());
+    }
+
+    /**
+     * @return the directory of the journal.
+     */
+    public File dir()
+    {
+        return queue.file();
+    }
+
+    /**
+     * Close the appender and the queue.
+     */
+    public void close()
+    {
+        CloseHelper.quietClose(appender);
+        queue.close();
+    }
+
+    /**
+     * Reads records in index order.
+     */
+    public static final class JournalReader implements AutoCloseable
+    {
+        private final ExcerptTailer tailer;
+        private final RecordView view = new RecordView();
+
+        JournalReader(final ExcerptTailer tailer)
+        {
+            this.tailer = tailer;
+        }
+
+        /**
+         * Read the next record, if any, and hand it to the handler. The view is valid only inside
+         * the handler and has not been validated.
+         *
+         * @param handler to call with the record.
+         * @return true if a record was read.
+         */
+        public boolean readNext(final RecordHandler handler)
+        {
+            while (true)
+            {
+                try (DocumentContext dc = tailer.readingDocument())
+                {
+                    if (!dc.isPresent())
+                    {
+                        return false;
+                    }
+                    if (dc.isMetaData())
+                    {
+                        continue;
+                    }
+                    final Bytes<?> bytes = dc.wire().bytes();
+                    final long position = bytes.readPosition();
+                    final int length = (int)bytes.readRemaining();
+                    handler.onRecord(view.wrap(dc.index(), bytes.addressForRead(position), length));
+                    return true;
+                }
+            }
+        }
+
+        /**
+         * Close the tailer.
+         */
+        public void close()
+        {
+            tailer.close();
+        }
+    }
+
+    /**
+     * Receives records from a {@link JournalReader}.
+     */
+    @FunctionalInterface
+    public interface RecordHandler
+    {
+        /**
+         * One record; the view is valid only during the call.
+         *
+         * @param record the record, not yet validated.
+         */
+        void onRecord(RecordView record);
+    }
+}

@@ -1,0 +1,174 @@
+package io.peregrine.journal;
+
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+
+import io.peregrine.journal.codec.MessageHeaderDecoder;
+import io.peregrine.journal.codec.RecordHeaderDecoder;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A reusable flyweight over one journal record in native memory. Call {@link #validate()} before
+ * reading any field: a record that fails it must not be served.
+ */
+public final class RecordView
+{
+    private final MessageHeaderDecoder messageHeader = new MessageHeaderDecoder();
+    private final RecordHeaderDecoder header = new RecordHeaderDecoder();
+    private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
+    private long index;
+    private int length;
+    private int bodyOffset;
+    private int topicOffset;
+    private int topicLength;
+
+    /**
+     * Wrap a record.
+     *
+     * @param index   journal index of the record.
+     * @param address of its first byte.
+     * @param length  of the record, trailer included.
+     * @return this.
+     */
+    public RecordView wrap(final long index, final long address, final int length)
+    {
+        this.index = index;
+        this.length = length;
+        buffer.wrap(address, length);
+        return this;
+    }
+
+    /**
+     * Check magic, version, schema, lengths and CRC.
+     *
+     * @return null if the record is intact, otherwise what is wrong with it.
+     */
+    public String validate()
+    {
+        if (length < JournalRecord.FIXED_HEADER_LENGTH + JournalRecord.TRAILER_LENGTH)
+        {
+            return "record of " + length + " bytes is shorter than a header";
+        }
+        messageHeader.wrap(buffer, 0);
+        if (messageHeader.schemaId() != MessageHeaderDecoder.SCHEMA_ID || messageHeader.templateId() != RecordHeaderDecoder.TEMPLATE_ID)
+        {
+            return "not a Peregrine record (schema " + messageHeader.schemaId() + ", template " + messageHeader.templateId() + ")";
+        }
+        header.wrapAndApplyHeader(buffer, 0, messageHeader);
+        if (header.magic() != JournalRecord.MAGIC)
+        {
+            return "bad magic 0x" + Long.toHexString(header.magic());
+        }
+        if (header.recordVersion() != JournalRecord.VERSION)
+        {
+            return "unsupported record version " + header.recordVersion();
+        }
+        topicOffset = MessageHeaderDecoder.ENCODED_LENGTH + messageHeader.blockLength() + RecordHeaderDecoder.topicHeaderLength();
+        if (topicOffset > length)
+        {
+            return "header longer than the record";
+        }
+        topicLength = buffer.getShort(topicOffset - RecordHeaderDecoder.topicHeaderLength(), LITTLE_ENDIAN) & 0xFFFF;
+        bodyOffset = topicOffset + topicLength;
+        final long expected = (long)bodyOffset + header.bodyLength() + JournalRecord.TRAILER_LENGTH;
+        if (header.bodyLength() < 0 || expected != length)
+        {
+            return "length mismatch: header says " + expected + " bytes, record has " + length;
+        }
+        final int stored = buffer.getInt(length - JournalRecord.TRAILER_LENGTH, LITTLE_ENDIAN);
+        final int computed = JournalRecord.crc(buffer.addressOffset(), length - JournalRecord.TRAILER_LENGTH);
+        if (stored != computed)
+        {
+            return "crc mismatch: stored 0x" + Integer.toHexString(stored) + ", computed 0x" + Integer.toHexString(computed);
+        }
+        return null;
+    }
+
+    /**
+     * @return journal index of the record.
+     */
+    public long index()
+    {
+        return index;
+    }
+
+    /**
+     * @return producer id of the sender.
+     */
+    public long producerId()
+    {
+        return header.producerId();
+    }
+
+    /**
+     * @return sequence of the message within its producer.
+     */
+    public long sequence()
+    {
+        return header.sequence();
+    }
+
+    /**
+     * @return when the broker received the message, epoch ns.
+     */
+    public long receivedEpochNs()
+    {
+        return header.receivedEpochNs();
+    }
+
+    /**
+     * @return when the journal writer appended the message, epoch ns.
+     */
+    public long appendedEpochNs()
+    {
+        return header.appendedEpochNs();
+    }
+
+    /**
+     * @return flags of the request.
+     */
+    public int flags()
+    {
+        return header.flags();
+    }
+
+    /**
+     * @return the topic (allocates; for tools and tests).
+     */
+    public String topic()
+    {
+        return buffer.getStringWithoutLengthUtf8(topicOffset, topicLength);
+    }
+
+    /**
+     * @return the buffer the record is wrapped in, for reading the body without copying.
+     */
+    public DirectBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /**
+     * @return offset of the body in {@link #buffer()}.
+     */
+    public int bodyOffset()
+    {
+        return bodyOffset;
+    }
+
+    /**
+     * @return length of the body.
+     */
+    public int bodyLength()
+    {
+        return header.bodyLength();
+    }
+
+    /**
+     * @return length of the whole record, trailer included.
+     */
+    public int length()
+    {
+        return length;
+    }
+}

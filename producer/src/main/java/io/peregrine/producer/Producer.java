@@ -1,0 +1,747 @@
+package io.peregrine.producer;
+
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.peregrine.transport.Channels;
+import io.peregrine.transport.IdleStrategies;
+import io.peregrine.transport.Protocol;
+import io.peregrine.transport.Sizing;
+import io.peregrine.transport.codec.MessageHeaderEncoder;
+import io.peregrine.transport.codec.SendRequestEncoder;
+import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends messages to a Peregrine broker over Aeron UDP or IPC.
+ *
+ * <p>Thread-safe: any number of application threads may send at once. From the calling thread to
+ * the Aeron publication the path is lock-free: the request header is encoded into a per-thread buffer
+ * and offered together with the caller's body (no copy of the body before Aeron's).
+ *
+ * <pre>{@code
+ * try (Producer producer = Producer.start(new Producer.Context()
+ *     .producerGroup("orders")
+ *     .brokerChannel("aeron:udp?endpoint=127.0.0.1:40456")))
+ * {
+ *     SendResult result = producer.send(new Message().topic("orders").body(bytes));
+ * }
+ * }</pre>
+ */
+public final class Producer implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Producer.class);
+    private static final int SPINS_BEFORE_YIELD = 100;
+    private static final int YIELDS_BEFORE_PARK = 100;
+
+    private final Context ctx;
+    private final long producerId;
+    private final SharedAeron sharedAeron;
+    private final Aeron aeron;
+    private final Publication publication;
+    private final Subscription subscription;
+    private final PendingSends pending;
+    private final ProducerConductor conductor;
+    private final AgentRunner runner;
+    private final AtomicLong sequences = new AtomicLong();
+    private final NanoClock nanoClock;
+    private final ThreadLocal<Encoder> encoders;
+    private volatile boolean closed;
+
+    private Producer(final Context ctx)
+    {
+        this.ctx = ctx;
+        this.nanoClock = ctx.nanoClock();
+        final ThreadLocalRandom random = ThreadLocalRandom.current();
+        long id = 0;
+        while (id == 0)
+        {
+            id = random.nextLong();
+        }
+        producerId = id;
+        final int requestSessionId = random.nextInt();
+        final int responseSessionId = random.nextInt();
+
+        final ErrorHandler errorHandler = (ex) -> LOG.warn("Aeron client error in producer {}", ctx.instanceName(), ex);
+        sharedAeron = null == ctx.aeron() ? SharedAeron.acquire(ctx.aeronDirectoryName(), ctx.idleStrategy(), errorHandler) : null;
+        aeron = null == sharedAeron ? ctx.aeron() : sharedAeron.aeron();
+        Subscription sub = null;
+        Publication pub = null;
+        try
+        {
+            sub = aeron.addSubscription(
+                Channels.responseSubscription(ctx.isIpc(), ctx.responseHost(), responseSessionId), Protocol.RESPONSE_STREAM_ID);
+            pub = aeron.addPublication(
+                Channels.requestPublication(ctx.brokerChannel(), ctx.maxMessageSize(), requestSessionId), Protocol.REQUEST_STREAM_ID);
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(pub, sub);
+            if (null != sharedAeron)
+            {
+                sharedAeron.release();
+            }
+            throw ex;
+        }
+        subscription = sub;
+        publication = pub;
+        pending = new PendingSends(ctx.maxInFlight());
+        final AtomicCounter unmatched = new AtomicCounter(new UnsafeBuffer(new byte[CountersManager.COUNTER_LENGTH]), 0);
+        conductor = new ProducerConductor(ctx, producerId, responseSessionId, publication, subscription, pending, unmatched);
+        encoders = ThreadLocal.withInitial(() -> new Encoder(producerId));
+        runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null, conductor);
+        AgentRunner.startOnThread(runner);
+    }
+
+    /**
+     * Start a producer. It connects to the broker in the background; sends wait for the connection
+     * within their timeout.
+     *
+     * @param ctx configuration; concluded here.
+     * @return the running producer.
+     */
+    public static Producer start(final Context ctx)
+    {
+        ctx.conclude();
+        return new Producer(ctx);
+    }
+
+    /**
+     * Send and wait for the outcome, with the context's default timeout.
+     *
+     * @param message to send.
+     * @return the outcome.
+     * @throws SendTimeoutException if no response arrives in time.
+     * @throws SendException        for any other failure, with its {@link ErrorKind}.
+     */
+    public SendResult send(final Message message)
+    {
+        return send(message, ctx.sendMsgTimeoutMs());
+    }
+
+    /**
+     * Send and wait for the outcome.
+     *
+     * @param message   to send.
+     * @param timeoutMs how long to wait for the outcome in all.
+     * @return the outcome.
+     * @throws SendTimeoutException if no response arrives in time.
+     * @throws SendException        for any other failure, with its {@link ErrorKind}.
+     */
+    public SendResult send(final Message message, final long timeoutMs)
+    {
+        final long startNs = nanoClock.nanoTime();
+        final long deadlineNs = startNs + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        final String topicError = Protocol.validateTopic(message.topic());
+        if (null != topicError)
+        {
+            throw new SendException(ErrorKind.INVALID_TOPIC, topicError);
+        }
+        awaitConnected(deadlineNs, timeoutMs);
+        checkSize(message);
+
+        final Encoder encoder = encoders.get();
+        PendingSends.Slot slot = null;
+        long sequence = 0;
+        while (null == slot)
+        {
+            sequence = sequences.incrementAndGet();
+            slot = pending.claim(sequence);
+            if (null == slot)
+            {
+                checkDeadline(deadlineNs, timeoutMs, "waiting for a free in-flight slot");
+                Thread.yield();
+            }
+        }
+
+        try
+        {
+            offer(encoder, message, sequence, deadlineNs, timeoutMs);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (slot.abandon())
+            {
+                throw ex;
+            }
+        }
+        return await(slot, sequence, deadlineNs, timeoutMs);
+    }
+
+    private void offer(final Encoder encoder, final Message message, final long sequence, final long deadlineNs, final long timeoutMs)
+    {
+        long nowNs = nanoClock.nanoTime();
+        final int budgetMs = (int)Math.max(0, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(deadlineNs - nowNs)));
+        final int headerLength = encoder.encode(message, sequence, budgetMs);
+        int idle = 0;
+        while (true)
+        {
+            final long result = publication.offer(
+                encoder.buffer, 0, headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength(), null);
+            if (result > 0)
+            {
+                conductor.onRequestSent(ctx.epochClock().time());
+                return;
+            }
+            if (result == Publication.CLOSED || closed)
+            {
+                throw new SendException(ErrorKind.CLOSED, "producer publication to " + ctx.brokerChannel() + " is closed");
+            }
+            if (result == Publication.MAX_POSITION_EXCEEDED)
+            {
+                throw new SendException(ErrorKind.NOT_CONNECTED,
+                    "publication to " + ctx.brokerChannel() + " reached its maximum position; restart the producer");
+            }
+            nowNs = nanoClock.nanoTime();
+            if (nowNs - deadlineNs >= 0)
+            {
+                throw new SendTimeoutException(result == Publication.NOT_CONNECTED ?
+                    "not connected to broker " + ctx.brokerChannel() + " within " + timeoutMs + " ms" :
+                    "broker " + ctx.brokerChannel() + " back-pressured the send for " + timeoutMs + " ms");
+            }
+            idle = idle(idle);
+        }
+    }
+
+    private SendResult await(final PendingSends.Slot slot, final long sequence, final long deadlineNs, final long timeoutMs)
+    {
+        int idle = 0;
+        while (slot.state != PendingSends.DONE)
+        {
+            final long remainingNs = deadlineNs - nanoClock.nanoTime();
+            if (remainingNs <= 0)
+            {
+                if (slot.abandon())
+                {
+                    throw new SendTimeoutException("no response from broker " + ctx.brokerChannel() + " within " + timeoutMs +
+                        " ms for msgId " + Protocol.msgId(producerId, sequence));
+                }
+                continue;
+            }
+            if (idle < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK)
+            {
+                idle = idle(idle);
+            }
+            else
+            {
+                LockSupport.parkNanos(this, remainingNs);
+            }
+        }
+        final ErrorKind error = slot.error;
+        final String errorText = slot.errorText;
+        final int status = slot.status;
+        final long journalIndex = slot.journalIndex;
+        slot.release();
+        if (null != error)
+        {
+            throw new SendException(error, "broker " + ctx.brokerChannel() + " refused msgId " + Protocol.msgId(producerId, sequence) +
+                ": " + errorText);
+        }
+        return new SendResult(SendStatus.values()[status], producerId, sequence, journalIndex);
+    }
+
+    private static int idle(final int idle)
+    {
+        if (idle < SPINS_BEFORE_YIELD)
+        {
+            Thread.onSpinWait();
+        }
+        else if (idle < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK)
+        {
+            Thread.yield();
+        }
+        else
+        {
+            LockSupport.parkNanos(IdleStrategies.BACKOFF_MAX_PARK_NS);
+        }
+        return idle + 1;
+    }
+
+    private void awaitConnected(final long deadlineNs, final long timeoutMs)
+    {
+        int idle = 0;
+        while (true)
+        {
+            if (closed)
+            {
+                throw new SendException(ErrorKind.CLOSED, "producer is closed");
+            }
+            final int state = conductor.state();
+            if (state == ProducerConductor.STATE_CONNECTED)
+            {
+                return;
+            }
+            if (state == ProducerConductor.STATE_REFUSED)
+            {
+                throw new SendException(conductor.refusalKind(), conductor.refusal());
+            }
+            if (nanoClock.nanoTime() - deadlineNs >= 0)
+            {
+                throw new SendTimeoutException("not connected to broker " + ctx.brokerChannel() + " within " + timeoutMs + " ms");
+            }
+            idle = idle(idle);
+        }
+    }
+
+    private void checkDeadline(final long deadlineNs, final long timeoutMs, final String what)
+    {
+        if (nanoClock.nanoTime() - deadlineNs >= 0)
+        {
+            throw new SendTimeoutException("send to broker " + ctx.brokerChannel() + " timed out after " + timeoutMs + " ms " + what);
+        }
+    }
+
+    private void checkSize(final Message message)
+    {
+        final int length = message.bodyLength();
+        final int brokerMax = conductor.brokerMaxMessageSize();
+        if (length > brokerMax)
+        {
+            throw new SendException(ErrorKind.MESSAGE_TOO_LARGE, "message body of " + length +
+                " bytes is over the broker's maxMessageSize of " + brokerMax + " bytes");
+        }
+        final int frameMax = publication.maxMessageLength() - Protocol.MAX_SEND_REQUEST_OVERHEAD;
+        if (length > frameMax)
+        {
+            throw new SendException(ErrorKind.MESSAGE_TOO_LARGE, "message body of " + length +
+                " bytes is over this producer's limit of " + frameMax + " bytes (raise Producer.Context.maxMessageSize)");
+        }
+    }
+
+    /**
+     * @return this producer's random 64-bit id, the first part of its message ids.
+     */
+    public long producerId()
+    {
+        return producerId;
+    }
+
+    /**
+     * @return whether the handshake with the broker has completed and the connection is up.
+     */
+    public boolean isConnected()
+    {
+        return conductor.state() == ProducerConductor.STATE_CONNECTED;
+    }
+
+    /**
+     * @return the largest body the broker accepts, or 0 before the first handshake.
+     */
+    public int brokerMaxMessageSize()
+    {
+        return conductor.brokerMaxMessageSize();
+    }
+
+    /**
+     * @return the configuration.
+     */
+    public Context context()
+    {
+        return ctx;
+    }
+
+    /**
+     * Tell the broker this producer leaves, fail sends still waiting, and release Aeron resources.
+     */
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            CloseHelper.closeAll(runner, publication, subscription);
+            if (null != sharedAeron)
+            {
+                sharedAeron.release();
+            }
+        }
+    }
+
+    /**
+     * Per-thread encoder of send request headers.
+     */
+    private static final class Encoder
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[Protocol.MAX_SEND_REQUEST_OVERHEAD]);
+        final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+        final SendRequestEncoder requestEncoder = new SendRequestEncoder();
+        final long producerId;
+
+        Encoder(final long producerId)
+        {
+            this.producerId = producerId;
+        }
+
+        int encode(final Message message, final long sequence, final int budgetMs)
+        {
+            requestEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                .producerId(producerId)
+                .sequence(sequence)
+                .timeBudgetMs(budgetMs);
+            requestEncoder.flags().clear().waitStoreMsgOK(message.waitStoreMsgOK());
+            final String topic = message.topic();
+            int offset = MessageHeaderEncoder.ENCODED_LENGTH + SendRequestEncoder.BLOCK_LENGTH;
+            buffer.putShort(offset, (short)topic.length(), LITTLE_ENDIAN);
+            offset += SendRequestEncoder.topicHeaderLength();
+            offset += buffer.putStringWithoutLengthAscii(offset, topic);
+            buffer.putInt(offset, message.bodyLength(), LITTLE_ENDIAN);
+            return offset + SendRequestEncoder.bodyHeaderLength();
+        }
+    }
+
+    /**
+     * Configuration of a producer, validated once by {@link #conclude()}.
+     */
+    public static final class Context implements Cloneable
+    {
+        /**
+         * Default producer group.
+         */
+        public static final String PRODUCER_GROUP_DEFAULT = "DEFAULT_PRODUCER";
+        /**
+         * Default instance name.
+         */
+        public static final String INSTANCE_NAME_DEFAULT = "DEFAULT";
+        /**
+         * Default broker channel: the broker's default UDP endpoint on loopback.
+         */
+        public static final String BROKER_CHANNEL_DEFAULT = "aeron:udp?endpoint=127.0.0.1:40456";
+        /**
+         * Default time a blocking send waits for its outcome.
+         */
+        public static final long SEND_MSG_TIMEOUT_MS_DEFAULT = 3000;
+        /**
+         * Default largest body this producer's publication is sized for (the broker's limit applies too).
+         */
+        public static final int MAX_MESSAGE_SIZE_DEFAULT = 4 * 1024 * 1024;
+        /**
+         * Default most sends waiting for a response at once.
+         */
+        public static final int MAX_IN_FLIGHT_DEFAULT = 4096;
+        /**
+         * Default host the producer receives UDP responses on.
+         */
+        public static final String RESPONSE_HOST_DEFAULT = "127.0.0.1";
+
+        private boolean concluded;
+        private String producerGroup = PRODUCER_GROUP_DEFAULT;
+        private String instanceName = INSTANCE_NAME_DEFAULT;
+        private String brokerChannel = BROKER_CHANNEL_DEFAULT;
+        private String aeronDirectoryName;
+        private Aeron aeron;
+        private long sendMsgTimeoutMs = SEND_MSG_TIMEOUT_MS_DEFAULT;
+        private int maxMessageSize = MAX_MESSAGE_SIZE_DEFAULT;
+        private int maxInFlight = MAX_IN_FLIGHT_DEFAULT;
+        private String idleStrategy = IdleStrategies.DEFAULT;
+        private String responseHost = RESPONSE_HOST_DEFAULT;
+        private NanoClock nanoClock = SystemNanoClock.INSTANCE;
+        private EpochClock epochClock = SystemEpochClock.INSTANCE;
+        private boolean ipc;
+
+        /**
+         * Validate and derive values. Called by {@link Producer#start}.
+         *
+         * @return this.
+         * @throws IllegalArgumentException naming the setting that is wrong.
+         */
+        public Context conclude()
+        {
+            if (concluded)
+            {
+                throw new IllegalStateException("Context already concluded: use a new Context per producer");
+            }
+            requireName("producerGroup", producerGroup);
+            requireName("instanceName", instanceName);
+            if (null == brokerChannel || brokerChannel.isEmpty())
+            {
+                throw new IllegalArgumentException("brokerChannel must be set");
+            }
+            final ChannelUri uri;
+            try
+            {
+                uri = ChannelUri.parse(brokerChannel);
+            }
+            catch (final RuntimeException ex)
+            {
+                throw new IllegalArgumentException("brokerChannel '" + brokerChannel + "' is not an Aeron channel: " + ex.getMessage(), ex);
+            }
+            ipc = uri.isIpc();
+            if (!ipc && null == uri.get("endpoint"))
+            {
+                throw new IllegalArgumentException("brokerChannel '" + brokerChannel + "' has no endpoint");
+            }
+            if (ipc && null == aeronDirectoryName && null == aeron)
+            {
+                throw new IllegalArgumentException(
+                    "brokerChannel '" + brokerChannel + "' is IPC: set aeronDirectoryName to the broker's aeronDir");
+            }
+            if (sendMsgTimeoutMs <= 0)
+            {
+                throw new IllegalArgumentException("sendMsgTimeoutMs must be > 0: " + sendMsgTimeoutMs);
+            }
+            if (maxMessageSize <= 0)
+            {
+                throw new IllegalArgumentException("maxMessageSize must be > 0: " + maxMessageSize);
+            }
+            Sizing.termLength(maxMessageSize);
+            if (maxInFlight <= 0 || maxInFlight > (1 << 20))
+            {
+                throw new IllegalArgumentException("maxInFlight must be in 1..1048576: " + maxInFlight);
+            }
+            IdleStrategies.create(idleStrategy);
+            concluded = true;
+            return this;
+        }
+
+        private static void requireName(final String key, final String value)
+        {
+            if (null == value || value.isEmpty() || value.length() > 255)
+            {
+                throw new IllegalArgumentException(key + " must be 1 to 255 characters: '" + value + "'");
+            }
+        }
+
+        /**
+         * @param producerGroup logical group of producers.
+         * @return this.
+         */
+        public Context producerGroup(final String producerGroup)
+        {
+            this.producerGroup = producerGroup;
+            return this;
+        }
+
+        /**
+         * @return the producer group.
+         */
+        public String producerGroup()
+        {
+            return producerGroup;
+        }
+
+        /**
+         * @param instanceName name of this producer within its group.
+         * @return this.
+         */
+        public Context instanceName(final String instanceName)
+        {
+            this.instanceName = instanceName;
+            return this;
+        }
+
+        /**
+         * @return the instance name.
+         */
+        public String instanceName()
+        {
+            return instanceName;
+        }
+
+        /**
+         * @param brokerChannel the broker's listen channel: {@code aeron:udp?endpoint=host:port} or {@code aeron:ipc}.
+         * @return this.
+         */
+        public Context brokerChannel(final String brokerChannel)
+        {
+            this.brokerChannel = brokerChannel;
+            return this;
+        }
+
+        /**
+         * @return the broker channel.
+         */
+        public String brokerChannel()
+        {
+            return brokerChannel;
+        }
+
+        /**
+         * @param aeronDirectoryName directory of a running media driver to join (the broker's aeronDir for IPC);
+         *                           null (default) to use an embedded driver shared by this JVM's producers.
+         * @return this.
+         */
+        public Context aeronDirectoryName(final String aeronDirectoryName)
+        {
+            this.aeronDirectoryName = aeronDirectoryName;
+            return this;
+        }
+
+        /**
+         * @return the media driver directory, or null for the embedded driver.
+         */
+        public String aeronDirectoryName()
+        {
+            return aeronDirectoryName;
+        }
+
+        /**
+         * @param aeron a client owned by the application, used instead of a shared one and not closed by the producer.
+         * @return this.
+         */
+        public Context aeron(final Aeron aeron)
+        {
+            this.aeron = aeron;
+            return this;
+        }
+
+        /**
+         * @return the application's Aeron client, or null.
+         */
+        public Aeron aeron()
+        {
+            return aeron;
+        }
+
+        /**
+         * @param sendMsgTimeoutMs how long {@link Producer#send(Message)} waits for its outcome (default 3000).
+         * @return this.
+         */
+        public Context sendMsgTimeoutMs(final long sendMsgTimeoutMs)
+        {
+            this.sendMsgTimeoutMs = sendMsgTimeoutMs;
+            return this;
+        }
+
+        /**
+         * @return the default send timeout in ms.
+         */
+        public long sendMsgTimeoutMs()
+        {
+            return sendMsgTimeoutMs;
+        }
+
+        /**
+         * @param maxMessageSize largest body this producer's publication must carry; sizes its term buffers.
+         * @return this.
+         */
+        public Context maxMessageSize(final int maxMessageSize)
+        {
+            this.maxMessageSize = maxMessageSize;
+            return this;
+        }
+
+        /**
+         * @return the largest body the publication is sized for.
+         */
+        public int maxMessageSize()
+        {
+            return maxMessageSize;
+        }
+
+        /**
+         * @param maxInFlight most sends waiting for a response at once.
+         * @return this.
+         */
+        public Context maxInFlight(final int maxInFlight)
+        {
+            this.maxInFlight = maxInFlight;
+            return this;
+        }
+
+        /**
+         * @return most sends in flight.
+         */
+        public int maxInFlight()
+        {
+            return maxInFlight;
+        }
+
+        /**
+         * @param idleStrategy of the producer's thread and of an embedded driver, see {@link IdleStrategies}.
+         * @return this.
+         */
+        public Context idleStrategy(final String idleStrategy)
+        {
+            this.idleStrategy = idleStrategy;
+            return this;
+        }
+
+        /**
+         * @return the idle strategy name.
+         */
+        public String idleStrategy()
+        {
+            return idleStrategy;
+        }
+
+        /**
+         * @param responseHost local address the broker's UDP responses come to (default 127.0.0.1). The broker
+         *                     only answers to the address the producer's requests come from.
+         * @return this.
+         */
+        public Context responseHost(final String responseHost)
+        {
+            this.responseHost = responseHost;
+            return this;
+        }
+
+        /**
+         * @return the response host.
+         */
+        public String responseHost()
+        {
+            return responseHost;
+        }
+
+        /**
+         * @param nanoClock for deadlines; tests inject their own.
+         * @return this.
+         */
+        public Context nanoClock(final NanoClock nanoClock)
+        {
+            this.nanoClock = nanoClock;
+            return this;
+        }
+
+        /**
+         * @return the clock for deadlines.
+         */
+        public NanoClock nanoClock()
+        {
+            return nanoClock;
+        }
+
+        /**
+         * @param epochClock for heartbeats; tests inject their own.
+         * @return this.
+         */
+        public Context epochClock(final EpochClock epochClock)
+        {
+            this.epochClock = epochClock;
+            return this;
+        }
+
+        /**
+         * @return the clock for heartbeats.
+         */
+        public EpochClock epochClock()
+        {
+            return epochClock;
+        }
+
+        /**
+         * @return true if the broker channel is IPC (valid after conclude).
+         */
+        public boolean isIpc()
+        {
+            return ipc;
+        }
+    }
+}

@@ -1,0 +1,307 @@
+package io.peregrine.producer;
+
+import java.util.concurrent.TimeUnit;
+
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.peregrine.transport.Protocol;
+import io.peregrine.transport.WireFrames;
+import io.peregrine.transport.codec.CloseEncoder;
+import io.peregrine.transport.codec.ConnectAckDecoder;
+import io.peregrine.transport.codec.ConnectEncoder;
+import io.peregrine.transport.codec.ErrorCode;
+import io.peregrine.transport.codec.HeartbeatEncoder;
+import io.peregrine.transport.codec.MessageHeaderDecoder;
+import io.peregrine.transport.codec.MessageHeaderEncoder;
+import io.peregrine.transport.codec.SendResponseDecoder;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The producer's own thread: handshake, heartbeats, and matching responses to waiting sends.
+ */
+final class ProducerConductor implements Agent, FragmentHandler
+{
+    static final int STATE_CONNECTING = 0;
+    static final int STATE_CONNECTED = 1;
+    static final int STATE_REFUSED = 2;
+    static final int STATE_CLOSED = 3;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProducerConductor.class);
+    private static final long CONNECT_RESEND_MS = 250;
+
+    private final Producer.Context ctx;
+    private final long producerId;
+    private final int responseSessionId;
+    private final Publication publication;
+    private final Subscription subscription;
+    private final PendingSends pending;
+    private final EpochClock clock;
+    private final FragmentAssembler assembler = new FragmentAssembler(this);
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final SendResponseDecoder responseDecoder = new SendResponseDecoder();
+    private final ConnectAckDecoder ackDecoder = new ConnectAckDecoder();
+    private final ConnectEncoder connectEncoder = new ConnectEncoder();
+    private final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
+    private final CloseEncoder closeEncoder = new CloseEncoder();
+    private final UnsafeBuffer controlBuffer = new UnsafeBuffer(new byte[1024]);
+    private final SendStatus[] statuses = SendStatus.values();
+    private final AtomicCounter unmatchedResponses;
+
+    private volatile int state = STATE_CONNECTING;
+    private volatile int brokerMaxMessageSize;
+    private volatile String refusal;
+    private volatile ErrorKind refusalKind;
+    private String responseEndpoint;
+    private long lastRequestSentMs;
+    private long heartbeatIntervalMs = 1000;
+
+    ProducerConductor(
+        final Producer.Context ctx,
+        final long producerId,
+        final int responseSessionId,
+        final Publication publication,
+        final Subscription subscription,
+        final PendingSends pending,
+        final AtomicCounter unmatchedResponses)
+    {
+        this.ctx = ctx;
+        this.producerId = producerId;
+        this.responseSessionId = responseSessionId;
+        this.publication = publication;
+        this.subscription = subscription;
+        this.pending = pending;
+        this.clock = ctx.epochClock();
+        this.unmatchedResponses = unmatchedResponses;
+    }
+
+    public String roleName()
+    {
+        return "peregrine-producer-" + ctx.instanceName();
+    }
+
+    public int doWork()
+    {
+        int work = subscription.poll(assembler, 16);
+        final long nowMs = clock.time();
+        final int state = this.state;
+        if (state == STATE_CONNECTED)
+        {
+            if (!publication.isConnected())
+            {
+                LOG.warn("lost connection to broker {}; reconnecting", ctx.brokerChannel());
+                this.state = STATE_CONNECTING;
+            }
+            else if (nowMs - lastRequestSentMs >= heartbeatIntervalMs)
+            {
+                heartbeatEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder).producerId(producerId);
+                offerControl(MessageHeaderEncoder.ENCODED_LENGTH + heartbeatEncoder.encodedLength(), nowMs);
+                work++;
+            }
+        }
+        else if (state != STATE_CLOSED && nowMs - lastRequestSentMs >= CONNECT_RESEND_MS)
+        {
+            work += sendConnect(nowMs);
+        }
+        return work;
+    }
+
+    private int sendConnect(final long nowMs)
+    {
+        if (!publication.isConnected())
+        {
+            return 0;
+        }
+        if (null == responseEndpoint)
+        {
+            if (ctx.isIpc())
+            {
+                responseEndpoint = "";
+            }
+            else
+            {
+                final String resolved = subscription.resolvedEndpoint();
+                if (null == resolved)
+                {
+                    return 0;
+                }
+                responseEndpoint = resolved;
+            }
+        }
+        connectEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
+            .producerId(producerId)
+            .responseStreamId(Protocol.RESPONSE_STREAM_ID)
+            .responseSessionId(responseSessionId)
+            .maxMessageSize(ctx.maxMessageSize())
+            .producerGroup(ctx.producerGroup())
+            .instanceName(ctx.instanceName())
+            .responseEndpoint(responseEndpoint)
+            .clientVersion(Protocol.VERSION);
+        offerControl(MessageHeaderEncoder.ENCODED_LENGTH + connectEncoder.encodedLength(), nowMs);
+        return 1;
+    }
+
+    private void offerControl(final int length, final long nowMs)
+    {
+        if (publication.offer(controlBuffer, 0, length) > 0)
+        {
+            lastRequestSentMs = nowMs;
+        }
+    }
+
+    /**
+     * Record that a send request went out, which also serves as a heartbeat.
+     *
+     * @param nowMs epoch time.
+     */
+    void onRequestSent(final long nowMs)
+    {
+        lastRequestSentMs = nowMs;
+    }
+
+    public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        final int templateId = WireFrames.check(headerDecoder, buffer, offset, length);
+        if (templateId == SendResponseDecoder.TEMPLATE_ID)
+        {
+            responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+            if (responseDecoder.producerId() != producerId)
+            {
+                unmatchedResponses.increment();
+                return;
+            }
+            final long sequence = responseDecoder.sequence();
+            final long journalIndex = responseDecoder.journalIndex();
+            final ErrorCode errorCode = responseDecoder.errorCode();
+            final int status = responseDecoder.statusRaw();
+            if (errorCode == ErrorCode.NONE && status < statuses.length)
+            {
+                pending.complete(sequence, status, null, null, journalIndex);
+            }
+            else
+            {
+                final String text = responseDecoder.errorText();
+                pending.complete(sequence, 0, errorKind(errorCode), text.isEmpty() ? errorCode.name() : text, journalIndex);
+            }
+        }
+        else if (templateId == ConnectAckDecoder.TEMPLATE_ID)
+        {
+            onConnectAck(buffer, offset);
+        }
+        else
+        {
+            unmatchedResponses.increment();
+            LOG.warn("dropped a response from broker {}: {}", ctx.brokerChannel(),
+                templateId < 0 ? WireFrames.describe(templateId, headerDecoder, length) : "unexpected template " + templateId);
+        }
+    }
+
+    private void onConnectAck(final DirectBuffer buffer, final int offset)
+    {
+        ackDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        if (ackDecoder.producerId() != producerId)
+        {
+            unmatchedResponses.increment();
+            return;
+        }
+        final ErrorCode errorCode = ackDecoder.errorCode();
+        final int maxMessageSize = ackDecoder.maxMessageSize();
+        final int heartbeatMs = ackDecoder.heartbeatIntervalMs();
+        final String brokerVersion = ackDecoder.brokerVersion();
+        final String reason = ackDecoder.reason();
+        if (errorCode == ErrorCode.NONE)
+        {
+            brokerMaxMessageSize = maxMessageSize;
+            heartbeatIntervalMs = Math.max(1, heartbeatMs);
+            if (state != STATE_CONNECTED)
+            {
+                LOG.info("producer {}/{} connected to broker {} (version {}, maxMessageSize {})",
+                    ctx.producerGroup(), ctx.instanceName(), ctx.brokerChannel(), brokerVersion, maxMessageSize);
+            }
+            state = STATE_CONNECTED;
+        }
+        else if (state != STATE_REFUSED || !reason.equals(refusal))
+        {
+            refusalKind = errorCode == ErrorCode.PROTOCOL_MISMATCH ? ErrorKind.PROTOCOL_MISMATCH : ErrorKind.CONNECTION_REFUSED;
+            refusal = "broker " + ctx.brokerChannel() + " refused producer " + ctx.producerGroup() + "/" + ctx.instanceName() +
+                ": " + reason;
+            LOG.warn(refusal);
+            state = STATE_REFUSED;
+        }
+    }
+
+    static ErrorKind errorKind(final ErrorCode code)
+    {
+        switch (code)
+        {
+            case MESSAGE_TOO_LARGE:
+                return ErrorKind.MESSAGE_TOO_LARGE;
+            case BROKER_BUSY:
+                return ErrorKind.BROKER_BUSY;
+            case NOT_CONNECTED:
+            case UNKNOWN_PRODUCER:
+                return ErrorKind.NOT_CONNECTED;
+            case BROKER_IS_SLAVE:
+                return ErrorKind.BROKER_IS_SLAVE;
+            case JOURNAL_WRITE_FAILED:
+                return ErrorKind.JOURNAL_WRITE_FAILED;
+            case PROTOCOL_MISMATCH:
+                return ErrorKind.PROTOCOL_MISMATCH;
+            case INVALID_TOPIC:
+                return ErrorKind.INVALID_TOPIC;
+            case SHUTTING_DOWN:
+                return ErrorKind.SHUTTING_DOWN;
+            case TOO_MANY_PRODUCERS:
+            case DUPLICATE_PRODUCER:
+            case RESPONSE_CHANNEL_REFUSED:
+                return ErrorKind.CONNECTION_REFUSED;
+            default:
+                return ErrorKind.INVALID_REQUEST;
+        }
+    }
+
+    public void onClose()
+    {
+        if (state == STATE_CONNECTED)
+        {
+            closeEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder).producerId(producerId);
+            publication.offer(controlBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + closeEncoder.encodedLength());
+        }
+        state = STATE_CLOSED;
+        pending.failAll(ErrorKind.CLOSED, "producer closed");
+    }
+
+    int state()
+    {
+        return state;
+    }
+
+    int brokerMaxMessageSize()
+    {
+        return brokerMaxMessageSize;
+    }
+
+    String refusal()
+    {
+        return refusal;
+    }
+
+    ErrorKind refusalKind()
+    {
+        return refusalKind;
+    }
+
+    static long msToNs(final long ms)
+    {
+        return TimeUnit.MILLISECONDS.toNanos(ms);
+    }
+}

@@ -1,0 +1,99 @@
+package io.peregrine.producer;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.driver.MediaDriver;
+import io.peregrine.transport.EmbeddedDriver;
+import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
+
+/**
+ * Aeron clients shared by the producers of one JVM, counted by reference: producers joining the same
+ * driver share one client, and producers without a driver of their own share one embedded driver.
+ */
+final class SharedAeron
+{
+    private static final String EMBEDDED_KEY = "<embedded>";
+    private static final Map<String, SharedAeron> CLIENTS = new HashMap<>();
+
+    private final String key;
+    private final MediaDriver driver;
+    private final Aeron aeron;
+    private int references;
+
+    private SharedAeron(final String key, final MediaDriver driver, final Aeron aeron)
+    {
+        this.key = key;
+        this.driver = driver;
+        this.aeron = aeron;
+    }
+
+    /**
+     * Get (or create) the shared client for a driver directory, or for the embedded driver if null.
+     *
+     * @param aeronDir     directory of a running driver, or null for the shared embedded one.
+     * @param idleStrategy of an embedded driver.
+     * @param errorHandler for the client's conductor.
+     * @return the shared client, with one more reference.
+     */
+    static SharedAeron acquire(final String aeronDir, final String idleStrategy, final ErrorHandler errorHandler)
+    {
+        final String key = null == aeronDir ? EMBEDDED_KEY : aeronDir;
+        synchronized (CLIENTS)
+        {
+            SharedAeron shared = CLIENTS.get(key);
+            if (null == shared || shared.aeron.isClosed())
+            {
+                MediaDriver driver = null;
+                String dir = aeronDir;
+                if (null == aeronDir)
+                {
+                    dir = CommonContext.generateRandomDirName();
+                    driver = EmbeddedDriver.launch(dir, idleStrategy, true);
+                }
+                try
+                {
+                    final Aeron aeron = Aeron.connect(new Aeron.Context()
+                        .aeronDirectoryName(dir)
+                        .errorHandler(errorHandler)
+                        .subscriberErrorHandler(errorHandler));
+                    shared = new SharedAeron(key, driver, aeron);
+                }
+                catch (final RuntimeException ex)
+                {
+                    CloseHelper.quietClose(driver);
+                    throw ex;
+                }
+                CLIENTS.put(key, shared);
+            }
+            shared.references++;
+            return shared;
+        }
+    }
+
+    /**
+     * @return the client.
+     */
+    Aeron aeron()
+    {
+        return aeron;
+    }
+
+    /**
+     * Drop one reference; the last closes the client and any embedded driver.
+     */
+    void release()
+    {
+        synchronized (CLIENTS)
+        {
+            if (--references == 0)
+            {
+                CLIENTS.remove(key, this);
+                CloseHelper.closeAll(aeron, driver);
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.peregrine.transport;
+
+import io.aeron.ChannelUri;
+import io.aeron.ChannelUriStringBuilder;
+import io.aeron.CommonContext;
+
+/**
+ * Builds the channels Peregrine uses, with the UDP tuning that keeps large messages fast.
+ *
+ * <p>Measured on loopback: 512 KiB messages take about six times less time with {@code mtu=8k},
+ * a 2 MiB receiver window and 2 MiB socket buffers than with Aeron's defaults.
+ */
+public final class Channels
+{
+    /**
+     * MTU used on UDP channels unless the channel names its own.
+     */
+    public static final int UDP_MTU = 8 * 1024;
+
+    /**
+     * Receiver window and socket buffer sizes used on UDP channels unless the channel names its own.
+     */
+    public static final int UDP_WINDOW = 2 * 1024 * 1024;
+
+    /**
+     * Term length of response publications: responses are small.
+     */
+    public static final int RESPONSE_TERM_LENGTH = 1024 * 1024;
+
+    private Channels()
+    {
+    }
+
+    /**
+     * Whether a channel is IPC.
+     *
+     * @param channel to test.
+     * @return true for {@code aeron:ipc...}.
+     */
+    public static boolean isIpc(final String channel)
+    {
+        return channel.startsWith(CommonContext.IPC_CHANNEL);
+    }
+
+    /**
+     * Complete a producer's request publication channel: term length from the largest message,
+     * UDP tuning where the user gave none, and the producer's own session id so producers sharing
+     * one Aeron client still get their own log.
+     *
+     * @param brokerChannel  as configured.
+     * @param maxMessageSize largest body.
+     * @param sessionId      session id of this producer's publication.
+     * @return the channel to publish requests on.
+     */
+    public static String requestPublication(final String brokerChannel, final int maxMessageSize, final int sessionId)
+    {
+        final ChannelUri uri = ChannelUri.parse(brokerChannel);
+        uri.put(CommonContext.TERM_LENGTH_PARAM_NAME, Integer.toString(Sizing.termLength(maxMessageSize)));
+        uri.put(CommonContext.SESSION_ID_PARAM_NAME, Integer.toString(sessionId));
+        uri.put(CommonContext.SPARSE_PARAM_NAME, "true");
+        if (!uri.isIpc())
+        {
+            putIfAbsent(uri, CommonContext.MTU_LENGTH_PARAM_NAME, Integer.toString(UDP_MTU));
+            putIfAbsent(uri, CommonContext.SOCKET_SNDBUF_PARAM_NAME, Integer.toString(UDP_WINDOW));
+        }
+        return uri.toString();
+    }
+
+    /**
+     * Complete the broker's request subscription channel with UDP tuning where the user gave none.
+     *
+     * @param listenChannel as configured.
+     * @return the channel to subscribe to.
+     */
+    public static String requestSubscription(final String listenChannel)
+    {
+        final ChannelUri uri = ChannelUri.parse(listenChannel);
+        if (!uri.isIpc())
+        {
+            putIfAbsent(uri, CommonContext.RECEIVER_WINDOW_LENGTH_PARAM_NAME, Integer.toString(UDP_WINDOW));
+            putIfAbsent(uri, CommonContext.SOCKET_RCVBUF_PARAM_NAME, Integer.toString(UDP_WINDOW));
+        }
+        return uri.toString();
+    }
+
+    /**
+     * The subscription a producer receives responses on.
+     *
+     * @param ipc          true if the broker is reached over IPC.
+     * @param responseHost host to bind for UDP; an ephemeral port is chosen.
+     * @param sessionId    session id the broker's response publication will carry.
+     * @return the channel.
+     */
+    public static String responseSubscription(final boolean ipc, final String responseHost, final int sessionId)
+    {
+        final ChannelUriStringBuilder builder = new ChannelUriStringBuilder()
+            .media(ipc ? CommonContext.IPC_MEDIA : CommonContext.UDP_MEDIA)
+            .sessionId(sessionId);
+        if (!ipc)
+        {
+            builder.endpoint(responseHost + ":0");
+        }
+        return builder.build();
+    }
+
+    /**
+     * The publication the broker answers a producer on. The endpoint is built by the broker from the
+     * address the producer's requests come from, never taken verbatim from the producer.
+     *
+     * @param udpEndpoint host:port to send to, or null for IPC.
+     * @param sessionId   session id the producer subscribed with.
+     * @return the channel.
+     */
+    public static String responsePublication(final String udpEndpoint, final int sessionId)
+    {
+        final ChannelUriStringBuilder builder = new ChannelUriStringBuilder()
+            .media(null == udpEndpoint ? CommonContext.IPC_MEDIA : CommonContext.UDP_MEDIA)
+            .sessionId(sessionId)
+            .termLength(RESPONSE_TERM_LENGTH)
+            .sparse(true);
+        if (null != udpEndpoint)
+        {
+            builder.endpoint(udpEndpoint);
+        }
+        return builder.build();
+    }
+
+    private static void putIfAbsent(final ChannelUri uri, final String key, final String value)
+    {
+        if (null == uri.get(key))
+        {
+            uri.put(key, value);
+        }
+    }
+}
