@@ -70,7 +70,10 @@ public final class Broker implements AutoCloseable
     public static Broker launch(final BrokerContext ctx)
     {
         Journal.disableAnalytics();
-        ctx.conclude();
+        if (!ctx.isConcluded())
+        {
+            ctx.conclude();
+        }
         final Broker broker = new Broker(ctx);
         try
         {

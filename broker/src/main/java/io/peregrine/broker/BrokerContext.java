@@ -247,6 +247,14 @@ public final class BrokerContext
         return this;
     }
 
+    /**
+     * @return whether {@link #conclude()} has run.
+     */
+    public boolean isConcluded()
+    {
+        return concluded;
+    }
+
     private long parseLong(final String key, final long min, final long max)
     {
         final String value = get(key);
