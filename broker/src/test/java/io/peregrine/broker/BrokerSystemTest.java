@@ -2,28 +2,38 @@ package io.peregrine.broker;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
-import io.peregrine.journal.Journal;
-import io.peregrine.journal.JournalRecord;
+import io.peregrine.producer.ErrorKind;
 import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
+import io.peregrine.producer.SendException;
 import io.peregrine.producer.SendResult;
 import io.peregrine.producer.SendStatus;
-import io.peregrine.transport.Protocol;
 import org.agrona.CloseHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-@Timeout(120)
+/**
+ * Producer → broker → journal with a real embedded media driver and Chronicle journal in a temp dir.
+ */
+@Timeout(180)
 class BrokerSystemTest
 {
     @TempDir
@@ -35,10 +45,7 @@ class BrokerSystemTest
     @BeforeEach
     void start()
     {
-        broker = Broker.launch(new BrokerContext()
-            .set(BrokerContext.STORE_PATH_ROOT_DIR, dir.resolve("store").toString())
-            .set(BrokerContext.AERON_DIR, dir.resolve("aeron-broker").toString())
-            .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
+        broker = Broker.launch(BrokerTestSupport.context(dir));
     }
 
     @AfterEach
@@ -47,11 +54,20 @@ class BrokerSystemTest
         CloseHelper.closeAll(producer, broker);
     }
 
-    @Test
-    void shouldStoreMixedSizesByteExactInOrderOverUdp()
+    private Producer.Context producerContext(final String via)
     {
-        producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel()).maxMessageSize(1024 * 1024));
-        final int[] sizes = { 0, 1, 64, 1000, 1500, 4096, 65536, 100_000, 512 * 1024 };
+        return new Producer.Context()
+            .brokerChannel(via.equals("udp") ? broker.udpChannel() : "aeron:ipc")
+            .aeronDirectoryName(via.equals("udp") ? null : broker.aeronDirectoryName())
+            .maxMessageSize(1024 * 1024);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "udp", "ipc" })
+    void shouldStoreMixedSizesByteExactInOrder(final String via)
+    {
+        producer = Producer.start(producerContext(via));
+        final int[] sizes = { 0, 1, 64, 1000, 1500, 4096, 65536, 100_000, 512 * 1024, 7, 300_000 };
         final List<byte[]> bodies = new ArrayList<>();
         final List<SendResult> results = new ArrayList<>();
         for (int i = 0; i < sizes.length; i++)
@@ -62,31 +78,125 @@ class BrokerSystemTest
                 body[j] = (byte)(j * 31 + i);
             }
             bodies.add(body);
-            final SendResult result = producer.send(new Message().topic("mixed.sizes").body(body), 10_000);
+            final SendResult result = producer.send(new Message().topic("mixed.sizes").body(body), 20_000);
             assertEquals(SendStatus.SEND_OK, result.status());
             results.add(result);
         }
         broker.close();
 
-        try (Journal journal = Journal.open(dir.resolve("store/journal").toFile(),
-            JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, 4 * 1024 * 1024), true);
-            Journal.JournalReader reader = journal.reader())
+        final List<BrokerTestSupport.Stored> stored = BrokerTestSupport.readJournal(dir);
+        assertEquals(sizes.length, stored.size());
+        for (int i = 0; i < sizes.length; i++)
         {
-            for (int i = 0; i < sizes.length; i++)
+            final BrokerTestSupport.Stored record = stored.get(i);
+            assertEquals(results.get(i).journalIndex(), record.index());
+            assertEquals(producer.producerId(), record.producerId());
+            assertEquals(results.get(i).sequence(), record.sequence());
+            assertEquals("mixed.sizes", record.topic());
+            assertArrayEquals(bodies.get(i), record.body(), "body of message " + i + " (" + sizes[i] + " bytes)");
+        }
+    }
+
+    @Test
+    void shouldStoreEverySendOfFourConcurrentThreadsOnce() throws Exception
+    {
+        producer = Producer.start(producerContext("udp"));
+        final int threads = 4;
+        final int perThread = 500;
+        final ExecutorService executor = Executors.newFixedThreadPool(threads);
+        final List<Future<List<SendResult>>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++)
+        {
+            final int thread = t;
+            futures.add(executor.submit(() ->
             {
-                final int expected = i;
-                assertTrue(reader.readNext((record) ->
+                final List<SendResult> results = new ArrayList<>();
+                final Message message = new Message().topic("thread-" + thread);
+                for (int i = 0; i < perThread; i++)
                 {
-                    assertNull(record.validate());
-                    assertEquals(results.get(expected).journalIndex(), record.index());
-                    assertEquals(producer.producerId(), record.producerId());
-                    assertEquals(results.get(expected).sequence(), record.sequence());
-                    assertEquals("mixed.sizes", record.topic());
-                    final byte[] stored = new byte[record.bodyLength()];
-                    record.buffer().getBytes(record.bodyOffset(), stored);
-                    assertArrayEquals(bodies.get(expected), stored);
-                }), "record " + i + " missing");
+                    final byte[] body = (thread + ":" + i).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    results.add(producer.send(message.body(body), 20_000));
+                }
+                return results;
+            }));
+        }
+        final Map<Long, String> expectedBodyBySequence = new HashMap<>();
+        for (int t = 0; t < threads; t++)
+        {
+            final List<SendResult> results = futures.get(t).get(120, TimeUnit.SECONDS);
+            for (int i = 0; i < perThread; i++)
+            {
+                assertEquals(SendStatus.SEND_OK, results.get(i).status());
+                expectedBodyBySequence.put(results.get(i).sequence(), t + ":" + i);
             }
         }
+        executor.shutdown();
+        broker.close();
+
+        final List<BrokerTestSupport.Stored> stored = BrokerTestSupport.readJournal(dir);
+        assertEquals(threads * perThread, stored.size());
+        assertEquals(threads * perThread, expectedBodyBySequence.size(), "sequences are unique");
+        final int[] nextPerThread = new int[threads];
+        long previousIndex = -1;
+        for (final BrokerTestSupport.Stored record : stored)
+        {
+            assertTrue(record.index() > previousIndex, "journal indices strictly increase");
+            previousIndex = record.index();
+            final String body = new String(record.body(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertEquals(expectedBodyBySequence.get(record.sequence()), body);
+            final int thread = Integer.parseInt(body.substring(0, body.indexOf(':')));
+            assertEquals("thread-" + thread, record.topic());
+            assertEquals(nextPerThread[thread]++, Integer.parseInt(body.substring(body.indexOf(':') + 1)),
+                "each thread's messages are stored in the order it sent them");
+        }
+    }
+
+    @Test
+    void shouldRefuseBodyOverBrokerLimitBeforeSendingAndKeepServing()
+    {
+        producer = Producer.start(producerContext("udp").maxMessageSize(16 * 1024 * 1024 - 1024));
+        final byte[] eightMiB = new byte[8 * 1024 * 1024];
+        final SendException ex = assertThrows(SendException.class, () -> producer.send(new Message().topic("big").body(eightMiB)));
+        assertEquals(ErrorKind.MESSAGE_TOO_LARGE, ex.kind());
+        assertTrue(ex.getMessage().contains("8388608") && ex.getMessage().contains("4194304"), ex.getMessage());
+        assertEquals(SendStatus.SEND_OK, producer.send(new Message().topic("small").body(new byte[10])).status());
+        broker.close();
+        assertEquals(List.of("small"), BrokerTestSupport.readJournal(dir).stream().map(BrokerTestSupport.Stored::topic).toList());
+    }
+
+    @Test
+    void shouldRefuseInvalidTopicWithoutSending()
+    {
+        producer = Producer.start(producerContext("udp"));
+        final SendException ex = assertThrows(SendException.class,
+            () -> producer.send(new Message().topic("no spaces allowed").body(new byte[1])));
+        assertEquals(ErrorKind.INVALID_TOPIC, ex.kind());
+        assertTrue(ex.getMessage().contains("' '"), ex.getMessage());
+        broker.close();
+        assertTrue(BrokerTestSupport.readJournal(dir).isEmpty());
+    }
+
+    @Test
+    void shouldRefuseSecondBrokerOnTheSameStore()
+    {
+        final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> Broker.launch(BrokerTestSupport.context(dir)
+            .set(BrokerContext.AERON_DIR, dir.resolve("aeron-second").toString())));
+        assertTrue(ex.getMessage().contains("locked by another broker (pid " + ProcessHandle.current().pid() + ")"), ex.getMessage());
+    }
+
+    @Test
+    void shouldContinueJournalIndicesAfterRestart()
+    {
+        producer = Producer.start(producerContext("udp"));
+        final long first = producer.send(new Message().topic("before").body(new byte[8])).journalIndex();
+        producer.close();
+        broker.close();
+
+        broker = Broker.launch(BrokerTestSupport.context(dir));
+        producer = Producer.start(producerContext("udp"));
+        final long second = producer.send(new Message().topic("after").body(new byte[8])).journalIndex();
+        assertTrue(second > first, "index after restart " + second + " > " + first);
+        broker.close();
+        assertEquals(List.of("before", "after"), BrokerTestSupport.readJournal(dir).stream().map(BrokerTestSupport.Stored::topic).toList());
     }
 }

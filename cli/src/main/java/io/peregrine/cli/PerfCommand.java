@@ -40,6 +40,10 @@ final class PerfCommand implements Callable<Integer>
     @Option(names = "--topic", defaultValue = "perf", description = "topic (default: ${DEFAULT-VALUE})")
     String topic;
 
+    @Option(names = "--idle-strategy", defaultValue = "backoff",
+        description = "idle strategy of the producer's thread and embedded driver: backoff, yielding, sleeping, busy-spin, noop")
+    String idleStrategy;
+
     @Option(names = "--json", description = "print a JSON summary as the last line on stdout")
     boolean json;
 
@@ -53,6 +57,7 @@ final class PerfCommand implements Callable<Integer>
         final Producer.Context ctx = new Producer.Context()
             .brokerChannel(channel)
             .aeronDirectoryName(aeronDir)
+            .idleStrategy(idleStrategy)
             .maxMessageSize(Math.max(size, Producer.Context.MAX_MESSAGE_SIZE_DEFAULT))
             .instanceName("perf-" + ProcessHandle.current().pid());
         final PerfRun run;

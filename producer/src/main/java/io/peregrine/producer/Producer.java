@@ -11,6 +11,7 @@ import io.aeron.Aeron;
 import io.aeron.ChannelUri;
 import io.aeron.Publication;
 import io.aeron.Subscription;
+import io.aeron.exceptions.RegistrationException;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.IdleStrategies;
 import io.peregrine.transport.Protocol;
@@ -50,7 +51,7 @@ public final class Producer implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Producer.class);
     private static final int SPINS_BEFORE_YIELD = 100;
-    private static final int YIELDS_BEFORE_PARK = 100;
+    private static final int YIELDS_BEFORE_PARK = 10_000;
 
     private final Context ctx;
     private final long producerId;
@@ -77,7 +78,6 @@ public final class Producer implements AutoCloseable
             id = random.nextLong();
         }
         producerId = id;
-        final int requestSessionId = random.nextInt();
         final int responseSessionId = random.nextInt();
 
         final ErrorHandler errorHandler = (ex) -> LOG.warn("Aeron client error in producer {}", ctx.instanceName(), ex);
@@ -89,8 +89,7 @@ public final class Producer implements AutoCloseable
         {
             sub = aeron.addSubscription(
                 Channels.responseSubscription(ctx.isIpc(), ctx.responseHost(), responseSessionId), Protocol.RESPONSE_STREAM_ID);
-            pub = aeron.addPublication(
-                Channels.requestPublication(ctx.brokerChannel(), ctx.maxMessageSize(), requestSessionId), Protocol.REQUEST_STREAM_ID);
+            pub = addRequestPublication(aeron, ctx);
         }
         catch (final RuntimeException ex)
         {
@@ -109,6 +108,21 @@ public final class Producer implements AutoCloseable
         encoders = ThreadLocal.withInitial(() -> new Encoder(producerId));
         runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null, conductor);
         AgentRunner.startOnThread(runner);
+    }
+
+    private static Publication addRequestPublication(final Aeron aeron, final Context ctx)
+    {
+        final String channel = Channels.requestPublication(ctx.brokerChannel(), ctx.maxMessageSize());
+        try
+        {
+            return aeron.addPublication(channel, Protocol.REQUEST_STREAM_ID);
+        }
+        catch (final RegistrationException ex)
+        {
+            throw new IllegalArgumentException("cannot publish to " + ctx.brokerChannel() + ": " + ex.getMessage() +
+                " (producers sharing one media driver and broker channel share one publication and must use the same maxMessageSize)",
+                ex);
+        }
     }
 
     /**

@@ -43,20 +43,18 @@ public final class Channels
     }
 
     /**
-     * Complete a producer's request publication channel: term length from the largest message,
-     * UDP tuning where the user gave none, and the producer's own session id so producers sharing
-     * one Aeron client still get their own log.
+     * Complete a producer's request publication channel: term length from the largest message and
+     * UDP tuning where the user gave none. Producers of one Aeron client sending to the same broker
+     * share this publication, so they must agree on its term length.
      *
      * @param brokerChannel  as configured.
      * @param maxMessageSize largest body.
-     * @param sessionId      session id of this producer's publication.
      * @return the channel to publish requests on.
      */
-    public static String requestPublication(final String brokerChannel, final int maxMessageSize, final int sessionId)
+    public static String requestPublication(final String brokerChannel, final int maxMessageSize)
     {
         final ChannelUri uri = ChannelUri.parse(brokerChannel);
         uri.put(CommonContext.TERM_LENGTH_PARAM_NAME, Integer.toString(Sizing.termLength(maxMessageSize)));
-        uri.put(CommonContext.SESSION_ID_PARAM_NAME, Integer.toString(sessionId));
         uri.put(CommonContext.SPARSE_PARAM_NAME, "true");
         if (!uri.isIpc())
         {

@@ -34,6 +34,17 @@ public final class IdleStrategies
      */
     public static final long BACKOFF_MAX_PARK_NS = TimeUnit.MICROSECONDS.toNanos(100);
 
+    /**
+     * Spins of the default backoff strategy before it yields.
+     */
+    public static final int BACKOFF_SPINS = 20;
+
+    /**
+     * Yields of the default backoff strategy before it parks: about a millisecond of yielding, so a
+     * steady stream of messages never meets a park, while an idle thread soon stops using its core.
+     */
+    public static final int BACKOFF_YIELDS = 2000;
+
     private IdleStrategies()
     {
     }
@@ -50,7 +61,7 @@ public final class IdleStrategies
         switch (name)
         {
             case "backoff":
-                return new BackoffIdleStrategy(64, 64, TimeUnit.MICROSECONDS.toNanos(1), BACKOFF_MAX_PARK_NS);
+                return new BackoffIdleStrategy(BACKOFF_SPINS, BACKOFF_YIELDS, TimeUnit.MICROSECONDS.toNanos(1), BACKOFF_MAX_PARK_NS);
             case "yielding":
                 return new YieldingIdleStrategy();
             case "sleeping":

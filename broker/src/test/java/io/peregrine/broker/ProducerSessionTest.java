@@ -1,0 +1,93 @@
+package io.peregrine.broker;
+
+import static io.peregrine.broker.BrokerTestSupport.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.driver.MediaDriver;
+import io.peregrine.producer.ErrorKind;
+import io.peregrine.producer.Message;
+import io.peregrine.producer.Producer;
+import io.peregrine.producer.SendException;
+import io.peregrine.producer.SendStatus;
+import io.peregrine.producer.SendTimeoutException;
+import io.peregrine.transport.EmbeddedDriver;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.CachedEpochClock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Producer sessions: liveness, the producer cap, and what a producer sees with no broker.
+ */
+@Timeout(120)
+class ProducerSessionTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldDropSilentProducerAfterLivenessTimeout()
+    {
+        final CachedEpochClock clock = new CachedEpochClock();
+        clock.update(1_000_000);
+        final MediaDriver clientDriver = EmbeddedDriver.launch(CommonContext.generateRandomDirName(), "backoff", true);
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir).epochClock(clock)
+            .set(BrokerContext.PRODUCER_LIVENESS_TIMEOUT, "10000"));
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(clientDriver.aeronDirectoryName()));
+            RawClient raw = new RawClient(aeron, broker.udpChannel()))
+        {
+            raw.connect();
+            assertEquals(1, broker.producersConnected());
+            clock.advance(9_000);
+            raw.offer(raw.buffer, raw.encodeSend(1, "alive", new byte[1]));
+            assertTrue(raw.awaitResponse("stored", (r) -> r.startsWith("RESPONSE 1 ")).contains("SEND_OK"));
+            clock.advance(9_000);
+            assertEquals(1, broker.producersConnected(), "a send 9 s ago keeps the producer alive");
+            clock.advance(1_001);
+            awaitTrue("silent producer dropped", () -> broker.producersConnected() == 0);
+
+            raw.offer(raw.buffer, raw.encodeSend(2, "after.drop", new byte[1]));
+            awaitTrue("send of a dropped producer counted as unknown", () -> broker.unknownProducerRequests() >= 1);
+        }
+        finally
+        {
+            CloseHelper.close(clientDriver);
+        }
+    }
+
+    @Test
+    void shouldRefuseProducersBeyondTheCapAndServeTheOthers()
+    {
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir).set(BrokerContext.MAX_PRODUCERS, "1"));
+            Producer first = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel()).instanceName("first")))
+        {
+            assertEquals(SendStatus.SEND_OK, first.send(new Message().topic("t").body(new byte[1]), 20_000).status());
+            final Producer second = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel()).instanceName("second"));
+            final SendException ex = assertThrows(SendException.class, () -> second.send(new Message().topic("t").body(new byte[1]), 20_000));
+            assertEquals(ErrorKind.CONNECTION_REFUSED, ex.kind());
+            assertTrue(ex.getMessage().contains("maxProducers"), ex.getMessage());
+            second.close();
+            assertEquals(SendStatus.SEND_OK, first.send(new Message().topic("t").body(new byte[1])).status());
+        }
+    }
+
+    @Test
+    void shouldThrowTimeoutNamingTheChannelWhenNoBrokerListens()
+    {
+        final String channel = "aeron:udp?endpoint=127.0.0.1:9";
+        try (Producer producer = Producer.start(new Producer.Context().brokerChannel(channel)))
+        {
+            final SendTimeoutException ex = assertThrows(SendTimeoutException.class,
+                () -> producer.send(new Message().topic("t").body(new byte[1]), 200));
+            assertEquals(ErrorKind.TIMEOUT, ex.kind());
+            assertTrue(ex.getMessage().contains(channel), ex.getMessage());
+        }
+    }
+}
