@@ -41,15 +41,35 @@ public final class BrokerProcess implements AutoCloseable
      */
     public static BrokerProcess start(final List<String> settings, final File log, final long readyTimeoutMs) throws IOException
     {
+        return start(settings, List.of(), log, readyTimeoutMs);
+    }
+
+    /**
+     * Start {@code peregrine broker} with extra JVM arguments. Only this JVM's module flags are passed on;
+     * system properties are not, so the broker sets what it needs (analytics off) itself.
+     *
+     * @param settings       KEY=VALUE pairs passed as {@code --set}.
+     * @param jvmArgs        extra JVM arguments, e.g. {@code -Duser.home=...}.
+     * @param log            file the broker's stderr goes to.
+     * @param readyTimeoutMs how long to wait for READY.
+     * @return the running broker.
+     * @throws IOException           if it cannot be started.
+     * @throws IllegalStateException if it exits or stays silent, with the tail of its log.
+     */
+    public static BrokerProcess start(
+        final List<String> settings, final List<String> jvmArgs, final File log, final long readyTimeoutMs) throws IOException
+    {
         final List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
         {
-            if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle") || arg.startsWith("-Xmx"))
+            if (arg.startsWith("--add-"))
             {
                 command.add(arg);
             }
         }
+        command.add("-Xmx512m");
+        command.addAll(jvmArgs);
         command.add("-cp");
         command.add(ManagementFactory.getRuntimeMXBean().getClassPath());
         command.add(Peregrine.class.getName());

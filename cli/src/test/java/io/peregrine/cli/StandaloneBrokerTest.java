@@ -1,0 +1,149 @@
+package io.peregrine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The broker as its own JVM: perf against it, oversized sends, kill -9 and restart, SIGTERM, no analytics.
+ */
+@Timeout(300)
+class StandaloneBrokerTest
+{
+    @TempDir
+    Path dir;
+
+    private List<String> settings()
+    {
+        return List.of(
+            "storePathRootDir=" + dir.resolve("store"),
+            "aeronDir=" + dir.resolve("aeron"),
+            "listenChannel=aeron:udp?endpoint=127.0.0.1:0");
+    }
+
+    private BrokerProcess startBroker() throws IOException
+    {
+        return BrokerProcess.start(settings(), List.of("-Duser.home=" + dir.resolve("home")), dir.resolve("broker.log").toFile(), 60_000);
+    }
+
+    /**
+     * Runs {@code peregrine perf} in this JVM and returns [exit code, stdout, stderr].
+     */
+    private static String[] perf(final String... args)
+    {
+        final PrintStream out = System.out;
+        final PrintStream err = System.err;
+        final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+        final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        final int exit;
+        try
+        {
+            System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+            exit = new CommandLine(new PerfCommand()).execute(args);
+        }
+        finally
+        {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        return new String[]{ Integer.toString(exit), outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8) };
+    }
+
+    private static String lastLine(final String text)
+    {
+        final String[] lines = text.strip().split("\n");
+        return lines[lines.length - 1];
+    }
+
+    @Test
+    void shouldServePerfRefuseOversizeSurviveKillAndStopOnSigterm() throws Exception
+    {
+        long lastIndexBeforeKill;
+        try (BrokerProcess broker = startBroker())
+        {
+            final String channel = broker.readyField("listen");
+
+            final String[] ok = perf("--channel", channel, "--size", "1024", "--count", "2000", "--warmup", "100", "--json");
+            assertEquals("0", ok[0], ok[2]);
+            final String json = lastLine(ok[1]);
+            assertTrue(json.startsWith("{\"sent\":2000,\"statuses\":{\"SEND_OK\":2000,\"FLUSH_DISK_TIMEOUT\":0," +
+                "\"FLUSH_SLAVE_TIMEOUT\":0,\"SLAVE_NOT_AVAILABLE\":0},\"errors\":{},\"p50_us\":"), json);
+
+            final String[] big = perf("--channel", channel, "--size", Integer.toString(8 * 1024 * 1024), "--count", "1",
+                "--warmup", "0", "--json");
+            assertEquals("1", big[0]);
+            assertTrue(lastLine(big[1]).contains("\"errors\":{\"MESSAGE_TOO_LARGE\":1}"), big[1]);
+            assertTrue(big[2].contains("8388608") && big[2].contains("4194304"), "error names size and limit: " + big[2]);
+
+            final String[] after = perf("--channel", channel, "--size", "64", "--count", "10", "--warmup", "0", "--json");
+            assertEquals("0", after[0], "broker still serves after the oversized send: " + after[2]);
+
+            broker.kill();
+            assertFalse(broker.process().isAlive());
+            lastIndexBeforeKill = Long.parseLong(broker.readyField("journalLastIndex"));
+            assertEquals(-1, lastIndexBeforeKill, "the first start had an empty journal");
+        }
+
+        try (BrokerProcess restarted = startBroker())
+        {
+            final long lastIndex = Long.parseLong(restarted.readyField("journalLastIndex"));
+            assertNotEquals(-1, lastIndex, "restart after kill -9 sees the journal: " + restarted.readyLine());
+            final String[] ok = perf("--channel", restarted.readyField("listen"), "--size", "100", "--count", "20", "--warmup", "0");
+            assertEquals("0", ok[0], ok[2]);
+            assertEquals(0, restarted.stop(30_000), "SIGTERM exits 0; log:\n" + restarted.logTail());
+        }
+
+        assertNoAnalyticsFiles(dir.resolve("home"));
+    }
+
+    private static void assertNoAnalyticsFiles(final Path home) throws IOException
+    {
+        if (!Files.exists(home))
+        {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(home))
+        {
+            final List<String> analytics = files.map(Path::toString).filter((p) -> p.toLowerCase().contains("analytics")).toList();
+            assertTrue(analytics.isEmpty(), "Chronicle analytics files written: " + analytics);
+        }
+    }
+
+    @Test
+    void shouldRefuseUnknownKeysAndUnimplementedPoliciesWithoutReady() throws Exception
+    {
+        final String[][] cases = {
+            { "colour=blue", "unknown key colour=blue" },
+            { "maxMessageSize=lots", "maxMessageSize=lots: not a whole number" },
+            { "flushDiskType=SYNC_FLUSH", "flushDiskType=SYNC_FLUSH: not implemented yet" },
+            { "brokerRole=SLAVE", "brokerRole=SLAVE: not implemented yet" },
+            { "idleStrategy=nap", "idleStrategy=nap" },
+        };
+        for (final String[] c : cases)
+        {
+            final File log = dir.resolve("bad-" + c[0].hashCode() + ".log").toFile();
+            final IllegalStateException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> BrokerProcess.start(List.of("storePathRootDir=" + dir.resolve("bad"), c[0]), log, 60_000));
+            assertTrue(ex.getMessage().contains("broker exited with 2 before READY"), ex.getMessage());
+            final String stderr = Files.readString(log.toPath());
+            assertTrue(stderr.contains(c[1]), "stderr names key and value for " + c[0] + ": " + stderr);
+        }
+    }
+}
