@@ -214,6 +214,14 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * @return responses dropped because the producer could not take them (slow, gone, or back-pressured).
+     */
+    public long responsesDropped()
+    {
+        return counters.responsesDropped.get();
+    }
+
+    /**
      * @return sends stored in the journal since start.
      */
     public long sendsStored()

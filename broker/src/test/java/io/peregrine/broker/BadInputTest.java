@@ -121,6 +121,27 @@ class BadInputTest
         assertEquals(List.of("raw.ok", "after.bad.input"), stored.stream().map(BrokerTestSupport.Stored::topic).toList());
     }
 
+    @Test
+    void shouldNotAnswerToAnEndpointOtherThanTheRequestSource()
+    {
+        // a connect naming 127.0.0.2 as its response endpoint while its requests come from 127.0.0.1:
+        // the broker must not send traffic to an address the client merely names
+        final io.peregrine.transport.codec.ConnectEncoder encoder = new io.peregrine.transport.codec.ConnectEncoder();
+        encoder.wrapAndApplyHeader(raw.buffer, 0, raw.headerEncoder)
+            .producerId(raw.producerId)
+            .responseStreamId(Protocol.RESPONSE_STREAM_ID)
+            .responseSessionId(7)
+            .maxMessageSize(1024)
+            .producerGroup("spoof")
+            .instanceName("spoof")
+            .responseEndpoint("127.0.0.2:9")
+            .clientVersion("test");
+        raw.offer(raw.buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+        awaitTrue("spoofed connect refused", () -> broker.unknownProducerRequests() >= 1);
+        assertEquals(0, broker.producersConnected());
+        assertBrokerStillServes();
+    }
+
     private void assertBrokerStillServes()
     {
         try (Producer producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel()).maxMessageSize(1024)))

@@ -79,6 +79,36 @@ class ProducerSessionTest
     }
 
     @Test
+    void shouldKeepAnsweringOthersWhileAProducerStopsReadingResponses()
+    {
+        final MediaDriver clientDriver = EmbeddedDriver.launch(CommonContext.generateRandomDirName(), "backoff", true);
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir));
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(clientDriver.aeronDirectoryName()));
+            RawClient dead = new RawClient(aeron, broker.udpChannel());
+            Producer live = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel())))
+        {
+            dead.connect();
+            dead.subscription.close(); // it keeps sending but never reads an answer again
+            // 30,000 answers of ~50 bytes overrun the 512 KiB window of its response stream
+            final int sends = 30_000;
+            for (int i = 1; i <= sends; i++)
+            {
+                dead.offer(dead.buffer, dead.encodeSend(i, "dead", new byte[64]));
+                if (i % 1000 == 0)
+                {
+                    assertEquals(SendStatus.SEND_OK, live.send(new Message().topic("live").body(new byte[64]), 20_000).status());
+                }
+            }
+            awaitTrue("all sends stored", () -> broker.sendsStored() == sends + sends / 1000);
+            assertTrue(broker.responsesDropped() > 0, "answers the dead reader could not take were dropped, not waited for");
+        }
+        finally
+        {
+            CloseHelper.close(clientDriver);
+        }
+    }
+
+    @Test
     void shouldThrowTimeoutNamingTheChannelWhenNoBrokerListens()
     {
         final String channel = "aeron:udp?endpoint=127.0.0.1:9";

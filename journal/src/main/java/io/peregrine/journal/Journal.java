@@ -64,6 +64,13 @@ public final class Journal implements AutoCloseable
     }
 
     /**
+     * How long the writer waits for Chronicle's write lock before taking it over. The broker's store
+     * lock already guarantees a single writer, so a held write lock can only be left by a process that
+     * died mid-append; Chronicle's own default would stall the first append after such a crash for 10 s.
+     */
+    public static final long WRITE_LOCK_TIMEOUT_MS = 500;
+
+    /**
      * Open (or create) a journal.
      *
      * @param dir             directory of the queue files.
@@ -76,6 +83,7 @@ public final class Journal implements AutoCloseable
         final SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir)
             .blockSize(blockSizeFor(maxRecordLength))
             .rollCycle(RollCycles.FAST_DAILY)
+            .timeoutMS(WRITE_LOCK_TIMEOUT_MS)
             .readOnly(readOnly)
             .build();
         return new Journal(queue, maxRecordLength);
