@@ -4,7 +4,7 @@ package io.peregrine.broker;
  * Layout of a send in the inbound ring: a small header for the responder, then the journal record
  * (without its CRC trailer), ready to append as it is.
  * <pre>
- *   0  int   session slot
+ *   0  int   session slot, or NO_RESPONSE for a oneway send
  *   4  int   session generation
  *   8  long  deadline (nano clock) by which the send must be answered
  *   16 ...   journal record
@@ -17,6 +17,11 @@ final class InboundEntry
     static final int SESSION_GENERATION_OFFSET = 4;
     static final int DEADLINE_OFFSET = 8;
     static final int RECORD_OFFSET = 16;
+
+    /**
+     * Session slot of a oneway send: stored, never answered.
+     */
+    static final int NO_RESPONSE = -1;
 
     private InboundEntry()
     {

@@ -93,7 +93,7 @@ final class JournalWriterAgent implements Agent, MessageHandler
             counters.journalErrors.increment();
             rateLimitedLog.warn("journal", "journal append failed: " + ex);
             LOG.debug("journal append failure", ex);
-            final ProducerSession session = sessions.session(slot, generation);
+            final ProducerSession session = slot == InboundEntry.NO_RESPONSE ? null : sessions.session(slot, generation);
             if (null != session)
             {
                 responder.sendError(session, sequence, ErrorCode.JOURNAL_WRITE_FAILED, "journal append failed: " + ex.getMessage());
@@ -103,6 +103,9 @@ final class JournalWriterAgent implements Agent, MessageHandler
         counters.sendsStored.increment();
         counters.bytesStored.getAndAddOrdered(bodyLength);
         lastAppendedIndex = journalIndex;
-        responder.onAppended(journalIndex, producerId, sequence, deadlineNs, slot, generation);
+        if (slot != InboundEntry.NO_RESPONSE)
+        {
+            responder.onAppended(journalIndex, producerId, sequence, deadlineNs, slot, generation);
+        }
     }
 }

@@ -295,7 +295,8 @@ final class ReceiverAgent implements Agent
         }
         final MutableDirectBuffer ringBuffer = ring.buffer();
         final long budgetMs = Math.min(ctx.syncFlushTimeoutMs(), Math.max(0, sendDecoder.timeBudgetMs() - RESPONSE_MARGIN_MS));
-        ringBuffer.putInt(index + InboundEntry.SESSION_SLOT_OFFSET, session.slot);
+        final boolean oneway = sendDecoder.flags().oneway();
+        ringBuffer.putInt(index + InboundEntry.SESSION_SLOT_OFFSET, oneway ? InboundEntry.NO_RESPONSE : session.slot);
         ringBuffer.putInt(index + InboundEntry.SESSION_GENERATION_OFFSET, session.generation);
         ringBuffer.putLong(index + InboundEntry.DEADLINE_OFFSET, nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMs));
         final int recordOffset = index + InboundEntry.RECORD_OFFSET;
@@ -312,7 +313,10 @@ final class ReceiverAgent implements Agent
     {
         rateLimitedLog.warn(code.name(), "refused msgId " + Protocol.msgId(session.producerId, sequence) + " from " +
             session.describe() + ": " + text);
-        responder.sendError(session, sequence, code, text);
+        if (!sendDecoder.flags().oneway())
+        {
+            responder.sendError(session, sequence, code, text);
+        }
         return ControlledFragmentHandler.Action.CONTINUE;
     }
 }

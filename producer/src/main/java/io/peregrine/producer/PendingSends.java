@@ -1,13 +1,16 @@
 package io.peregrine.producer;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.BitUtil;
+import org.agrona.ErrorHandler;
 
 /**
  * Sends waiting for their response, in a fixed table indexed by sequence. Claiming, completing and
- * abandoning a slot are lock-free; nothing is allocated per send.
+ * abandoning a slot are lock-free; nothing is allocated per send. A slot is waited on either by a
+ * blocked thread (sync send) or by a callback (async send) that the producer's thread calls.
  */
 final class PendingSends
 {
@@ -16,12 +19,26 @@ final class PendingSends
     static final int COMPLETING = 2;
     static final int DONE = 3;
 
+    private static final SendStatus[] STATUSES = SendStatus.values();
+
+    static final AtomicIntegerFieldUpdater<Slot> STATE = AtomicIntegerFieldUpdater.newUpdater(Slot.class, "state");
+
     private final Slot[] slots;
     private final int mask;
+    private final int maxInFlight;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ErrorHandler callbackErrorHandler;
 
-    PendingSends(final int capacity)
+    /**
+     * @param maxInFlight          most sends waiting at once; the table has twice as many slots so a
+     *                             lingering old send rarely blocks a new sequence.
+     * @param callbackErrorHandler told when a callback throws.
+     */
+    PendingSends(final int maxInFlight, final ErrorHandler callbackErrorHandler)
     {
-        final int size = BitUtil.findNextPositivePowerOfTwo(capacity);
+        this.maxInFlight = maxInFlight;
+        this.callbackErrorHandler = callbackErrorHandler;
+        final int size = BitUtil.findNextPositivePowerOfTwo(2 * maxInFlight);
         slots = new Slot[size];
         mask = size - 1;
         for (int i = 0; i < size; i++)
@@ -31,51 +48,133 @@ final class PendingSends
     }
 
     /**
-     * Claim the slot of a sequence for the calling thread.
+     * Take one of the maxInFlight permits; a claimed slot's release returns it.
      *
-     * @param sequence of the send.
+     * @return false if maxInFlight sends are waiting already.
+     */
+    boolean tryAcquire()
+    {
+        while (true)
+        {
+            final int current = inFlight.get();
+            if (current >= maxInFlight)
+            {
+                return false;
+            }
+            if (inFlight.compareAndSet(current, current + 1))
+            {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * @return sends waiting now.
+     */
+    int inFlight()
+    {
+        return inFlight.get();
+    }
+
+    /**
+     * Claim the slot of a sequence.
+     *
+     * @param sequence   of the send.
+     * @param callback   for an async send, or null for a thread that waits.
+     * @param deadlineNs when an async send times out (nano clock).
      * @return the slot, or null if an older send still holds it.
      */
-    Slot claim(final long sequence)
+    Slot claim(final long sequence, final SendCallback callback, final long deadlineNs)
     {
         final Slot slot = slots[(int)sequence & mask];
-        if (!Slot.STATE.compareAndSet(slot, FREE, COMPLETING))
+        if (!STATE.compareAndSet(slot, FREE, COMPLETING))
         {
             return null;
         }
         slot.sequence = sequence;
-        slot.waiter = Thread.currentThread();
+        slot.callback = callback;
+        slot.waiter = null == callback ? Thread.currentThread() : null;
+        slot.deadlineNs = deadlineNs;
         slot.state = WAITING;
         return slot;
     }
 
     /**
-     * Complete the waiting send of a sequence, if there still is one, and wake its thread.
+     * Complete the waiting send of a sequence, if there still is one: wake its thread, or call its callback.
      *
      * @param sequence     of the response.
      * @param status       ordinal of {@link SendStatus}.
      * @param error        null if the send succeeded.
      * @param errorText    words for the error, or null.
      * @param journalIndex where the message was stored.
+     * @return true if a waiting send was completed.
      */
-    void complete(final long sequence, final int status, final ErrorKind error, final String errorText, final long journalIndex)
+    boolean complete(final long sequence, final int status, final ErrorKind error, final String errorText, final long journalIndex)
     {
         final Slot slot = slots[(int)sequence & mask];
-        if (slot.sequence == sequence && Slot.STATE.compareAndSet(slot, WAITING, COMPLETING))
+        if (slot.sequence != sequence || !STATE.compareAndSet(slot, WAITING, COMPLETING))
         {
-            if (slot.sequence != sequence)
-            {
-                slot.state = WAITING; // abandoned and claimed again by a newer send in between
-                return;
-            }
-            slot.status = status;
-            slot.error = error;
-            slot.errorText = errorText;
-            slot.journalIndex = journalIndex;
-            final Thread waiter = slot.waiter;
-            slot.state = DONE;
-            LockSupport.unpark(waiter);
+            return false;
         }
+        if (slot.sequence != sequence)
+        {
+            slot.state = WAITING; // abandoned and claimed again by a newer send in between
+            return false;
+        }
+        final SendCallback callback = slot.callback;
+        if (null != callback)
+        {
+            slot.release();
+            try
+            {
+                if (null == error)
+                {
+                    callback.onComplete(sequence, STATUSES[status], journalIndex);
+                }
+                else
+                {
+                    callback.onError(sequence, error == ErrorKind.TIMEOUT ?
+                        new SendTimeoutException(errorText) : new SendException(error, errorText));
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                callbackErrorHandler.onError(ex);
+            }
+            return true;
+        }
+        slot.status = status;
+        slot.error = error;
+        slot.errorText = errorText;
+        slot.journalIndex = journalIndex;
+        final Thread waiter = slot.waiter;
+        slot.state = DONE;
+        LockSupport.unpark(waiter);
+        return true;
+    }
+
+    /**
+     * Time out async sends whose deadline has passed. Blocked threads time themselves out.
+     *
+     * @param nowNs   nano clock now.
+     * @param handler builds the timeout message for a sequence.
+     * @return number timed out.
+     */
+    int expire(final long nowNs, final TimeoutText handler)
+    {
+        int expired = 0;
+        for (final Slot slot : slots)
+        {
+            if (slot.state == WAITING && null != slot.callback && nowNs - slot.deadlineNs >= 0)
+            {
+                final long sequence = slot.sequence;
+                if (complete(sequence, 0, ErrorKind.TIMEOUT, handler.text(sequence), -1))
+                {
+                    expired++;
+                }
+            }
+        }
+        return expired;
     }
 
     /**
@@ -96,44 +195,55 @@ final class PendingSends
     }
 
     /**
+     * Words for a timed-out sequence.
+     */
+    @FunctionalInterface
+    interface TimeoutText
+    {
+        String text(long sequence);
+    }
+
+    /**
      * One send in flight.
      */
-    static final class Slot
+    final class Slot
     {
-        static final AtomicIntegerFieldUpdater<Slot> STATE = AtomicIntegerFieldUpdater.newUpdater(Slot.class, "state");
-
         volatile int state;
         volatile long sequence;
         Thread waiter;
+        SendCallback callback;
+        long deadlineNs;
         int status;
         ErrorKind error;
         String errorText;
         long journalIndex;
 
         /**
-         * Give up on the send after its deadline.
+         * Give up on the send (deadline passed, or it could not be offered).
          *
          * @return true if abandoned; false if a response is being completed, which the caller then takes.
          */
         boolean abandon()
         {
-            if (STATE.compareAndSet(this, WAITING, FREE))
+            if (STATE.compareAndSet(this, WAITING, COMPLETING))
             {
-                waiter = null;
+                release();
                 return true;
             }
             return false;
         }
 
         /**
-         * Free a completed slot after its result was read.
+         * Free a slot whose outcome has been taken.
          */
         void release()
         {
             waiter = null;
+            callback = null;
             errorText = null;
             error = null;
             state = FREE;
+            inFlight.decrementAndGet();
         }
     }
 }

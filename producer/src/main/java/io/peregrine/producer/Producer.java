@@ -2,6 +2,9 @@ package io.peregrine.producer;
 
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,6 +55,29 @@ public final class Producer implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(Producer.class);
     private static final int SPINS_BEFORE_YIELD = 100;
     private static final int YIELDS_BEFORE_PARK = 10_000;
+    private static final int OFFER_ATTEMPTS = 3;
+    private static final int FLAG_WAIT_STORE_MSG_OK = 1;
+    private static final int FLAG_ONEWAY = 2;
+
+    /**
+     * sendAsync: maxInFlight sends are already waiting for their outcome.
+     */
+    public static final long BUSY = -1;
+
+    /**
+     * sendAsync / sendOneway: the producer is not connected to the broker (yet, or any more).
+     */
+    public static final long NOT_CONNECTED = -2;
+
+    /**
+     * sendAsync / sendOneway: Aeron's flow control is pushing back; try again shortly.
+     */
+    public static final long BACK_PRESSURED = -3;
+
+    /**
+     * sendAsync / sendOneway: the producer is closed.
+     */
+    public static final long CLOSED = -4;
 
     private final Context ctx;
     private final long producerId;
@@ -66,6 +92,8 @@ public final class Producer implements AutoCloseable
     private final NanoClock nanoClock;
     private final ThreadLocal<Encoder> encoders;
     private volatile boolean closed;
+
+    private static final Set<String> INSTANCES = ConcurrentHashMap.newKeySet();
 
     private Producer(final Context ctx)
     {
@@ -102,7 +130,7 @@ public final class Producer implements AutoCloseable
         }
         subscription = sub;
         publication = pub;
-        pending = new PendingSends(ctx.maxInFlight());
+        pending = new PendingSends(ctx.maxInFlight(), (ex) -> LOG.warn("a send callback of producer {} threw", ctx.instanceName(), ex));
         final AtomicCounter unmatched = new AtomicCounter(new UnsafeBuffer(new byte[CountersManager.COUNTER_LENGTH]), 0);
         conductor = new ProducerConductor(ctx, producerId, responseSessionId, publication, subscription, pending, unmatched);
         encoders = ThreadLocal.withInitial(() -> new Encoder(producerId));
@@ -135,7 +163,21 @@ public final class Producer implements AutoCloseable
     public static Producer start(final Context ctx)
     {
         ctx.conclude();
-        return new Producer(ctx);
+        final String instance = ctx.producerGroup() + '/' + ctx.instanceName();
+        if (!INSTANCES.add(instance))
+        {
+            throw new IllegalStateException("a producer of group " + ctx.producerGroup() + " with instance name " +
+                ctx.instanceName() + " already runs in this JVM; give each producer its own instanceName");
+        }
+        try
+        {
+            return new Producer(ctx);
+        }
+        catch (final RuntimeException ex)
+        {
+            INSTANCES.remove(instance);
+            throw ex;
+        }
     }
 
     /**
@@ -162,33 +204,22 @@ public final class Producer implements AutoCloseable
      */
     public SendResult send(final Message message, final long timeoutMs)
     {
-        final long startNs = nanoClock.nanoTime();
-        final long deadlineNs = startNs + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        final String topicError = Protocol.validateTopic(message.topic());
-        if (null != topicError)
-        {
-            throw new SendException(ErrorKind.INVALID_TOPIC, topicError);
-        }
+        final long deadlineNs = nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        checkTopic(message);
         awaitConnected(deadlineNs, timeoutMs);
         checkSize(message);
 
-        final Encoder encoder = encoders.get();
-        PendingSends.Slot slot = null;
-        long sequence = 0;
-        while (null == slot)
+        int idle = 0;
+        while (!pending.tryAcquire())
         {
-            sequence = sequences.incrementAndGet();
-            slot = pending.claim(sequence);
-            if (null == slot)
-            {
-                checkDeadline(deadlineNs, timeoutMs, "waiting for a free in-flight slot");
-                Thread.yield();
-            }
+            checkDeadline(deadlineNs, timeoutMs, "waiting for one of maxInFlight=" + ctx.maxInFlight() + " sends to finish");
+            idle = idle(idle);
         }
-
+        final PendingSends.Slot slot = claimSlot(null, deadlineNs);
+        final long sequence = slot.sequence;
         try
         {
-            offer(encoder, message, sequence, deadlineNs, timeoutMs);
+            offerBlocking(message, sequence, flags(message, false), deadlineNs, timeoutMs);
         }
         catch (final RuntimeException ex)
         {
@@ -200,11 +231,248 @@ public final class Producer implements AutoCloseable
         return await(slot, sequence, deadlineNs, timeoutMs);
     }
 
-    private void offer(final Encoder encoder, final Message message, final long sequence, final long deadlineNs, final long timeoutMs)
+    /**
+     * Send without waiting, with the context's default timeout. The callback is called exactly once, on
+     * the producer's thread, for every send this accepts (a positive return).
+     *
+     * @param message  to send; it may be reused as soon as this returns.
+     * @param callback called with the outcome.
+     * @return the send's sequence (&gt; 0), or {@link #BUSY}, {@link #NOT_CONNECTED}, {@link #BACK_PRESSURED},
+     * {@link #CLOSED} if it was not sent (the callback is then not called).
+     * @throws SendException for caller mistakes: an invalid topic or a body over the broker's limit.
+     */
+    public long sendAsync(final Message message, final SendCallback callback)
+    {
+        return sendAsync(message, ctx.sendMsgTimeoutMs(), callback);
+    }
+
+    /**
+     * Send without waiting. The callback is called exactly once, on the producer's thread, for every send
+     * this accepts: with the status, or with a {@link SendTimeoutException} if none arrives within timeoutMs.
+     *
+     * @param message   to send; it may be reused as soon as this returns.
+     * @param timeoutMs how long the outcome may take.
+     * @param callback  called with the outcome.
+     * @return the send's sequence (&gt; 0), or {@link #BUSY}, {@link #NOT_CONNECTED}, {@link #BACK_PRESSURED},
+     * {@link #CLOSED} if it was not sent (the callback is then not called).
+     * @throws SendException for caller mistakes: an invalid topic or a body over the broker's limit.
+     */
+    public long sendAsync(final Message message, final long timeoutMs, final SendCallback callback)
+    {
+        final long nowNs = nanoClock.nanoTime();
+        checkTopic(message);
+        final long notReady = notReady();
+        if (notReady < 0)
+        {
+            return notReady;
+        }
+        checkSize(message);
+        if (!acquireInFlight(nowNs))
+        {
+            return BUSY;
+        }
+        final long deadlineNs = nowNs + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        final PendingSends.Slot slot = claimSlot(callback, deadlineNs);
+        final long sequence = slot.sequence;
+        final long result = offerOnce(message, sequence, flags(message, false), timeoutMs);
+        if (result < 0 && slot.abandon())
+        {
+            return result;
+        }
+        return sequence;
+    }
+
+    /**
+     * Send without waiting and complete the future with the outcome (allocates a future per send; use
+     * {@link #sendAsync(Message, SendCallback)} where garbage matters).
+     *
+     * @param message to send; it may be reused as soon as this returns.
+     * @return a future completed on the producer's thread with the result, or exceptionally with a
+     * {@link SendException} (also when the send could not be made, e.g. busy or not connected).
+     */
+    public CompletableFuture<SendResult> sendAsync(final Message message)
+    {
+        final CompletableFuture<SendResult> future = new CompletableFuture<>();
+        try
+        {
+            final long result = sendAsync(message, new SendCallback()
+            {
+                public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+                {
+                    future.complete(new SendResult(status, producerId, sequence, journalIndex));
+                }
+
+                public void onError(final long sequence, final SendException error)
+                {
+                    future.completeExceptionally(error);
+                }
+            });
+            if (result < 0)
+            {
+                future.completeExceptionally(new SendException(codeKind(result), codeText(result)));
+            }
+        }
+        catch (final SendException ex)
+        {
+            future.completeExceptionally(ex);
+        }
+        return future;
+    }
+
+    /**
+     * Send and await no response: the broker stores the message but does not answer. Returns once the
+     * request is handed to Aeron.
+     *
+     * @param message to send; it may be reused as soon as this returns.
+     * @return the send's sequence (&gt; 0), or {@link #NOT_CONNECTED}, {@link #BACK_PRESSURED}, {@link #CLOSED}.
+     * @throws SendException for caller mistakes: an invalid topic or a body over the broker's limit.
+     */
+    public long sendOneway(final Message message)
+    {
+        checkTopic(message);
+        final long notReady = notReady();
+        if (notReady < 0)
+        {
+            return notReady;
+        }
+        checkSize(message);
+        final long sequence = sequences.incrementAndGet();
+        final long result = offerOnce(message, sequence, flags(message, true), ctx.sendMsgTimeoutMs());
+        return result < 0 ? result : sequence;
+    }
+
+    /**
+     * The message id of one of this producer's sequences.
+     *
+     * @param sequence as returned by a send.
+     * @return the id, as every Peregrine tool prints it.
+     */
+    public String msgId(final long sequence)
+    {
+        return Protocol.msgId(producerId, sequence);
+    }
+
+    /**
+     * Words for a negative code of {@link #sendAsync(Message, SendCallback)} or {@link #sendOneway(Message)}.
+     *
+     * @param code the negative return value.
+     * @return what it means.
+     */
+    public String codeText(final long code)
+    {
+        if (code == BUSY)
+        {
+            return "busy: " + ctx.maxInFlight() + " sends already in flight (maxInFlight)";
+        }
+        if (code == NOT_CONNECTED)
+        {
+            return "not connected to broker " + ctx.brokerChannel();
+        }
+        if (code == BACK_PRESSURED)
+        {
+            return "back-pressured by broker " + ctx.brokerChannel();
+        }
+        if (code == CLOSED)
+        {
+            return "producer is closed";
+        }
+        return "code " + code;
+    }
+
+    private static ErrorKind codeKind(final long code)
+    {
+        if (code == BUSY || code == BACK_PRESSURED)
+        {
+            return ErrorKind.BROKER_BUSY;
+        }
+        return code == CLOSED ? ErrorKind.CLOSED : ErrorKind.NOT_CONNECTED;
+    }
+
+    private long notReady()
+    {
+        if (closed)
+        {
+            return CLOSED;
+        }
+        final int state = conductor.state();
+        if (state == ProducerConductor.STATE_REFUSED)
+        {
+            throw new SendException(conductor.refusalKind(), conductor.refusal());
+        }
+        return state == ProducerConductor.STATE_CONNECTED ? 0 : NOT_CONNECTED;
+    }
+
+    private boolean acquireInFlight(final long startNs)
+    {
+        if (pending.tryAcquire())
+        {
+            return true;
+        }
+        final long waitNs = TimeUnit.MILLISECONDS.toNanos(ctx.asyncBusyWaitMs());
+        int idle = 0;
+        while (nanoClock.nanoTime() - startNs < waitNs)
+        {
+            if (pending.tryAcquire())
+            {
+                return true;
+            }
+            idle = idle(idle);
+        }
+        return false;
+    }
+
+    private PendingSends.Slot claimSlot(final SendCallback callback, final long deadlineNs)
+    {
+        while (true)
+        {
+            final PendingSends.Slot slot = pending.claim(sequences.incrementAndGet(), callback, deadlineNs);
+            if (null != slot)
+            {
+                return slot;
+            }
+        }
+    }
+
+    private int flags(final Message message, final boolean oneway)
+    {
+        return (message.waitStoreMsgOK() ? FLAG_WAIT_STORE_MSG_OK : 0) | (oneway ? FLAG_ONEWAY : 0);
+    }
+
+    private long offerOnce(final Message message, final long sequence, final int flags, final long timeoutMs)
+    {
+        final Encoder encoder = encoders.get();
+        final int headerLength = encoder.encode(message, sequence, flags, (int)Math.min(Integer.MAX_VALUE, timeoutMs));
+        for (int attempt = 0; attempt < OFFER_ATTEMPTS; attempt++)
+        {
+            final long result = publication.offer(
+                encoder.buffer, 0, headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength(), null);
+            if (result > 0)
+            {
+                conductor.onRequestSent(ctx.epochClock().time());
+                return result;
+            }
+            if (result == Publication.CLOSED || closed)
+            {
+                return CLOSED;
+            }
+            if (result == Publication.NOT_CONNECTED)
+            {
+                return NOT_CONNECTED;
+            }
+            if (result == Publication.MAX_POSITION_EXCEEDED)
+            {
+                return NOT_CONNECTED;
+            }
+        }
+        return BACK_PRESSURED;
+    }
+
+    private void offerBlocking(final Message message, final long sequence, final int flags, final long deadlineNs, final long timeoutMs)
     {
         long nowNs = nanoClock.nanoTime();
         final int budgetMs = (int)Math.max(0, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(deadlineNs - nowNs)));
-        final int headerLength = encoder.encode(message, sequence, budgetMs);
+        final Encoder encoder = encoders.get();
+        final int headerLength = encoder.encode(message, sequence, flags, budgetMs);
         int idle = 0;
         while (true)
         {
@@ -266,6 +534,10 @@ public final class Producer implements AutoCloseable
         slot.release();
         if (null != error)
         {
+            if (error == ErrorKind.TIMEOUT)
+            {
+                throw new SendTimeoutException(errorText);
+            }
             throw new SendException(error, "broker " + ctx.brokerChannel() + " refused msgId " + Protocol.msgId(producerId, sequence) +
                 ": " + errorText);
         }
@@ -294,18 +566,13 @@ public final class Producer implements AutoCloseable
         int idle = 0;
         while (true)
         {
-            if (closed)
-            {
-                throw new SendException(ErrorKind.CLOSED, "producer is closed");
-            }
-            final int state = conductor.state();
-            if (state == ProducerConductor.STATE_CONNECTED)
+            if (notReady() == 0)
             {
                 return;
             }
-            if (state == ProducerConductor.STATE_REFUSED)
+            if (closed)
             {
-                throw new SendException(conductor.refusalKind(), conductor.refusal());
+                throw new SendException(ErrorKind.CLOSED, "producer is closed");
             }
             if (nanoClock.nanoTime() - deadlineNs >= 0)
             {
@@ -320,6 +587,15 @@ public final class Producer implements AutoCloseable
         if (nanoClock.nanoTime() - deadlineNs >= 0)
         {
             throw new SendTimeoutException("send to broker " + ctx.brokerChannel() + " timed out after " + timeoutMs + " ms " + what);
+        }
+    }
+
+    private static void checkTopic(final Message message)
+    {
+        final String topicError = Protocol.validateTopic(message.topic());
+        if (null != topicError)
+        {
+            throw new SendException(ErrorKind.INVALID_TOPIC, topicError);
         }
     }
 
@@ -385,6 +661,7 @@ public final class Producer implements AutoCloseable
             {
                 sharedAeron.release();
             }
+            INSTANCES.remove(ctx.producerGroup() + '/' + ctx.instanceName());
         }
     }
 
@@ -403,13 +680,15 @@ public final class Producer implements AutoCloseable
             this.producerId = producerId;
         }
 
-        int encode(final Message message, final long sequence, final int budgetMs)
+        int encode(final Message message, final long sequence, final int flags, final int budgetMs)
         {
             requestEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
                 .producerId(producerId)
                 .sequence(sequence)
                 .timeBudgetMs(budgetMs);
-            requestEncoder.flags().clear().waitStoreMsgOK(message.waitStoreMsgOK());
+            requestEncoder.flags().clear()
+                .waitStoreMsgOK((flags & FLAG_WAIT_STORE_MSG_OK) != 0)
+                .oneway((flags & FLAG_ONEWAY) != 0);
             final String topic = message.topic();
             int offset = MessageHeaderEncoder.ENCODED_LENGTH + SendRequestEncoder.BLOCK_LENGTH;
             buffer.putShort(offset, (short)topic.length(), LITTLE_ENDIAN);
@@ -463,6 +742,7 @@ public final class Producer implements AutoCloseable
         private long sendMsgTimeoutMs = SEND_MSG_TIMEOUT_MS_DEFAULT;
         private int maxMessageSize = MAX_MESSAGE_SIZE_DEFAULT;
         private int maxInFlight = MAX_IN_FLIGHT_DEFAULT;
+        private long asyncBusyWaitMs;
         private String idleStrategy = IdleStrategies.DEFAULT;
         private String responseHost = RESPONSE_HOST_DEFAULT;
         private NanoClock nanoClock = SystemNanoClock.INSTANCE;
@@ -518,6 +798,10 @@ public final class Producer implements AutoCloseable
             if (maxInFlight <= 0 || maxInFlight > (1 << 20))
             {
                 throw new IllegalArgumentException("maxInFlight must be in 1..1048576: " + maxInFlight);
+            }
+            if (asyncBusyWaitMs < 0)
+            {
+                throw new IllegalArgumentException("asyncBusyWaitMs must be >= 0: " + asyncBusyWaitMs);
             }
             IdleStrategies.create(idleStrategy);
             concluded = true;
@@ -675,6 +959,25 @@ public final class Producer implements AutoCloseable
         public int maxInFlight()
         {
             return maxInFlight;
+        }
+
+        /**
+         * @param asyncBusyWaitMs how long sendAsync waits for an in-flight slot before returning {@link Producer#BUSY}
+         *                        (default 0: at once).
+         * @return this.
+         */
+        public Context asyncBusyWaitMs(final long asyncBusyWaitMs)
+        {
+            this.asyncBusyWaitMs = asyncBusyWaitMs;
+            return this;
+        }
+
+        /**
+         * @return how long sendAsync waits for an in-flight slot.
+         */
+        public long asyncBusyWaitMs()
+        {
+            return asyncBusyWaitMs;
         }
 
         /**

@@ -20,6 +20,7 @@ import io.peregrine.transport.codec.SendResponseDecoder;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
@@ -37,6 +38,7 @@ final class ProducerConductor implements Agent, FragmentHandler
 
     private static final Logger LOG = LoggerFactory.getLogger(ProducerConductor.class);
     private static final long CONNECT_RESEND_MS = 250;
+    private static final long EXPIRY_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final Producer.Context ctx;
     private final long producerId;
@@ -61,6 +63,9 @@ final class ProducerConductor implements Agent, FragmentHandler
     private volatile int brokerMaxMessageSize;
     private volatile String refusal;
     private volatile ErrorKind refusalKind;
+    private final NanoClock nanoClock;
+    private final PendingSends.TimeoutText timeoutText;
+    private long nextExpiryNs;
     private String responseEndpoint;
     private long lastRequestSentMs;
     private long heartbeatIntervalMs = 1000;
@@ -81,6 +86,9 @@ final class ProducerConductor implements Agent, FragmentHandler
         this.subscription = subscription;
         this.pending = pending;
         this.clock = ctx.epochClock();
+        this.nanoClock = ctx.nanoClock();
+        this.timeoutText = (sequence) -> "no response from broker " + ctx.brokerChannel() + " by the send's deadline for msgId " +
+            Protocol.msgId(producerId, sequence);
         this.unmatchedResponses = unmatchedResponses;
     }
 
@@ -92,6 +100,15 @@ final class ProducerConductor implements Agent, FragmentHandler
     public int doWork()
     {
         int work = subscription.poll(assembler, 16);
+        final long nowNs = nanoClock.nanoTime();
+        if (nowNs - nextExpiryNs >= 0)
+        {
+            nextExpiryNs = nowNs + EXPIRY_INTERVAL_NS;
+            if (pending.inFlight() > 0)
+            {
+                work += pending.expire(nowNs, timeoutText);
+            }
+        }
         final long nowMs = clock.time();
         final int state = this.state;
         if (state == STATE_CONNECTED)
