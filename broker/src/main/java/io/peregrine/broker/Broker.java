@@ -40,6 +40,12 @@ public final class Broker implements AutoCloseable
     private static final long START_TIMEOUT_MS = 10_000;
     private static final long DRAIN_TIMEOUT_MS = 5_000;
     private static final int PENDING_RESPONSES = 64 * 1024;
+    private static final int HISTORIES_PER_PRODUCER_SLOT = 4;
+
+    /**
+     * How many of the newest journal records a start reads to rebuild duplicate detection.
+     */
+    public static final long HISTORY_REBUILD_RECORDS = 1L << 20;
 
     private final BrokerContext ctx;
     private StoreLock storeLock;
@@ -114,12 +120,14 @@ public final class Broker implements AutoCloseable
 
         ring = new ManyToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(
             Sizing.ringCapacity(InboundEntry.RECORD_OFFSET + maxRecordLength))));
-        sessions = new ProducerSessions(ctx, aeron, counters, rateLimitedLog);
+        final ProducerHistories histories = new ProducerHistories(HISTORIES_PER_PRODUCER_SLOT * ctx.maxProducers());
+        histories.rebuild(journal, HISTORY_REBUILD_RECORDS, ctx.epochClock().time());
+        sessions = new ProducerSessions(ctx, aeron, counters, rateLimitedLog, histories);
         responder = new Responder(sessions, counters, PENDING_RESPONSES);
         sessions.responder(responder);
         receiver = new ReceiverAgent(ctx, sessions, responder, counters, rateLimitedLog, ring, SystemEpochNanoClock.INSTANCE, udp, ipc);
         final JournalWriterAgent writer = new JournalWriterAgent(
-            journal, ring, responder, sessions, counters, rateLimitedLog, SystemEpochNanoClock.INSTANCE);
+            journal, ring, responder, sessions, counters, rateLimitedLog, SystemEpochNanoClock.INSTANCE, histories);
 
         runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
             new CompositeAgent(receiver, writer, responder, sessions));
@@ -219,6 +227,14 @@ public final class Broker implements AutoCloseable
     public long responsesDropped()
     {
         return counters.responsesDropped.get();
+    }
+
+    /**
+     * @return resends of already accepted sequences, answered without storing them again.
+     */
+    public long duplicatesReceived()
+    {
+        return counters.duplicatesReceived.get();
     }
 
     /**

@@ -23,6 +23,7 @@ final class BrokerCounters implements AutoCloseable
     final AtomicCounter producersTimedOut;
     final AtomicCounter inboundRingFull;
     final AtomicCounter journalErrors;
+    final AtomicCounter duplicatesReceived;
 
     BrokerCounters(final Aeron aeron)
     {
@@ -37,11 +38,12 @@ final class BrokerCounters implements AutoCloseable
         producersTimedOut = aeron.addCounter(TYPE_ID_BASE + 8, "peregrine: producers dropped after going silent");
         inboundRingFull = aeron.addCounter(TYPE_ID_BASE + 9, "peregrine: inbound ring full (receiver backed off)");
         journalErrors = aeron.addCounter(TYPE_ID_BASE + 10, "peregrine: journal append failures");
+        duplicatesReceived = aeron.addCounter(TYPE_ID_BASE + 11, "peregrine: resends of stored sequences (answered, not stored again)");
     }
 
     public void close()
     {
         CloseHelper.closeAll(sendsReceived, sendsStored, bytesStored, sendsRefused, framesRejected, unknownProducer,
-            responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors);
+            responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors, duplicatesReceived);
     }
 }

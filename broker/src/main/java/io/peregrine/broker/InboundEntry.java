@@ -13,6 +13,14 @@ package io.peregrine.broker;
 final class InboundEntry
 {
     static final int MSG_TYPE_SEND = 1;
+
+    /**
+     * A resend of a sequence already accepted: the header, then producer id and sequence at RECORD_OFFSET.
+     */
+    static final int MSG_TYPE_DUPLICATE = 2;
+    static final int DUPLICATE_PRODUCER_ID_OFFSET = 16;
+    static final int DUPLICATE_SEQUENCE_OFFSET = 24;
+    static final int DUPLICATE_LENGTH = 32;
     static final int SESSION_SLOT_OFFSET = 0;
     static final int SESSION_GENERATION_OFFSET = 4;
     static final int DEADLINE_OFFSET = 8;

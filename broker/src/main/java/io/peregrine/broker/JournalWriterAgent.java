@@ -29,9 +29,10 @@ final class JournalWriterAgent implements Agent, MessageHandler
     private final BrokerCounters counters;
     private final RateLimitedLog rateLimitedLog;
     private final EpochNanoClock epochNanoClock;
+    private final ProducerHistories histories;
     private final RecordHeaderDecoder recordDecoder = new RecordHeaderDecoder();
     private final MessageHeaderDecoder recordHeaderDecoder = new MessageHeaderDecoder();
-    private long lastAppendedIndex = -1;
+    private long lastAppendedIndex;
 
     JournalWriterAgent(
         final Journal journal,
@@ -40,8 +41,11 @@ final class JournalWriterAgent implements Agent, MessageHandler
         final ProducerSessions sessions,
         final BrokerCounters counters,
         final RateLimitedLog rateLimitedLog,
-        final EpochNanoClock epochNanoClock)
+        final EpochNanoClock epochNanoClock,
+        final ProducerHistories histories)
     {
+        this.histories = histories;
+        this.lastAppendedIndex = journal.lastIndex();
         this.journal = journal;
         this.ring = ring;
         this.responder = responder;
@@ -66,7 +70,7 @@ final class JournalWriterAgent implements Agent, MessageHandler
         final int read = ring.read(this, limit);
         if (read > 0)
         {
-            responder.appendedWatermark(lastAppendedIndex);
+            responder.appendedWatermark(lastAppendedIndex); // starts at the journal's last index: a previous run's records are appended
         }
         return read;
     }
@@ -76,6 +80,12 @@ final class JournalWriterAgent implements Agent, MessageHandler
         final int slot = buffer.getInt(index + InboundEntry.SESSION_SLOT_OFFSET);
         final int generation = buffer.getInt(index + InboundEntry.SESSION_GENERATION_OFFSET);
         final long deadlineNs = buffer.getLong(index + InboundEntry.DEADLINE_OFFSET);
+        if (msgTypeId == InboundEntry.MSG_TYPE_DUPLICATE)
+        {
+            onDuplicate(buffer.getLong(index + InboundEntry.DUPLICATE_PRODUCER_ID_OFFSET),
+                buffer.getLong(index + InboundEntry.DUPLICATE_SEQUENCE_OFFSET), deadlineNs, slot, generation);
+            return;
+        }
         final int recordOffset = index + InboundEntry.RECORD_OFFSET;
         final int recordLength = length - InboundEntry.RECORD_OFFSET;
         recordDecoder.wrapAndApplyHeader(buffer, recordOffset, recordHeaderDecoder);
@@ -93,6 +103,11 @@ final class JournalWriterAgent implements Agent, MessageHandler
             counters.journalErrors.increment();
             rateLimitedLog.warn("journal", "journal append failed: " + ex);
             LOG.debug("journal append failure", ex);
+            final ProducerHistory history = histories.find(producerId);
+            if (null != history)
+            {
+                history.forget(sequence);
+            }
             final ProducerSession session = slot == InboundEntry.NO_RESPONSE ? null : sessions.session(slot, generation);
             if (null != session)
             {
@@ -103,9 +118,39 @@ final class JournalWriterAgent implements Agent, MessageHandler
         counters.sendsStored.increment();
         counters.bytesStored.getAndAddOrdered(bodyLength);
         lastAppendedIndex = journalIndex;
+        final ProducerHistory history = histories.find(producerId);
+        if (null != history)
+        {
+            history.appended(sequence, journalIndex);
+        }
         if (slot != InboundEntry.NO_RESPONSE)
         {
             responder.onAppended(journalIndex, producerId, sequence, deadlineNs, slot, generation);
+        }
+    }
+
+    /**
+     * A resend of a sequence accepted before. Its original is earlier in the ring, so it has been
+     * appended (or failed) by now: answer with the original's index once its watermark passes.
+     */
+    private void onDuplicate(final long producerId, final long sequence, final long deadlineNs, final int slot, final int generation)
+    {
+        if (slot == InboundEntry.NO_RESPONSE)
+        {
+            return;
+        }
+        final ProducerHistory history = histories.find(producerId);
+        final long journalIndex = null == history ? -1 : history.indexOf(sequence);
+        if (journalIndex >= 0)
+        {
+            responder.onAppended(journalIndex, producerId, sequence, deadlineNs, slot, generation);
+            return;
+        }
+        final ProducerSession session = sessions.session(slot, generation);
+        if (null != session)
+        {
+            responder.sendError(session, sequence, ErrorCode.JOURNAL_WRITE_FAILED,
+                "the first append of this sequence failed and it is no longer known; send it as a new message");
         }
     }
 }

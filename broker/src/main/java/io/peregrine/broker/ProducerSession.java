@@ -30,6 +30,7 @@ final class ProducerSession
     String refusalReason = "";
     long lastSeenMs;
     long handshakeDeadlineMs;
+    ProducerHistory history;
 
     ProducerSession(final int slot)
     {

@@ -37,8 +37,16 @@ final class ProducerSessions implements Agent
     private int handshaking;
     private long nextHousekeepingMs;
 
-    ProducerSessions(final BrokerContext ctx, final Aeron aeron, final BrokerCounters counters, final RateLimitedLog rateLimitedLog)
+    private final ProducerHistories histories;
+
+    ProducerSessions(
+        final BrokerContext ctx,
+        final Aeron aeron,
+        final BrokerCounters counters,
+        final RateLimitedLog rateLimitedLog,
+        final ProducerHistories histories)
     {
+        this.histories = histories;
         this.ctx = ctx;
         this.aeron = aeron;
         this.counters = counters;
@@ -148,6 +156,7 @@ final class ProducerSessions implements Agent
         session.refusalReason = reason;
         session.lastSeenMs = nowMs;
         session.handshakeDeadlineMs = nowMs + HANDSHAKE_TIMEOUT_MS;
+        session.history = refusal == ErrorCode.NONE ? histories.get(producerId, nowMs) : null;
         session.registrationId = aeron.asyncAddExclusivePublication(responseChannel, Protocol.RESPONSE_STREAM_ID);
         session.state = ProducerSession.ADDING_PUBLICATION;
         handshaking++;
@@ -308,6 +317,7 @@ final class ProducerSessions implements Agent
         }
         session.registrationId = Aeron.NULL_VALUE;
         session.publication = null;
+        session.history = null;
         session.generation++;
         session.state = ProducerSession.FREE;
         session.refusalCode = ErrorCode.NONE;

@@ -285,9 +285,18 @@ final class ReceiverAgent implements Agent
                 "message body of " + bodyLength + " bytes is over the broker's maxMessageSize of " + ctx.maxMessageSize() + " bytes");
         }
 
-        final int entryLength = InboundEntry.RECORD_OFFSET + JournalRecord.recordLength(topicLength, bodyLength) -
-            JournalRecord.TRAILER_LENGTH;
-        final int index = ring.tryClaim(InboundEntry.MSG_TYPE_SEND, entryLength);
+        final ProducerHistory history = session.history;
+        final int seen = history.classify(sequence);
+        if (seen == ProducerHistory.OUTSIDE_WINDOW)
+        {
+            return refuse(session, sequence, ErrorCode.SEQUENCE_OUTSIDE_WINDOW, "sequence " + sequence +
+                " is more than " + ProducerHistory.WINDOW + " below the highest seen (" + history.highest() +
+                "): the broker cannot tell whether it was stored, so it does not store it");
+        }
+        final boolean duplicate = seen == ProducerHistory.DUPLICATE;
+        final int entryLength = duplicate ? InboundEntry.DUPLICATE_LENGTH :
+            InboundEntry.RECORD_OFFSET + JournalRecord.recordLength(topicLength, bodyLength) - JournalRecord.TRAILER_LENGTH;
+        final int index = ring.tryClaim(duplicate ? InboundEntry.MSG_TYPE_DUPLICATE : InboundEntry.MSG_TYPE_SEND, entryLength);
         if (index <= 0)
         {
             counters.inboundRingFull.increment();
@@ -299,6 +308,15 @@ final class ReceiverAgent implements Agent
         ringBuffer.putInt(index + InboundEntry.SESSION_SLOT_OFFSET, oneway ? InboundEntry.NO_RESPONSE : session.slot);
         ringBuffer.putInt(index + InboundEntry.SESSION_GENERATION_OFFSET, session.generation);
         ringBuffer.putLong(index + InboundEntry.DEADLINE_OFFSET, nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMs));
+        if (duplicate)
+        {
+            ringBuffer.putLong(index + InboundEntry.DUPLICATE_PRODUCER_ID_OFFSET, producerId);
+            ringBuffer.putLong(index + InboundEntry.DUPLICATE_SEQUENCE_OFFSET, sequence);
+            ring.commit(index);
+            counters.duplicatesReceived.increment();
+            return ControlledFragmentHandler.Action.CONTINUE;
+        }
+        history.accept(sequence);
         final int recordOffset = index + InboundEntry.RECORD_OFFSET;
         final int headerLength = JournalRecord.encodeHeader(recordEncoder, recordHeaderEncoder, ringBuffer, recordOffset,
             producerId, sequence, epochNanoClock.nanoTime(), sendDecoder.flags().getRaw(), buffer, topicOffset, topicLength, bodyLength);

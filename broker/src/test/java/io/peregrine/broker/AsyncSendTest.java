@@ -243,6 +243,47 @@ class AsyncSendTest
     }
 
     @Test
+    void shouldResendABlockingSendWhoseAnswerDoesNotArriveAndStoreItOnce() throws Exception
+    {
+        producer = Producer.start(udp().retryTimesWhenSendFailed(2));
+        awaitConnected(producer);
+        final CountDownLatch callbackEntered = new CountDownLatch(1);
+        final CountDownLatch releaseCallback = new CountDownLatch(1);
+        // an async send whose callback holds the producer's thread, so no answer is read for a while
+        producer.sendAsync(new Message().topic("holder").body(new byte[1]), new SendCallback()
+        {
+            public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+            {
+                callbackEntered.countDown();
+                await(releaseCallback);
+            }
+
+            public void onError(final long sequence, final SendException error)
+            {
+                callbackEntered.countDown();
+            }
+        });
+        assertTrue(callbackEntered.await(30, TimeUnit.SECONDS));
+
+        final ExecutorService executor = Executors.newSingleThreadExecutor();
+        final Future<SendResult> blocking = executor.submit(() -> producer.send(new Message().topic("retried").body(new byte[8]), 6_000));
+        awaitTrue("the blocking send's first attempt ran out and it was resent", () -> producer.retries() >= 1);
+        awaitTrue("the broker saw the resend", () -> broker.duplicatesReceived() >= 1);
+        releaseCallback.countDown();
+        final SendResult result = blocking.get(60, TimeUnit.SECONDS);
+        executor.shutdown();
+        assertEquals(SendStatus.SEND_OK, result.status());
+
+        producer.close();
+        broker.close();
+        final List<BrokerTestSupport.Stored> retried = BrokerTestSupport.readJournal(dir).stream()
+            .filter((r) -> r.topic().equals("retried")).toList();
+        assertEquals(1, retried.size(), "stored once although sent " + (1 + producer.retries()) + " times");
+        assertEquals(result.journalIndex(), retried.get(0).index());
+        assertEquals(result.sequence(), retried.get(0).sequence());
+    }
+
+    @Test
     void shouldRefuseASecondProducerWithTheSameGroupAndInstance()
     {
         producer = Producer.start(udp().producerGroup("billing").instanceName("a"));

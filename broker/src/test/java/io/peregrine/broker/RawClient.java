@@ -27,7 +27,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 final class RawClient implements AutoCloseable
 {
-    final long producerId = ThreadLocalRandom.current().nextLong();
+    final long producerId;
     final Publication publication;
     final Subscription subscription;
     final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
@@ -41,6 +41,12 @@ final class RawClient implements AutoCloseable
 
     RawClient(final Aeron aeron, final String brokerChannel)
     {
+        this(aeron, brokerChannel, ThreadLocalRandom.current().nextLong());
+    }
+
+    RawClient(final Aeron aeron, final String brokerChannel, final long producerId)
+    {
+        this.producerId = producerId;
         subscription = aeron.addSubscription(Channels.responseSubscription(false, "127.0.0.1", responseSessionId),
             Protocol.RESPONSE_STREAM_ID);
         publication = aeron.addPublication(brokerChannel, Protocol.REQUEST_STREAM_ID);

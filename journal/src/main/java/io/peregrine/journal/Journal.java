@@ -7,6 +7,7 @@ import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.TailerDirection;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -146,6 +147,16 @@ public final class Journal implements AutoCloseable
     public JournalReader reader()
     {
         return new JournalReader(queue.createTailer());
+    }
+
+    /**
+     * Create a reader from the end of the journal towards its start, newest record first.
+     *
+     * @return a new reader.
+     */
+    public JournalReader reverseReader()
+    {
+        return new JournalReader(queue.createTailer().direction(TailerDirection.BACKWARD).toEnd());
     }
 
     /**

@@ -52,5 +52,10 @@ public enum ErrorKind
     /**
      * The broker refused the request as malformed.
      */
-    INVALID_REQUEST
+    INVALID_REQUEST,
+    /**
+     * A resend arrived so late that its sequence is older than the broker's duplicate-detection window;
+     * the broker does not store it, since it cannot tell whether it already did.
+     */
+    SEQUENCE_OUTSIDE_WINDOW
 }

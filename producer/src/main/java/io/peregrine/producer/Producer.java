@@ -89,6 +89,7 @@ public final class Producer implements AutoCloseable
     private final ProducerConductor conductor;
     private final AgentRunner runner;
     private final AtomicLong sequences = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
     private final NanoClock nanoClock;
     private final ThreadLocal<Encoder> encoders;
     private volatile boolean closed;
@@ -217,18 +218,35 @@ public final class Producer implements AutoCloseable
         }
         final PendingSends.Slot slot = claimSlot(null, deadlineNs);
         final long sequence = slot.sequence;
-        try
+        final int attempts = ctx.retryTimesWhenSendFailed() + 1;
+        for (int attempt = 0; ; attempt++)
         {
-            offerBlocking(message, sequence, flags(message, false), deadlineNs, timeoutMs);
-        }
-        catch (final RuntimeException ex)
-        {
-            if (slot.abandon())
+            final long attemptStartNs = nanoClock.nanoTime();
+            try
             {
-                throw ex;
+                if (attempt > 0)
+                {
+                    awaitConnected(deadlineNs, timeoutMs);
+                }
+                offerBlocking(message, sequence, flags(message, false), deadlineNs, timeoutMs);
             }
+            catch (final RuntimeException ex)
+            {
+                if (slot.abandon())
+                {
+                    throw ex;
+                }
+                return await(slot, sequence, deadlineNs, deadlineNs, timeoutMs);
+            }
+            // each attempt gets an equal share of what is left; the last one waits until the overall deadline
+            final long attemptEndNs = attempt + 1 >= attempts ? deadlineNs : attemptStartNs + (deadlineNs - attemptStartNs) / (attempts - attempt);
+            final SendResult result = await(slot, sequence, attemptEndNs, deadlineNs, timeoutMs);
+            if (null != result)
+            {
+                return result;
+            }
+            retries.incrementAndGet();
         }
-        return await(slot, sequence, deadlineNs, timeoutMs);
     }
 
     /**
@@ -339,6 +357,15 @@ public final class Producer implements AutoCloseable
         final long sequence = sequences.incrementAndGet();
         final long result = offerOnce(message, sequence, flags(message, true), ctx.sendMsgTimeoutMs());
         return result < 0 ? result : sequence;
+    }
+
+    /**
+     * @return how many times blocking sends were resent (same message id) after an attempt timed out or
+     * the connection dropped.
+     */
+    public long retries()
+    {
+        return retries.get();
     }
 
     /**
@@ -503,12 +530,20 @@ public final class Producer implements AutoCloseable
         }
     }
 
-    private SendResult await(final PendingSends.Slot slot, final long sequence, final long deadlineNs, final long timeoutMs)
+    /**
+     * Wait for the outcome of a send.
+     *
+     * @return the result; null if this attempt ended (its time is up, or the connection dropped) and the
+     * overall deadline has not passed, so the caller may resend.
+     */
+    private SendResult await(
+        final PendingSends.Slot slot, final long sequence, final long attemptEndNs, final long deadlineNs, final long timeoutMs)
     {
         int idle = 0;
         while (slot.state != PendingSends.DONE)
         {
-            final long remainingNs = deadlineNs - nanoClock.nanoTime();
+            final long nowNs = nanoClock.nanoTime();
+            final long remainingNs = deadlineNs - nowNs;
             if (remainingNs <= 0)
             {
                 if (slot.abandon())
@@ -518,13 +553,18 @@ public final class Producer implements AutoCloseable
                 }
                 continue;
             }
+            if (attemptEndNs != deadlineNs &&
+                (nowNs - attemptEndNs >= 0 || conductor.state() != ProducerConductor.STATE_CONNECTED))
+            {
+                return null;
+            }
             if (idle < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK)
             {
                 idle = idle(idle);
             }
             else
             {
-                LockSupport.parkNanos(this, remainingNs);
+                LockSupport.parkNanos(this, Math.min(remainingNs, attemptEndNs - nowNs));
             }
         }
         final ErrorKind error = slot.error;
@@ -729,6 +769,10 @@ public final class Producer implements AutoCloseable
          */
         public static final int MAX_IN_FLIGHT_DEFAULT = 4096;
         /**
+         * Default number of resends of a blocking send after a timed-out attempt or a dropped connection.
+         */
+        public static final int RETRY_TIMES_WHEN_SEND_FAILED_DEFAULT = 2;
+        /**
          * Default host the producer receives UDP responses on.
          */
         public static final String RESPONSE_HOST_DEFAULT = "127.0.0.1";
@@ -742,6 +786,7 @@ public final class Producer implements AutoCloseable
         private long sendMsgTimeoutMs = SEND_MSG_TIMEOUT_MS_DEFAULT;
         private int maxMessageSize = MAX_MESSAGE_SIZE_DEFAULT;
         private int maxInFlight = MAX_IN_FLIGHT_DEFAULT;
+        private int retryTimesWhenSendFailed = RETRY_TIMES_WHEN_SEND_FAILED_DEFAULT;
         private long asyncBusyWaitMs;
         private String idleStrategy = IdleStrategies.DEFAULT;
         private String responseHost = RESPONSE_HOST_DEFAULT;
@@ -798,6 +843,10 @@ public final class Producer implements AutoCloseable
             if (maxInFlight <= 0 || maxInFlight > (1 << 20))
             {
                 throw new IllegalArgumentException("maxInFlight must be in 1..1048576: " + maxInFlight);
+            }
+            if (retryTimesWhenSendFailed < 0 || retryTimesWhenSendFailed > 100)
+            {
+                throw new IllegalArgumentException("retryTimesWhenSendFailed must be in 0..100: " + retryTimesWhenSendFailed);
             }
             if (asyncBusyWaitMs < 0)
             {
@@ -959,6 +1008,27 @@ public final class Producer implements AutoCloseable
         public int maxInFlight()
         {
             return maxInFlight;
+        }
+
+        /**
+         * @param retryTimesWhenSendFailed how often a blocking send is resent, with the same message id, when an
+         *                                 attempt gets no answer or the connection drops (default 2). The attempts
+         *                                 share the send's timeout equally; the broker stores a resent message
+         *                                 once and answers with its state.
+         * @return this.
+         */
+        public Context retryTimesWhenSendFailed(final int retryTimesWhenSendFailed)
+        {
+            this.retryTimesWhenSendFailed = retryTimesWhenSendFailed;
+            return this;
+        }
+
+        /**
+         * @return resends of a blocking send.
+         */
+        public int retryTimesWhenSendFailed()
+        {
+            return retryTimesWhenSendFailed;
         }
 
         /**

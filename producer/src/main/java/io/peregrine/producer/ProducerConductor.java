@@ -281,6 +281,8 @@ final class ProducerConductor implements Agent, FragmentHandler
             case DUPLICATE_PRODUCER:
             case RESPONSE_CHANNEL_REFUSED:
                 return ErrorKind.CONNECTION_REFUSED;
+            case SEQUENCE_OUTSIDE_WINDOW:
+                return ErrorKind.SEQUENCE_OUTSIDE_WINDOW;
             default:
                 return ErrorKind.INVALID_REQUEST;
         }

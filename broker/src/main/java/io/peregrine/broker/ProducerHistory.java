@@ -1,0 +1,127 @@
+package io.peregrine.broker;
+
+import org.agrona.BitUtil;
+
+/**
+ * What the broker knows of one producer's recent sequences, so a resend is never stored twice.
+ *
+ * <p>A window of the last {@link #WINDOW} sequences (by value, not by arrival): sequences may arrive
+ * out of order from many application threads. For each one the window records that it was accepted
+ * and, once appended, its journal index. A sequence more than {@code WINDOW} below the highest one
+ * seen is outside the window: the broker cannot tell whether it was stored and refuses it.
+ * Survives reconnects (kept per producer id) and broker restarts (rebuilt from the journal's tail).
+ */
+final class ProducerHistory
+{
+    /**
+     * Sequences remembered per producer.
+     */
+    static final int WINDOW = 4096;
+
+    static final int NEW = 0;
+    static final int DUPLICATE = 1;
+    static final int OUTSIDE_WINDOW = 2;
+
+    /**
+     * Index of a sequence that is accepted but not yet appended.
+     */
+    static final long NOT_APPENDED = -2;
+
+    private static final int MASK = WINDOW - 1;
+
+    final long producerId;
+    private final long[] sequences = new long[WINDOW];
+    private final long[] indices = new long[WINDOW];
+    private long highest;
+    long lastUsedMs;
+
+    ProducerHistory(final long producerId)
+    {
+        this.producerId = producerId;
+        assert BitUtil.isPowerOfTwo(WINDOW);
+    }
+
+    /**
+     * Classify a sequence arriving from the wire, without remembering it.
+     *
+     * @param sequence of the request.
+     * @return NEW, DUPLICATE (seen before) or OUTSIDE_WINDOW.
+     */
+    int classify(final long sequence)
+    {
+        if (sequence <= 0 || sequence <= highest - WINDOW)
+        {
+            return OUTSIDE_WINDOW;
+        }
+        return sequences[(int)sequence & MASK] == sequence ? DUPLICATE : NEW;
+    }
+
+    /**
+     * Remember a NEW sequence once it is on its way to the journal.
+     *
+     * @param sequence of the request.
+     */
+    void accept(final long sequence)
+    {
+        final int slot = (int)sequence & MASK;
+        sequences[slot] = sequence;
+        indices[slot] = NOT_APPENDED;
+        highest = Math.max(highest, sequence);
+    }
+
+    /**
+     * Record where a sequence was stored.
+     */
+    void appended(final long sequence, final long journalIndex)
+    {
+        final int slot = (int)sequence & MASK;
+        if (sequences[slot] == sequence)
+        {
+            indices[slot] = journalIndex;
+        }
+    }
+
+    /**
+     * Forget a sequence whose append failed, so a resend is stored.
+     */
+    void forget(final long sequence)
+    {
+        final int slot = (int)sequence & MASK;
+        if (sequences[slot] == sequence)
+        {
+            sequences[slot] = 0;
+        }
+    }
+
+    /**
+     * @return journal index of a stored sequence, {@link #NOT_APPENDED}, or -1 if the window does not hold it.
+     */
+    long indexOf(final long sequence)
+    {
+        final int slot = (int)sequence & MASK;
+        return sequences[slot] == sequence ? indices[slot] : -1;
+    }
+
+    /**
+     * Learn a stored sequence while rebuilding from the journal, newest record first.
+     */
+    void rebuild(final long sequence, final long journalIndex)
+    {
+        if (sequence <= 0 || sequence <= highest - WINDOW)
+        {
+            return;
+        }
+        final int slot = (int)sequence & MASK;
+        if (sequences[slot] < sequence)
+        {
+            sequences[slot] = sequence;
+            indices[slot] = journalIndex;
+        }
+        highest = Math.max(highest, sequence);
+    }
+
+    long highest()
+    {
+        return highest;
+    }
+}
