@@ -56,11 +56,12 @@ final class DemoCommand implements Callable<Integer>
                     for (final int size : SIZES)
                     {
                         final int n = size <= 4096 ? count : Math.max(50, count / (size / 4096));
-                        final PerfRun run = PerfRun.run(producer, "demo", size, Math.max(20, n / 10), n, 5000, System.err);
-                        final long ok = run.statuses.get(SendStatus.SEND_OK);
+                        final PerfRun run = PerfRun.run(PerfRun.Mode.SYNC, List.of(producer), 1, "demo", size,
+                            Math.max(20, n / 10), n, 5000, System.err, null);
+                        final long ok = run.status(SendStatus.SEND_OK);
                         errors += (int)run.errorCount();
-                        System.out.printf("%-5s %8d %7d %7d %9d %9.1f %9.1f %9.1f %9.1f %10.0f%n", via, size, run.sent, ok,
-                            run.sent - ok, run.percentileUs(50), run.percentileUs(90), run.percentileUs(99), run.maxUs(),
+                        System.out.printf("%-5s %8d %7d %7d %9d %9.1f %9.1f %9.1f %9.1f %10.0f%n", via, size, run.sentCount(), ok,
+                            run.sentCount() - ok, run.percentileUs(50), run.percentileUs(90), run.percentileUs(99), run.maxUs(),
                             run.msgsPerSec());
                     }
                 }

@@ -1,104 +1,290 @@
 package io.peregrine.cli;
 
 import java.io.PrintStream;
-import java.util.EnumMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.peregrine.producer.ErrorKind;
 import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
+import io.peregrine.producer.SendCallback;
 import io.peregrine.producer.SendException;
 import io.peregrine.producer.SendResult;
 import io.peregrine.producer.SendStatus;
+import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
- * Synchronous sends of one size, timed one by one: the measurement behind {@code perf} and {@code demo}.
+ * One measured run of sends, the measurement behind {@code perf} and {@code demo}: warmup, then
+ * {@code count} sends of one size spread over threads and producers, in one mode.
+ * <ul>
+ *     <li>sync: latency is each blocking send's round trip.</li>
+ *     <li>async: latency is from sendAsync to its callback; at most {@code inflight} outstanding per producer.</li>
+ *     <li>oneway: no statuses; latency is the time to hand the message to Aeron.</li>
+ * </ul>
  */
 final class PerfRun
 {
-    final Map<SendStatus, Long> statuses = new EnumMap<>(SendStatus.class);
-    final Map<ErrorKind, Long> errors = new EnumMap<>(ErrorKind.class);
-    final Histogram histogram = new Histogram(3_600_000_000_000L, 3);
-    long sent;
-    long elapsedNs;
-
-    PerfRun()
+    /**
+     * Send modes.
+     */
+    enum Mode
     {
-        for (final SendStatus status : SendStatus.values())
-        {
-            statuses.put(status, 0L);
-        }
+        SYNC, ASYNC, ONEWAY
+    }
+
+    private static final SendStatus[] STATUSES = SendStatus.values();
+    private static final ErrorKind[] KINDS = ErrorKind.values();
+
+    final Mode mode;
+    final AtomicLongArray statuses = new AtomicLongArray(STATUSES.length);
+    final AtomicLongArray errors = new AtomicLongArray(KINDS.length);
+    final Histogram histogram = new ConcurrentHistogram(3_600_000_000_000L, 3);
+    final LongAdder sent = new LongAdder();
+    long retries;
+    long elapsedNs;
+    private final PrintStream err;
+    private final AckedLog ackedLog;
+
+    PerfRun(final Mode mode, final PrintStream err, final AckedLog ackedLog)
+    {
+        this.mode = mode;
+        this.err = err;
+        this.ackedLog = ackedLog;
     }
 
     /**
-     * Send warmup then count messages and record each one's latency.
+     * Warm up, then measure.
      *
-     * @param producer  to send with.
+     * @param producers sharing the work; threads are spread over them round-robin.
+     * @param threads   application threads.
      * @param topic     to send to.
      * @param size      of each body.
-     * @param warmup    sends not measured.
-     * @param count     sends measured.
+     * @param warmup    sends before measuring (in total).
+     * @param count     measured sends (in total).
      * @param timeoutMs per send.
-     * @param err       where each error is described in words (first of each kind, then a count).
-     * @return the run.
+     * @param err       where each kind of error is described once, in words.
+     * @param ackedLog  where each SEND_OK is logged, or null.
+     * @return the measured run.
+     * @throws InterruptedException if interrupted.
      */
     static PerfRun run(
-        final Producer producer,
+        final Mode mode,
+        final List<Producer> producers,
+        final int threads,
         final String topic,
         final int size,
         final int warmup,
         final int count,
         final long timeoutMs,
-        final PrintStream err)
+        final PrintStream err,
+        final AckedLog ackedLog) throws InterruptedException
     {
         final byte[] body = new byte[size];
         for (int i = 0; i < size; i++)
         {
             body[i] = (byte)i;
         }
-        final Message message = new Message().topic(topic).body(body);
-        final PerfRun warm = new PerfRun();
-        for (int i = 0; i < warmup; i++)
+        if (warmup > 0)
         {
-            warm.sendOne(producer, message, timeoutMs, null);
+            new PerfRun(mode, null, null).execute(producers, threads, topic, body, warmup, timeoutMs);
         }
-        final PerfRun run = new PerfRun();
+        final PerfRun run = new PerfRun(mode, err, ackedLog);
+        final long retriesBefore = totalRetries(producers);
         final long start = System.nanoTime();
-        for (int i = 0; i < count; i++)
-        {
-            run.sendOne(producer, message, timeoutMs, err);
-        }
+        run.execute(producers, threads, topic, body, count, timeoutMs);
         run.elapsedNs = System.nanoTime() - start;
+        run.retries = totalRetries(producers) - retriesBefore;
         return run;
     }
 
-    private void sendOne(final Producer producer, final Message message, final long timeoutMs, final PrintStream err)
+    private static long totalRetries(final List<Producer> producers)
     {
-        final long t0 = System.nanoTime();
-        try
+        long total = 0;
+        for (final Producer producer : producers)
         {
-            final SendResult result = producer.send(message, timeoutMs);
-            histogram.recordValue(System.nanoTime() - t0);
-            statuses.merge(result.status(), 1L, Long::sum);
+            total += producer.retries();
         }
-        catch (final SendException ex)
+        return total;
+    }
+
+    private void execute(
+        final List<Producer> producers, final int threads, final String topic, final byte[] body, final int count, final long timeoutMs)
+        throws InterruptedException
+    {
+        final List<Thread> workers = new ArrayList<>();
+        final List<AsyncTracker> trackers = new ArrayList<>();
+        for (int t = 0; t < threads; t++)
         {
-            final long seen = errors.merge(ex.kind(), 1L, Long::sum);
-            if (null != err && seen == 1)
+            final Producer producer = producers.get(t % producers.size());
+            final int share = count / threads + (t < count % threads ? 1 : 0);
+            final AsyncTracker tracker = mode == Mode.ASYNC ? new AsyncTracker(producer) : null;
+            if (null != tracker)
             {
-                err.println("error " + ex.kind() + ": " + ex.getMessage());
+                trackers.add(tracker);
+            }
+            final Thread worker = new Thread(() -> sendAll(producer, tracker, topic, body, share, timeoutMs), "perf-" + t);
+            workers.add(worker);
+            worker.start();
+        }
+        for (final Thread worker : workers)
+        {
+            worker.join();
+        }
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs + 5000);
+        for (final AsyncTracker tracker : trackers)
+        {
+            while (tracker.outstanding.sum() > 0 && System.nanoTime() - deadline < 0)
+            {
+                Thread.sleep(1);
+            }
+            if (tracker.outstanding.sum() > 0)
+            {
+                recordError(ErrorKind.TIMEOUT, "callbacks missing for " + tracker.outstanding.sum() + " sends after " + timeoutMs + " ms");
             }
         }
-        sent++;
+    }
+
+    private void sendAll(
+        final Producer producer, final AsyncTracker tracker, final String topic, final byte[] body, final int count, final long timeoutMs)
+    {
+        final Message message = new Message().topic(topic).body(body);
+        for (int i = 0; i < count; i++)
+        {
+            final long t0 = System.nanoTime();
+            try
+            {
+                switch (mode)
+                {
+                    case SYNC:
+                        final SendResult result = producer.send(message, timeoutMs);
+                        histogram.recordValue(System.nanoTime() - t0);
+                        onOk(producer, result.sequence(), result.status(), result.journalIndex());
+                        break;
+                    case ASYNC:
+                        tracker.send(message, t0, timeoutMs);
+                        break;
+                    default:
+                        sendOneway(producer, message, t0, timeoutMs);
+                        break;
+                }
+            }
+            catch (final SendException ex)
+            {
+                recordError(ex.kind(), ex.getMessage());
+            }
+            sent.increment();
+        }
+    }
+
+    private void sendOneway(final Producer producer, final Message message, final long t0, final long timeoutMs)
+    {
+        final long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        long result;
+        while ((result = producer.sendOneway(message)) < 0)
+        {
+            if (result == Producer.CLOSED || System.nanoTime() - deadline >= 0)
+            {
+                recordError(result == Producer.CLOSED ? ErrorKind.CLOSED : ErrorKind.BROKER_BUSY, producer.codeText(result));
+                return;
+            }
+            Thread.yield();
+        }
+        histogram.recordValue(System.nanoTime() - t0);
+    }
+
+    private void onOk(final Producer producer, final long sequence, final SendStatus status, final long journalIndex)
+    {
+        statuses.incrementAndGet(status.ordinal());
+        if (null != ackedLog && status == SendStatus.SEND_OK)
+        {
+            ackedLog.acked(producer, sequence, journalIndex);
+        }
+    }
+
+    private void recordError(final ErrorKind kind, final String message)
+    {
+        if (errors.getAndIncrement(kind.ordinal()) == 0 && null != err)
+        {
+            err.println("error " + kind + ": " + message);
+        }
+    }
+
+    /**
+     * Async sends of one thread: start times by sequence, outstanding count, callbacks on the producer's thread.
+     */
+    private final class AsyncTracker implements SendCallback
+    {
+        final Producer producer;
+        final LongAdder outstanding = new LongAdder();
+        final long[] startNs;
+        final int mask;
+
+        AsyncTracker(final Producer producer)
+        {
+            this.producer = producer;
+            final int size = Integer.highestOneBit(Math.max(1024, producer.context().maxInFlight() * 4) - 1) << 1;
+            startNs = new long[size];
+            mask = size - 1;
+        }
+
+        void send(final Message message, final long t0, final long timeoutMs)
+        {
+            final long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            outstanding.increment();
+            long result;
+            while ((result = producer.sendAsync(message, timeoutMs, this)) < 0)
+            {
+                if (result == Producer.CLOSED || System.nanoTime() - deadline >= 0)
+                {
+                    outstanding.decrement();
+                    recordError(result == Producer.CLOSED ? ErrorKind.CLOSED :
+                        result == Producer.NOT_CONNECTED ? ErrorKind.NOT_CONNECTED : ErrorKind.BROKER_BUSY, producer.codeText(result));
+                    return;
+                }
+                Thread.yield();
+            }
+            startNs[(int)result & mask] = t0;
+        }
+
+        public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+        {
+            final long start = startNs[(int)sequence & mask];
+            if (start != 0)
+            {
+                histogram.recordValue(Math.max(0, System.nanoTime() - start));
+            }
+            onOk(producer, sequence, status, journalIndex);
+            outstanding.decrement();
+        }
+
+        public void onError(final long sequence, final SendException error)
+        {
+            recordError(error.kind(), error.getMessage());
+            outstanding.decrement();
+        }
+    }
+
+    long sentCount()
+    {
+        return sent.sum();
+    }
+
+    long status(final SendStatus status)
+    {
+        return statuses.get(status.ordinal());
     }
 
     long errorCount()
     {
         long total = 0;
-        for (final long n : errors.values())
+        for (int i = 0; i < KINDS.length; i++)
         {
-            total += n;
+            total += errors.get(i);
         }
         return total;
     }
@@ -115,33 +301,35 @@ final class PerfRun
 
     double msgsPerSec()
     {
-        return elapsedNs == 0 ? 0 : sent * 1e9 / elapsedNs;
+        return elapsedNs == 0 ? 0 : sentCount() * 1e9 / elapsedNs;
     }
 
     String json()
     {
         final StringBuilder sb = new StringBuilder(256);
-        sb.append("{\"sent\":").append(sent).append(",\"statuses\":{");
-        String sep = "";
-        for (final Map.Entry<SendStatus, Long> e : statuses.entrySet())
+        sb.append("{\"sent\":").append(sentCount()).append(",\"statuses\":{");
+        for (int i = 0; i < STATUSES.length; i++)
         {
-            sb.append(sep).append('"').append(e.getKey().name()).append("\":").append(e.getValue());
-            sep = ",";
+            sb.append(i == 0 ? "" : ",").append('"').append(STATUSES[i].name()).append("\":").append(statuses.get(i));
         }
         sb.append("},\"errors\":{");
-        sep = "";
-        for (final Map.Entry<ErrorKind, Long> e : errors.entrySet())
+        String sep = "";
+        for (int i = 0; i < KINDS.length; i++)
         {
-            sb.append(sep).append('"').append(e.getKey().name()).append("\":").append(e.getValue());
-            sep = ",";
+            if (errors.get(i) > 0)
+            {
+                sb.append(sep).append('"').append(KINDS[i].name()).append("\":").append(errors.get(i));
+                sep = ",";
+            }
         }
-        sb.append('}');
-        sb.append(",\"p50_us\":").append(fmt(percentileUs(50)))
+        sb.append("},\"retries\":").append(retries)
+            .append(",\"p50_us\":").append(fmt(percentileUs(50)))
             .append(",\"p90_us\":").append(fmt(percentileUs(90)))
             .append(",\"p99_us\":").append(fmt(percentileUs(99)))
             .append(",\"p999_us\":").append(fmt(percentileUs(99.9)))
             .append(",\"max_us\":").append(fmt(maxUs()))
             .append(",\"msgs_per_sec\":").append(fmt(msgsPerSec()))
+            .append(",\"mode\":\"").append(mode.name().toLowerCase(Locale.ROOT)).append('"')
             .append('}');
         return sb.toString();
     }
@@ -149,23 +337,30 @@ final class PerfRun
     String summary()
     {
         final StringBuilder sb = new StringBuilder(256);
-        sb.append("sent ").append(sent).append('\n');
-        for (final Map.Entry<SendStatus, Long> e : statuses.entrySet())
+        sb.append("mode ").append(mode.name().toLowerCase(Locale.ROOT)).append(", sent ").append(sentCount()).append('\n');
+        if (mode != Mode.ONEWAY)
         {
-            sb.append("  ").append(e.getKey()).append(' ').append(e.getValue()).append('\n');
+            for (int i = 0; i < STATUSES.length; i++)
+            {
+                sb.append("  ").append(STATUSES[i]).append(' ').append(statuses.get(i)).append('\n');
+            }
         }
-        for (final Map.Entry<ErrorKind, Long> e : errors.entrySet())
+        for (int i = 0; i < KINDS.length; i++)
         {
-            sb.append("  error ").append(e.getKey()).append(' ').append(e.getValue()).append('\n');
+            if (errors.get(i) > 0)
+            {
+                sb.append("  error ").append(KINDS[i]).append(' ').append(errors.get(i)).append('\n');
+            }
         }
-        sb.append(String.format("latency us: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
-            percentileUs(50), percentileUs(90), percentileUs(99), percentileUs(99.9), maxUs()));
-        sb.append(String.format("throughput: %.0f msgs/s%n", msgsPerSec()));
+        sb.append("  retries ").append(retries).append('\n');
+        sb.append(String.format(Locale.ROOT, "latency us%s: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
+            mode == Mode.ONEWAY ? " (hand-off)" : "", percentileUs(50), percentileUs(90), percentileUs(99), percentileUs(99.9), maxUs()));
+        sb.append(String.format(Locale.ROOT, "throughput: %.0f msgs/s%n", msgsPerSec()));
         return sb.toString();
     }
 
     private static String fmt(final double value)
     {
-        return String.format(java.util.Locale.ROOT, "%.1f", value);
+        return String.format(Locale.ROOT, "%.1f", value);
     }
 }

@@ -84,7 +84,20 @@ class StandaloneBrokerTest
             assertEquals("0", ok[0], ok[2]);
             final String json = lastLine(ok[1]);
             assertTrue(json.startsWith("{\"sent\":2000,\"statuses\":{\"SEND_OK\":2000,\"FLUSH_DISK_TIMEOUT\":0," +
-                "\"FLUSH_SLAVE_TIMEOUT\":0,\"SLAVE_NOT_AVAILABLE\":0},\"errors\":{},\"p50_us\":"), json);
+                "\"FLUSH_SLAVE_TIMEOUT\":0,\"SLAVE_NOT_AVAILABLE\":0},\"errors\":{},\"retries\":0,\"p50_us\":"), json);
+
+            final Path acked = dir.resolve("acked.log");
+            final String[] async = perf("--channel", channel, "--mode", "async", "--threads", "2", "--producers", "2",
+                "--size", "100", "--count", "3000", "--warmup", "0", "--acked-log", acked.toString(), "--json");
+            assertEquals("0", async[0], async[2]);
+            assertTrue(lastLine(async[1]).contains("\"SEND_OK\":3000,") && lastLine(async[1]).endsWith("\"mode\":\"async\"}"), async[1]);
+            final List<String> ackedLines = Files.readAllLines(acked);
+            assertEquals(3000, ackedLines.size());
+            assertEquals(3000, ackedLines.stream().map((l) -> l.split(" ")[0]).distinct().count(), "one line per message id");
+            for (final String line : ackedLines)
+            {
+                assertTrue(line.matches("[0-9a-f]{16}-[0-9a-f]{16} [0-9]+"), line);
+            }
 
             final String[] big = perf("--channel", channel, "--size", Integer.toString(8 * 1024 * 1024), "--count", "1",
                 "--warmup", "0", "--json");
