@@ -13,9 +13,6 @@ import java.util.concurrent.locks.LockSupport;
 import io.aeron.Aeron;
 import io.aeron.ChannelUri;
 import io.aeron.Publication;
-import io.aeron.Subscription;
-import io.aeron.exceptions.RegistrationException;
-import io.peregrine.transport.Channels;
 import io.peregrine.transport.IdleStrategies;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.Sizing;
@@ -81,10 +78,7 @@ public final class Producer implements AutoCloseable
 
     private final Context ctx;
     private final long producerId;
-    private final SharedAeron sharedAeron;
-    private final Aeron aeron;
-    private final Publication publication;
-    private final Subscription subscription;
+    private volatile ProducerLink link;
     private final PendingSends pending;
     private final ProducerConductor conductor;
     private final AgentRunner runner;
@@ -109,49 +103,24 @@ public final class Producer implements AutoCloseable
         producerId = id;
         final int responseSessionId = random.nextInt();
 
-        final ErrorHandler errorHandler = (ex) -> LOG.warn("Aeron client error in producer {}", ctx.instanceName(), ex);
-        sharedAeron = null == ctx.aeron() ? SharedAeron.acquire(ctx.aeronDirectoryName(), ctx.idleStrategy(), errorHandler) : null;
-        aeron = null == sharedAeron ? ctx.aeron() : sharedAeron.aeron();
-        Subscription sub = null;
-        Publication pub = null;
-        try
-        {
-            sub = aeron.addSubscription(
-                Channels.responseSubscription(ctx.isIpc(), ctx.responseHost(), responseSessionId), Protocol.RESPONSE_STREAM_ID);
-            pub = addRequestPublication(aeron, ctx);
-        }
-        catch (final RuntimeException ex)
-        {
-            CloseHelper.quietCloseAll(pub, sub);
-            if (null != sharedAeron)
-            {
-                sharedAeron.release();
-            }
-            throw ex;
-        }
-        subscription = sub;
-        publication = pub;
+        final ErrorHandler errorHandler = (ex) -> LOG.warn("Aeron client error in producer {}: {}", ctx.instanceName(), ex.toString());
+        link = ProducerLink.open(ctx, responseSessionId, errorHandler);
         pending = new PendingSends(ctx.maxInFlight(), (ex) -> LOG.warn("a send callback of producer {} threw", ctx.instanceName(), ex));
         final AtomicCounter unmatched = new AtomicCounter(new UnsafeBuffer(new byte[CountersManager.COUNTER_LENGTH]), 0);
-        conductor = new ProducerConductor(ctx, producerId, responseSessionId, publication, subscription, pending, unmatched);
+        conductor = new ProducerConductor(ctx, this, producerId, responseSessionId, pending, unmatched, errorHandler);
         encoders = ThreadLocal.withInitial(() -> new Encoder(producerId));
         runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null, conductor);
         AgentRunner.startOnThread(runner);
     }
 
-    private static Publication addRequestPublication(final Aeron aeron, final Context ctx)
+    ProducerLink link()
     {
-        final String channel = Channels.requestPublication(ctx.brokerChannel(), ctx.maxMessageSize());
-        try
-        {
-            return aeron.addPublication(channel, Protocol.REQUEST_STREAM_ID);
-        }
-        catch (final RegistrationException ex)
-        {
-            throw new IllegalArgumentException("cannot publish to " + ctx.brokerChannel() + ": " + ex.getMessage() +
-                " (producers sharing one media driver and broker channel share one publication and must use the same maxMessageSize)",
-                ex);
-        }
+        return link;
+    }
+
+    void link(final ProducerLink link)
+    {
+        this.link = link;
     }
 
     /**
@@ -471,16 +440,20 @@ public final class Producer implements AutoCloseable
         final int headerLength = encoder.encode(message, sequence, flags, (int)Math.min(Integer.MAX_VALUE, timeoutMs));
         for (int attempt = 0; attempt < OFFER_ATTEMPTS; attempt++)
         {
-            final long result = publication.offer(
+            final long result = link.publication.offer(
                 encoder.buffer, 0, headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength(), null);
             if (result > 0)
             {
                 conductor.onRequestSent(ctx.epochClock().time());
                 return result;
             }
-            if (result == Publication.CLOSED || closed)
+            if (closed)
             {
                 return CLOSED;
+            }
+            if (result == Publication.CLOSED)
+            {
+                return NOT_CONNECTED; // the link is being replaced
             }
             if (result == Publication.NOT_CONNECTED)
             {
@@ -503,16 +476,16 @@ public final class Producer implements AutoCloseable
         int idle = 0;
         while (true)
         {
-            final long result = publication.offer(
+            final long result = link.publication.offer(
                 encoder.buffer, 0, headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength(), null);
             if (result > 0)
             {
                 conductor.onRequestSent(ctx.epochClock().time());
                 return;
             }
-            if (result == Publication.CLOSED || closed)
+            if (closed)
             {
-                throw new SendException(ErrorKind.CLOSED, "producer publication to " + ctx.brokerChannel() + " is closed");
+                throw new SendException(ErrorKind.CLOSED, "producer is closed");
             }
             if (result == Publication.MAX_POSITION_EXCEEDED)
             {
@@ -648,7 +621,7 @@ public final class Producer implements AutoCloseable
             throw new SendException(ErrorKind.MESSAGE_TOO_LARGE, "message body of " + length +
                 " bytes is over the broker's maxMessageSize of " + brokerMax + " bytes");
         }
-        final int frameMax = publication.maxMessageLength() - Protocol.MAX_SEND_REQUEST_OVERHEAD;
+        final int frameMax = link.publication.maxMessageLength() - Protocol.MAX_SEND_REQUEST_OVERHEAD;
         if (length > frameMax)
         {
             throw new SendException(ErrorKind.MESSAGE_TOO_LARGE, "message body of " + length +
@@ -696,11 +669,7 @@ public final class Producer implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            CloseHelper.closeAll(runner, publication, subscription);
-            if (null != sharedAeron)
-            {
-                sharedAeron.release();
-            }
+            CloseHelper.closeAll(runner, link);
             INSTANCES.remove(ctx.producerGroup() + '/' + ctx.instanceName());
         }
     }

@@ -3,8 +3,6 @@ package io.peregrine.producer;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.FragmentAssembler;
-import io.aeron.Publication;
-import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.peregrine.transport.Protocol;
@@ -13,11 +11,11 @@ import io.peregrine.transport.codec.CloseEncoder;
 import io.peregrine.transport.codec.ConnectAckDecoder;
 import io.peregrine.transport.codec.ConnectEncoder;
 import io.peregrine.transport.codec.ErrorCode;
-import io.peregrine.transport.codec.HeartbeatEncoder;
 import io.peregrine.transport.codec.MessageHeaderDecoder;
 import io.peregrine.transport.codec.MessageHeaderEncoder;
 import io.peregrine.transport.codec.SendResponseDecoder;
 import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
@@ -38,13 +36,17 @@ final class ProducerConductor implements Agent, FragmentHandler
 
     private static final Logger LOG = LoggerFactory.getLogger(ProducerConductor.class);
     private static final long CONNECT_RESEND_MS = 250;
+    private static final long RELINK_INTERVAL_MS = 500;
     private static final long EXPIRY_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final Producer.Context ctx;
     private final long producerId;
     private final int responseSessionId;
-    private final Publication publication;
-    private final Subscription subscription;
+    private final Producer producer;
+    private final ErrorHandler errorHandler;
+    private final int responseSessionIdForLink;
+    private ProducerLink link;
+    private long nextRelinkMs;
     private final PendingSends pending;
     private final EpochClock clock;
     private final FragmentAssembler assembler = new FragmentAssembler(this);
@@ -53,7 +55,6 @@ final class ProducerConductor implements Agent, FragmentHandler
     private final SendResponseDecoder responseDecoder = new SendResponseDecoder();
     private final ConnectAckDecoder ackDecoder = new ConnectAckDecoder();
     private final ConnectEncoder connectEncoder = new ConnectEncoder();
-    private final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
     private final CloseEncoder closeEncoder = new CloseEncoder();
     private final UnsafeBuffer controlBuffer = new UnsafeBuffer(new byte[1024]);
     private final SendStatus[] statuses = SendStatus.values();
@@ -68,22 +69,25 @@ final class ProducerConductor implements Agent, FragmentHandler
     private long nextExpiryNs;
     private String responseEndpoint;
     private long lastRequestSentMs;
+    private long lastConnectSentMs;
     private long heartbeatIntervalMs = 1000;
 
     ProducerConductor(
         final Producer.Context ctx,
+        final Producer producer,
         final long producerId,
         final int responseSessionId,
-        final Publication publication,
-        final Subscription subscription,
         final PendingSends pending,
-        final AtomicCounter unmatchedResponses)
+        final AtomicCounter unmatchedResponses,
+        final ErrorHandler errorHandler)
     {
+        this.producer = producer;
+        this.link = producer.link();
+        this.errorHandler = errorHandler;
+        this.responseSessionIdForLink = responseSessionId;
         this.ctx = ctx;
         this.producerId = producerId;
         this.responseSessionId = responseSessionId;
-        this.publication = publication;
-        this.subscription = subscription;
         this.pending = pending;
         this.clock = ctx.epochClock();
         this.nanoClock = ctx.nanoClock();
@@ -99,7 +103,11 @@ final class ProducerConductor implements Agent, FragmentHandler
 
     public int doWork()
     {
-        int work = subscription.poll(assembler, 16);
+        if (link.isBroken())
+        {
+            return relink(clock.time());
+        }
+        int work = link.subscription.poll(assembler, 16);
         final long nowNs = nanoClock.nanoTime();
         if (nowNs - nextExpiryNs >= 0)
         {
@@ -113,28 +121,61 @@ final class ProducerConductor implements Agent, FragmentHandler
         final int state = this.state;
         if (state == STATE_CONNECTED)
         {
-            if (!publication.isConnected())
+            if (!link.publication.isConnected())
             {
                 LOG.warn("lost connection to broker {}; reconnecting", ctx.brokerChannel());
                 this.state = STATE_CONNECTING;
             }
-            else if (nowMs - lastRequestSentMs >= heartbeatIntervalMs)
+            else if (nowMs - lastConnectSentMs >= heartbeatIntervalMs)
             {
-                heartbeatEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder).producerId(producerId);
-                offerControl(MessageHeaderEncoder.ENCODED_LENGTH + heartbeatEncoder.encodedLength(), nowMs);
-                work++;
+                // the handshake doubles as the keepalive: a broker that restarted and lost this producer's
+                // session learns it again within one interval, even while sends keep flowing
+                work += sendConnect(nowMs);
             }
         }
-        else if (state != STATE_CLOSED && nowMs - lastRequestSentMs >= CONNECT_RESEND_MS)
+        else if (state != STATE_CLOSED && nowMs - lastConnectSentMs >= CONNECT_RESEND_MS)
         {
             work += sendConnect(nowMs);
         }
         return work;
     }
 
+    private int relink(final long nowMs)
+    {
+        if (state == STATE_CLOSED || nowMs < nextRelinkMs)
+        {
+            return 0;
+        }
+        nextRelinkMs = nowMs + RELINK_INTERVAL_MS;
+        if (state != STATE_CONNECTING)
+        {
+            LOG.warn("producer {} lost its media driver (broker {}); reconnecting", ctx.instanceName(), ctx.brokerChannel());
+            state = STATE_CONNECTING;
+        }
+        if (null != ctx.aeron())
+        {
+            return 0; // the application's own client: nothing this producer can reopen
+        }
+        try
+        {
+            final ProducerLink fresh = ProducerLink.open(ctx, responseSessionIdForLink, errorHandler);
+            final ProducerLink old = link;
+            link = fresh;
+            producer.link(fresh);
+            old.close();
+            responseEndpoint = null;
+            return 1;
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.debug("reconnect of producer {} failed: {}", ctx.instanceName(), ex.toString());
+            return 0;
+        }
+    }
+
     private int sendConnect(final long nowMs)
     {
-        if (!publication.isConnected())
+        if (!link.publication.isConnected())
         {
             return 0;
         }
@@ -146,7 +187,7 @@ final class ProducerConductor implements Agent, FragmentHandler
             }
             else
             {
-                final String resolved = subscription.resolvedEndpoint();
+                final String resolved = link.subscription.resolvedEndpoint();
                 if (null == resolved)
                 {
                     return 0;
@@ -163,16 +204,12 @@ final class ProducerConductor implements Agent, FragmentHandler
             .instanceName(ctx.instanceName())
             .responseEndpoint(responseEndpoint)
             .clientVersion(Protocol.VERSION);
-        offerControl(MessageHeaderEncoder.ENCODED_LENGTH + connectEncoder.encodedLength(), nowMs);
-        return 1;
-    }
-
-    private void offerControl(final int length, final long nowMs)
-    {
-        if (publication.offer(controlBuffer, 0, length) > 0)
+        if (link.publication.offer(controlBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + connectEncoder.encodedLength()) > 0)
         {
             lastRequestSentMs = nowMs;
+            lastConnectSentMs = nowMs;
         }
+        return 1;
     }
 
     /**
@@ -293,7 +330,7 @@ final class ProducerConductor implements Agent, FragmentHandler
         if (state == STATE_CONNECTED)
         {
             closeEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder).producerId(producerId);
-            publication.offer(controlBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + closeEncoder.encodedLength());
+            link.publication.offer(controlBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + closeEncoder.encodedLength());
         }
         state = STATE_CLOSED;
         pending.failAll(ErrorKind.CLOSED, "producer closed");

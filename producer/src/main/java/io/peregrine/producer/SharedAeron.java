@@ -17,6 +17,12 @@ import org.agrona.ErrorHandler;
 final class SharedAeron
 {
     private static final String EMBEDDED_KEY = "<embedded>";
+
+    /**
+     * How soon a client notices its driver is gone (Aeron's default is 10 s). Over IPC the driver is the
+     * broker's, so this is how soon a producer starts reconnecting after the broker dies.
+     */
+    static final long DRIVER_TIMEOUT_MS = 3000;
     private static final Map<String, SharedAeron> CLIENTS = new HashMap<>();
 
     private final String key;
@@ -58,6 +64,7 @@ final class SharedAeron
                 {
                     final Aeron aeron = Aeron.connect(new Aeron.Context()
                         .aeronDirectoryName(dir)
+                        .driverTimeoutMs(DRIVER_TIMEOUT_MS)
                         .errorHandler(errorHandler)
                         .subscriberErrorHandler(errorHandler));
                     shared = new SharedAeron(key, driver, aeron);

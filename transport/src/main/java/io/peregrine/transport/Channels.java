@@ -82,19 +82,23 @@ public final class Channels
     }
 
     /**
-     * The subscription a producer receives responses on.
+     * The subscription a producer receives responses on. Over UDP its own ephemeral port tells it apart;
+     * over IPC, where every producer of the driver shares the stream, the session id does.
      *
      * @param ipc          true if the broker is reached over IPC.
      * @param responseHost host to bind for UDP; an ephemeral port is chosen.
-     * @param sessionId    session id the broker's response publication will carry.
+     * @param sessionId    session id the broker's IPC response publication will carry.
      * @return the channel.
      */
     public static String responseSubscription(final boolean ipc, final String responseHost, final int sessionId)
     {
         final ChannelUriStringBuilder builder = new ChannelUriStringBuilder()
-            .media(ipc ? CommonContext.IPC_MEDIA : CommonContext.UDP_MEDIA)
-            .sessionId(sessionId);
-        if (!ipc)
+            .media(ipc ? CommonContext.IPC_MEDIA : CommonContext.UDP_MEDIA);
+        if (ipc)
+        {
+            builder.sessionId(sessionId);
+        }
+        else
         {
             builder.endpoint(responseHost + ":0");
         }
@@ -106,19 +110,24 @@ public final class Channels
      * address the producer's requests come from, never taken verbatim from the producer.
      *
      * @param udpEndpoint host:port to send to, or null for IPC.
-     * @param sessionId   session id the producer subscribed with.
+     * @param sessionId   session id the producer subscribed with (IPC only).
      * @return the channel.
      */
     public static String responsePublication(final String udpEndpoint, final int sessionId)
     {
         final ChannelUriStringBuilder builder = new ChannelUriStringBuilder()
             .media(null == udpEndpoint ? CommonContext.IPC_MEDIA : CommonContext.UDP_MEDIA)
-            .sessionId(sessionId)
             .termLength(RESPONSE_TERM_LENGTH)
             .sparse(true);
         if (null != udpEndpoint)
         {
+            // the driver picks a fresh session id: after a broker restart the producer sees a new image at once,
+            // instead of the new stream colliding with the dead one until its image times out
             builder.endpoint(udpEndpoint);
+        }
+        else
+        {
+            builder.sessionId(sessionId);
         }
         return builder.build();
     }
