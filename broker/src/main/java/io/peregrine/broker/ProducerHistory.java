@@ -8,7 +8,8 @@ import org.agrona.BitUtil;
  * <p>A window of the last {@link #WINDOW} sequences (by value, not by arrival): sequences may arrive
  * out of order from many application threads. For each one the window records that it was accepted
  * and, once appended, its journal index. A sequence more than {@code WINDOW} below the highest one
- * seen is outside the window: the broker cannot tell whether it was stored and refuses it.
+ * seen is outside the window: a resend of it is refused, since the broker cannot tell whether it was
+ * stored; a first attempt (not flagged as a resend) is stored, since it cannot be a duplicate.
  * Survives reconnects (kept per producer id) and broker restarts (rebuilt from the journal's tail).
  */
 final class ProducerHistory

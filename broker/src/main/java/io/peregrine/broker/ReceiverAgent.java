@@ -287,7 +287,8 @@ final class ReceiverAgent implements Agent
 
         final ProducerHistory history = session.history;
         final int seen = history.classify(sequence);
-        if (seen == ProducerHistory.OUTSIDE_WINDOW)
+        final boolean resend = sendDecoder.flags().resend();
+        if (seen == ProducerHistory.OUTSIDE_WINDOW && resend)
         {
             return refuse(session, sequence, ErrorCode.SEQUENCE_OUTSIDE_WINDOW, "sequence " + sequence +
                 " is more than " + ProducerHistory.WINDOW + " below the highest seen (" + history.highest() +
@@ -316,7 +317,13 @@ final class ReceiverAgent implements Agent
             counters.duplicatesReceived.increment();
             return ControlledFragmentHandler.Action.CONTINUE;
         }
-        history.accept(sequence);
+        if (seen == ProducerHistory.NEW)
+        {
+            history.accept(sequence);
+        }
+        // else: a first attempt that arrives after more than WINDOW newer sequences (its thread was descheduled
+        // between taking a sequence and sending). It cannot be a duplicate, so it is stored, but not remembered:
+        // a resend of it would be outside the window and refused.
         final int recordOffset = index + InboundEntry.RECORD_OFFSET;
         final int headerLength = JournalRecord.encodeHeader(recordEncoder, recordHeaderEncoder, ringBuffer, recordOffset,
             producerId, sequence, epochNanoClock.nanoTime(), sendDecoder.flags().getRaw(), buffer, topicOffset, topicLength, bodyLength);

@@ -96,17 +96,26 @@ class DuplicateSendTest
     }
 
     @Test
-    void shouldRefuseSequencesOlderThanTheWindow()
+    void shouldRefuseResendsOlderThanTheWindowButStoreLateFirstAttempts()
     {
         try (Broker broker = Broker.launch(BrokerTestSupport.context(dir));
             RawClient raw = new RawClient(aeron, broker.udpChannel()))
         {
             raw.connect();
             send(raw, ProducerHistory.WINDOW + 10, "high");
-            raw.offer(raw.buffer, raw.encodeSend(5, "too.old", new byte[1]));
+
+            // a resend this old: the broker cannot know whether it stored it
+            final int length = raw.encodeSend(5, "too.old", new byte[1]);
+            raw.buffer.putByte(io.peregrine.transport.codec.MessageHeaderEncoder.ENCODED_LENGTH +
+                io.peregrine.transport.codec.SendRequestEncoder.flagsEncodingOffset(), (byte)0b101); // waitStoreMsgOK | resend
+            raw.offer(raw.buffer, length);
             final String response = raw.awaitResponse("answer to 5", (r) -> r.startsWith("RESPONSE 5 "));
             assertTrue(response.contains("SEQUENCE_OUTSIDE_WINDOW"), response);
             assertEquals(1, broker.sendsStored());
+
+            // the same old sequence as a first attempt (its sender was descheduled for a long time): stored
+            send(raw, 6, "late.first.attempt");
+            assertEquals(2, broker.sendsStored());
         }
     }
 }

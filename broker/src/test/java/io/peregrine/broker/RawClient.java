@@ -81,7 +81,9 @@ final class RawClient implements AutoCloseable
         encoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
             .producerId(producerId)
             .sequence(sequence)
-            .timeBudgetMs(3000)
+            .timeBudgetMs(3000);
+        encoder.flags().clear().waitStoreMsgOK(true);
+        encoder
             .topic(topic)
             .putBody(body, 0, body.length);
         return MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();

@@ -55,6 +55,7 @@ public final class Producer implements AutoCloseable
     private static final int OFFER_ATTEMPTS = 3;
     private static final int FLAG_WAIT_STORE_MSG_OK = 1;
     private static final int FLAG_ONEWAY = 2;
+    private static final int FLAG_RESEND = 4;
 
     /**
      * sendAsync: maxInFlight sends are already waiting for their outcome.
@@ -197,7 +198,7 @@ public final class Producer implements AutoCloseable
                 {
                     awaitConnected(deadlineNs, timeoutMs);
                 }
-                offerBlocking(message, sequence, flags(message, false), deadlineNs, timeoutMs);
+                offerBlocking(message, sequence, flags(message, false) | (attempt > 0 ? FLAG_RESEND : 0), deadlineNs, timeoutMs);
             }
             catch (final RuntimeException ex)
             {
@@ -697,7 +698,8 @@ public final class Producer implements AutoCloseable
                 .timeBudgetMs(budgetMs);
             requestEncoder.flags().clear()
                 .waitStoreMsgOK((flags & FLAG_WAIT_STORE_MSG_OK) != 0)
-                .oneway((flags & FLAG_ONEWAY) != 0);
+                .oneway((flags & FLAG_ONEWAY) != 0)
+                .resend((flags & FLAG_RESEND) != 0);
             final String topic = message.topic();
             int offset = MessageHeaderEncoder.ENCODED_LENGTH + SendRequestEncoder.BLOCK_LENGTH;
             buffer.putShort(offset, (short)topic.length(), LITTLE_ENDIAN);

@@ -1,0 +1,138 @@
+package io.peregrine.jmh;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.peregrine.producer.Message;
+import io.peregrine.producer.Producer;
+import io.peregrine.producer.SendCallback;
+import io.peregrine.producer.SendException;
+import io.peregrine.producer.SendStatus;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Async send throughput: each operation is one accepted {@code sendAsync} (a BUSY or back-pressured
+ * attempt is retried and not counted), so at steady state the rate is the rate of acknowledged sends.
+ * Four benchmark threads share the producers round-robin. Run with {@code -prof gc}: the broker is in
+ * this JVM, so {@code gc.alloc.rate.norm} covers producer and broker per message.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {
+    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+    "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
+    "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+    "--add-opens", "java.base/java.util.zip=ALL-UNNAMED",
+    "-Dchronicle.analytics.disable=true",
+    "-Xms2g", "-Xmx2g" })
+public class AsyncThroughputBenchmark
+{
+    /**
+     * Broker and producers, shared by the benchmark threads.
+     */
+    @State(Scope.Benchmark)
+    public static class Shared
+    {
+        @Param({ "ipc", "udp" })
+        String transport;
+
+        @Param({ "1", "4" })
+        int producers;
+
+        @Param({ "64", "1024" })
+        int size;
+
+        BenchmarkBroker setup;
+        final AtomicInteger nextThread = new AtomicInteger();
+        final AtomicLong errors = new AtomicLong();
+
+        @Setup(Level.Trial)
+        public void start() throws IOException
+        {
+            setup = new BenchmarkBroker(transport, producers, 4096);
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() throws IOException
+        {
+            setup.close();
+            if (errors.get() > 0)
+            {
+                throw new IllegalStateException(errors.get() + " async sends failed");
+            }
+        }
+    }
+
+    /**
+     * One benchmark thread's producer, message and callback.
+     */
+    @State(Scope.Thread)
+    public static class Sender implements SendCallback
+    {
+        Producer producer;
+        Message message;
+        Shared shared;
+
+        @Setup(Level.Trial)
+        public void start(final Shared shared)
+        {
+            this.shared = shared;
+            producer = shared.setup.producers.get(shared.nextThread.getAndIncrement() % shared.producers);
+            message = new Message().topic("jmh").body(new byte[shared.size]);
+        }
+
+        public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+        {
+            if (status != SendStatus.SEND_OK)
+            {
+                shared.errors.incrementAndGet();
+            }
+        }
+
+        public void onError(final long sequence, final SendException error)
+        {
+            shared.errors.incrementAndGet();
+        }
+    }
+
+    /**
+     * One accepted async send.
+     *
+     * @param sender this thread's state.
+     * @param bh     consumes the sequence.
+     */
+    @Benchmark
+    @Threads(4)
+    public void sendAsync(final Sender sender, final Blackhole bh)
+    {
+        long result;
+        while ((result = sender.producer.sendAsync(sender.message, sender)) < 0)
+        {
+            if (result == Producer.CLOSED)
+            {
+                throw new IllegalStateException(sender.producer.codeText(result));
+            }
+            Thread.onSpinWait();
+        }
+        bh.consume(result);
+    }
+}

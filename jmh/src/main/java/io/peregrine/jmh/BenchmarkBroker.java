@@ -1,0 +1,67 @@
+package io.peregrine.jmh;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.stream.Stream;
+
+import io.peregrine.broker.Broker;
+import io.peregrine.broker.BrokerContext;
+import io.peregrine.producer.Producer;
+import org.agrona.CloseHelper;
+
+/**
+ * A broker on a temporary store plus producers to it, for one benchmark trial.
+ */
+final class BenchmarkBroker implements AutoCloseable
+{
+    final Path dir;
+    final Broker broker;
+    final List<Producer> producers = new ArrayList<>();
+
+    BenchmarkBroker(final String transport, final int producerCount, final int maxInFlight) throws IOException
+    {
+        dir = Files.createTempDirectory("peregrine-jmh-");
+        broker = Broker.launch(new BrokerContext()
+            .set(BrokerContext.STORE_PATH_ROOT_DIR, dir.resolve("store").toString())
+            .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
+            .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
+        final boolean ipc = transport.equals("ipc");
+        for (int i = 0; i < producerCount; i++)
+        {
+            producers.add(Producer.start(new Producer.Context()
+                .producerGroup("jmh")
+                .instanceName("jmh-" + i)
+                .brokerChannel(ipc ? "aeron:ipc" : broker.udpChannel())
+                .aeronDirectoryName(ipc ? broker.aeronDirectoryName() : null)
+                .maxInFlight(maxInFlight)
+                .maxMessageSize(1024 * 1024)));
+        }
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (final Producer producer : producers)
+        {
+            while (!producer.isConnected())
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    throw new IllegalStateException("producer not connected within 30 s");
+                }
+                Thread.yield();
+            }
+        }
+    }
+
+    public void close() throws IOException
+    {
+        CloseHelper.closeAll(producers);
+        CloseHelper.close(broker);
+        try (Stream<Path> paths = Files.walk(dir))
+        {
+            paths.sorted(Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());
+        }
+    }
+}
