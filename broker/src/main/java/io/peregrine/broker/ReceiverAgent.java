@@ -13,18 +13,21 @@ import io.peregrine.journal.JournalRecord;
 import io.peregrine.journal.codec.RecordHeaderEncoder;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.WireFrames;
+import io.peregrine.transport.codec.BatchSendRequestDecoder;
 import io.peregrine.transport.codec.CloseDecoder;
 import io.peregrine.transport.codec.ConnectDecoder;
 import io.peregrine.transport.codec.ErrorCode;
 import io.peregrine.transport.codec.HeartbeatDecoder;
 import io.peregrine.transport.codec.MessageHeaderDecoder;
 import io.peregrine.transport.codec.SendRequestDecoder;
+import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 /**
@@ -36,6 +39,10 @@ final class ReceiverAgent implements Agent
 {
     private static final int FRAGMENT_LIMIT = 64;
     private static final long RESPONSE_MARGIN_MS = 50;
+    private static final int FLAG_ONEWAY = 1 << 1;
+    private static final int FLAG_RESEND = 1 << 2;
+    private static final int GROUP_HEADER_LENGTH = 4;
+    private static final int BODY_LENGTH_PREFIX = 4;
 
     private final BrokerContext ctx;
     private final ProducerSessions sessions;
@@ -52,6 +59,7 @@ final class ReceiverAgent implements Agent
     private final ControlledFragmentAssembler ipcAssembler;
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final SendRequestDecoder sendDecoder = new SendRequestDecoder();
+    private final BatchSendRequestDecoder batchDecoder = new BatchSendRequestDecoder();
     private final ConnectDecoder connectDecoder = new ConnectDecoder();
     private final HeartbeatDecoder heartbeatDecoder = new HeartbeatDecoder();
     private final CloseDecoder closeDecoder = new CloseDecoder();
@@ -135,6 +143,8 @@ final class ReceiverAgent implements Agent
         {
             case SendRequestDecoder.TEMPLATE_ID:
                 return onSend(buffer, offset, length, header, ipc, subscription);
+            case BatchSendRequestDecoder.TEMPLATE_ID:
+                return onBatch(buffer, offset, length, header, ipc, subscription);
             case ConnectDecoder.TEMPLATE_ID:
                 onConnect(buffer, offset, length, header, ipc, subscription);
                 break;
@@ -243,6 +253,7 @@ final class ReceiverAgent implements Agent
         sendDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
         final long producerId = sendDecoder.producerId();
         final long sequence = sendDecoder.sequence();
+        final int flags = sendDecoder.flags().getRaw();
         final ProducerSession session = sessions.activeSession(producerId, header.sessionId(), ipc);
         if (null == session)
         {
@@ -259,63 +270,96 @@ final class ReceiverAgent implements Agent
         final int topicOffset = topicLengthOffset + SendRequestDecoder.topicHeaderLength();
         if (topicOffset > end)
         {
-            return refuse(session, sequence, ErrorCode.INVALID_REQUEST, "send request of " + length + " bytes is truncated");
+            return refuse(session, sequence, flags, ErrorCode.INVALID_REQUEST, "send request of " + length + " bytes is truncated");
         }
         final int topicLength = buffer.getShort(topicLengthOffset, LITTLE_ENDIAN) & 0xFFFF;
         final int bodyLengthOffset = topicOffset + topicLength;
         if (bodyLengthOffset + SendRequestDecoder.bodyHeaderLength() > end)
         {
-            return refuse(session, sequence, ErrorCode.INVALID_REQUEST, "send request of " + length + " bytes is truncated");
+            return refuse(session, sequence, flags, ErrorCode.INVALID_REQUEST, "send request of " + length + " bytes is truncated");
         }
         if (!Protocol.isValidTopic(buffer, topicOffset, topicLength))
         {
-            return refuse(session, sequence, ErrorCode.INVALID_TOPIC,
+            return refuse(session, sequence, flags, ErrorCode.INVALID_TOPIC,
                 Protocol.validateTopic(buffer.getStringWithoutLengthAscii(topicOffset, topicLength)));
         }
         final int bodyLength = buffer.getInt(bodyLengthOffset, LITTLE_ENDIAN);
         final int bodyOffset = bodyLengthOffset + SendRequestDecoder.bodyHeaderLength();
         if (bodyLength < 0 || bodyOffset + (long)bodyLength != end)
         {
-            return refuse(session, sequence, ErrorCode.INVALID_REQUEST,
+            return refuse(session, sequence, flags, ErrorCode.INVALID_REQUEST,
                 "body length " + Integer.toUnsignedString(bodyLength) + " does not match a frame of " + length + " bytes");
         }
         if (bodyLength > ctx.maxMessageSize())
         {
-            return refuse(session, sequence, ErrorCode.MESSAGE_TOO_LARGE,
+            return refuse(session, sequence, flags, ErrorCode.MESSAGE_TOO_LARGE,
                 "message body of " + bodyLength + " bytes is over the broker's maxMessageSize of " + ctx.maxMessageSize() + " bytes");
         }
 
+        if (refuseOutsideWindow(session, sequence, flags))
+        {
+            return ControlledFragmentHandler.Action.CONTINUE;
+        }
+        return enqueue(session, sequence, flags, sendDecoder.timeBudgetMs(), buffer, topicOffset, topicLength, bodyOffset, bodyLength) ?
+            ControlledFragmentHandler.Action.CONTINUE : ControlledFragmentHandler.Action.ABORT;
+    }
+
+    private boolean refuseOutsideWindow(final ProducerSession session, final long sequence, final int flags)
+    {
+        if ((flags & FLAG_RESEND) != 0 && session.history.classify(sequence) == ProducerHistory.OUTSIDE_WINDOW)
+        {
+            refuse(session, sequence, flags, ErrorCode.SEQUENCE_OUTSIDE_WINDOW, "sequence " + sequence +
+                " is more than " + ProducerHistory.WINDOW + " below the highest seen (" + session.history.highest() +
+                "): the broker cannot tell whether it was stored, so it does not store it");
+            return true;
+        }
+        return false;
+    }
+
+    private static int entryLength(final int topicLength, final int bodyLength)
+    {
+        return InboundEntry.RECORD_OFFSET + JournalRecord.recordLength(topicLength, bodyLength) - JournalRecord.TRAILER_LENGTH;
+    }
+
+    /**
+     * Put one send into the inbound ring: a ready journal record, or a duplicate marker for a resend of a
+     * sequence accepted before.
+     *
+     * @return false if the ring is full.
+     */
+    private boolean enqueue(
+        final ProducerSession session,
+        final long sequence,
+        final int flags,
+        final int timeBudgetMs,
+        final DirectBuffer buffer,
+        final int topicOffset,
+        final int topicLength,
+        final int bodyOffset,
+        final int bodyLength)
+    {
         final ProducerHistory history = session.history;
         final int seen = history.classify(sequence);
-        final boolean resend = sendDecoder.flags().resend();
-        if (seen == ProducerHistory.OUTSIDE_WINDOW && resend)
-        {
-            return refuse(session, sequence, ErrorCode.SEQUENCE_OUTSIDE_WINDOW, "sequence " + sequence +
-                " is more than " + ProducerHistory.WINDOW + " below the highest seen (" + history.highest() +
-                "): the broker cannot tell whether it was stored, so it does not store it");
-        }
         final boolean duplicate = seen == ProducerHistory.DUPLICATE;
-        final int entryLength = duplicate ? InboundEntry.DUPLICATE_LENGTH :
-            InboundEntry.RECORD_OFFSET + JournalRecord.recordLength(topicLength, bodyLength) - JournalRecord.TRAILER_LENGTH;
-        final int index = ring.tryClaim(duplicate ? InboundEntry.MSG_TYPE_DUPLICATE : InboundEntry.MSG_TYPE_SEND, entryLength);
+        final int index = ring.tryClaim(duplicate ? InboundEntry.MSG_TYPE_DUPLICATE : InboundEntry.MSG_TYPE_SEND,
+            duplicate ? InboundEntry.DUPLICATE_LENGTH : entryLength(topicLength, bodyLength));
         if (index <= 0)
         {
             counters.inboundRingFull.increment();
-            return ControlledFragmentHandler.Action.ABORT;
+            return false;
         }
         final MutableDirectBuffer ringBuffer = ring.buffer();
-        final long budgetMs = Math.min(ctx.syncFlushTimeoutMs(), Math.max(0, sendDecoder.timeBudgetMs() - RESPONSE_MARGIN_MS));
-        final boolean oneway = sendDecoder.flags().oneway();
-        ringBuffer.putInt(index + InboundEntry.SESSION_SLOT_OFFSET, oneway ? InboundEntry.NO_RESPONSE : session.slot);
+        final long budgetMs = Math.min(ctx.syncFlushTimeoutMs(), Math.max(0, timeBudgetMs - RESPONSE_MARGIN_MS));
+        ringBuffer.putInt(index + InboundEntry.SESSION_SLOT_OFFSET, (flags & FLAG_ONEWAY) != 0 ? InboundEntry.NO_RESPONSE : session.slot);
         ringBuffer.putInt(index + InboundEntry.SESSION_GENERATION_OFFSET, session.generation);
         ringBuffer.putLong(index + InboundEntry.DEADLINE_OFFSET, nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMs));
         if (duplicate)
         {
-            ringBuffer.putLong(index + InboundEntry.DUPLICATE_PRODUCER_ID_OFFSET, producerId);
+            ringBuffer.putLong(index + InboundEntry.DUPLICATE_PRODUCER_ID_OFFSET, session.producerId);
             ringBuffer.putLong(index + InboundEntry.DUPLICATE_SEQUENCE_OFFSET, sequence);
             ring.commit(index);
             counters.duplicatesReceived.increment();
-            return ControlledFragmentHandler.Action.CONTINUE;
+            return true;
         }
         if (seen == ProducerHistory.NEW)
         {
@@ -326,19 +370,134 @@ final class ReceiverAgent implements Agent
         // a resend of it would be outside the window and refused.
         final int recordOffset = index + InboundEntry.RECORD_OFFSET;
         final int headerLength = JournalRecord.encodeHeader(recordEncoder, recordHeaderEncoder, ringBuffer, recordOffset,
-            producerId, sequence, epochNanoClock.nanoTime(), sendDecoder.flags().getRaw(), buffer, topicOffset, topicLength, bodyLength);
+            session.producerId, sequence, epochNanoClock.nanoTime(), flags, buffer, topicOffset, topicLength, bodyLength);
         ringBuffer.putBytes(recordOffset + headerLength, buffer, bodyOffset, bodyLength);
         ring.commit(index);
         counters.sendsReceived.increment();
+        return true;
+    }
+
+    private ControlledFragmentHandler.Action onBatch(
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final Header header,
+        final boolean ipc,
+        final Subscription subscription)
+    {
+        if (!checkBlock(BatchSendRequestDecoder.BLOCK_LENGTH, length, header, subscription))
+        {
+            return ControlledFragmentHandler.Action.CONTINUE;
+        }
+        batchDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long producerId = batchDecoder.producerId();
+        final long baseSequence = batchDecoder.baseSequence();
+        final int flags = batchDecoder.flags().getRaw();
+        final int timeBudgetMs = batchDecoder.timeBudgetMs();
+        final ProducerSession session = sessions.activeSession(producerId, header.sessionId(), ipc);
+        if (null == session)
+        {
+            counters.unknownProducer.increment();
+            rateLimitedLog.warn("unknown-producer", "batch from unknown producer " + Long.toHexString(producerId) + " via " +
+                source(header, subscription) + " dropped; it must connect first");
+            return ControlledFragmentHandler.Action.CONTINUE;
+        }
+        session.lastSeenMs = epochClock.time();
+
+        // walk the frame once, checking every length against it, before anything is enqueued
+        final int end = offset + length;
+        final int groupOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH + BatchSendRequestDecoder.BLOCK_LENGTH;
+        if (groupOffset + GROUP_HEADER_LENGTH > end)
+        {
+            return refuseBatch(session, baseSequence, 1, flags, ErrorCode.INVALID_REQUEST, "batch of " + length + " bytes is truncated");
+        }
+        final int entryBlockLength = buffer.getShort(groupOffset, LITTLE_ENDIAN) & 0xFFFF;
+        final int count = buffer.getShort(groupOffset + 2, LITTLE_ENDIAN) & 0xFFFF;
+        if (count == 0)
+        {
+            return refuseBatch(session, baseSequence, 1, flags, ErrorCode.INVALID_REQUEST, "batch has no messages");
+        }
+        int position = groupOffset + GROUP_HEADER_LENGTH;
+        long ringBytes = 0;
+        int largest = 0;
+        for (int i = 0; i < count; i++)
+        {
+            position += entryBlockLength;
+            if (position + BODY_LENGTH_PREFIX > end)
+            {
+                return refuseBatch(session, baseSequence, count, flags, ErrorCode.INVALID_REQUEST,
+                    "batch of " + length + " bytes is truncated at message " + i);
+            }
+            final int bodyLength = buffer.getInt(position, LITTLE_ENDIAN);
+            if (bodyLength < 0 || position + BODY_LENGTH_PREFIX + (long)bodyLength > end)
+            {
+                return refuseBatch(session, baseSequence, count, flags, ErrorCode.INVALID_REQUEST,
+                    "body length of message " + i + " does not fit a batch of " + length + " bytes");
+            }
+            if (bodyLength > ctx.maxMessageSize())
+            {
+                return refuseBatch(session, baseSequence, count, flags, ErrorCode.MESSAGE_TOO_LARGE, "message " + i + " of the batch has " +
+                    bodyLength + " bytes, over the broker's maxMessageSize of " + ctx.maxMessageSize() + " bytes");
+            }
+            largest = Math.max(largest, bodyLength);
+            ringBytes += BitUtil.align(entryLength(Protocol.MAX_TOPIC_LENGTH, bodyLength) + RecordDescriptor.HEADER_LENGTH,
+                RecordDescriptor.ALIGNMENT);
+            position += BODY_LENGTH_PREFIX + bodyLength;
+        }
+        final int topicOffset = position + BatchSendRequestDecoder.topicHeaderLength();
+        final int topicLength = topicOffset > end ? -1 : buffer.getShort(position, LITTLE_ENDIAN) & 0xFFFF;
+        if (topicLength < 0 || topicOffset + topicLength != end)
+        {
+            return refuseBatch(session, baseSequence, count, flags, ErrorCode.INVALID_REQUEST, "batch topic does not end the frame");
+        }
+        if (!Protocol.isValidTopic(buffer, topicOffset, topicLength))
+        {
+            return refuseBatch(session, baseSequence, count, flags, ErrorCode.INVALID_TOPIC,
+                Protocol.validateTopic(buffer.getStringWithoutLengthAscii(topicOffset, topicLength)));
+        }
+        // the whole batch goes into the ring or none of it: wait (ABORT) until there is room for all of it
+        final long worstCase = ringBytes + BitUtil.align(entryLength(Protocol.MAX_TOPIC_LENGTH, largest) +
+            RecordDescriptor.HEADER_LENGTH, RecordDescriptor.ALIGNMENT);
+        if (ring.capacity() - ring.size() < worstCase)
+        {
+            counters.inboundRingFull.increment();
+            return worstCase > ring.capacity() ?
+                refuseBatch(session, baseSequence, count, flags, ErrorCode.MESSAGE_TOO_LARGE,
+                "batch of " + length + " bytes is larger than the broker can take at once; send fewer messages per batch") :
+                ControlledFragmentHandler.Action.ABORT;
+        }
+        position = groupOffset + GROUP_HEADER_LENGTH;
+        for (int i = 0; i < count; i++)
+        {
+            position += entryBlockLength;
+            final int bodyLength = buffer.getInt(position, LITTLE_ENDIAN);
+            final long sequence = baseSequence + i;
+            if (!refuseOutsideWindow(session, sequence, flags) && !enqueue(
+                session, sequence, flags, timeBudgetMs, buffer, topicOffset, topicLength, position + BODY_LENGTH_PREFIX, bodyLength))
+            {
+                refuse(session, sequence, flags, ErrorCode.BROKER_BUSY, "inbound ring full mid-batch");
+            }
+            position += BODY_LENGTH_PREFIX + bodyLength;
+        }
+        return ControlledFragmentHandler.Action.CONTINUE;
+    }
+
+    private ControlledFragmentHandler.Action refuseBatch(
+        final ProducerSession session, final long baseSequence, final int count, final int flags, final ErrorCode code, final String text)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            refuse(session, baseSequence + i, flags, code, text);
+        }
         return ControlledFragmentHandler.Action.CONTINUE;
     }
 
     private ControlledFragmentHandler.Action refuse(
-        final ProducerSession session, final long sequence, final ErrorCode code, final String text)
+        final ProducerSession session, final long sequence, final int flags, final ErrorCode code, final String text)
     {
         rateLimitedLog.warn(code.name(), "refused msgId " + Protocol.msgId(session.producerId, sequence) + " from " +
             session.describe() + ": " + text);
-        if (!sendDecoder.flags().oneway())
+        if ((flags & FLAG_ONEWAY) == 0)
         {
             responder.sendError(session, sequence, code, text);
         }

@@ -56,7 +56,7 @@ final class DemoCommand implements Callable<Integer>
                     for (final int size : SIZES)
                     {
                         final int n = size <= 4096 ? count : Math.max(50, count / (size / 4096));
-                        final PerfRun run = PerfRun.run(PerfRun.Mode.SYNC, List.of(producer), 1, "demo", size,
+                        final PerfRun run = PerfRun.run(PerfRun.Mode.SYNC, 1, List.of(producer), 1, "demo", size,
                             Math.max(20, n / 10), n, 5000, System.err, null);
                         final long ok = run.status(SendStatus.SEND_OK);
                         errors += (int)run.errorCount();

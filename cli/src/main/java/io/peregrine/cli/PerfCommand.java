@@ -31,9 +31,13 @@ final class PerfCommand implements Callable<Integer>
         description = "media driver to join; required for aeron:ipc (the broker's aeronDir); default: an embedded driver")
     String aeronDir;
 
-    @Option(names = "--mode", defaultValue = "sync",
-        description = "sync (round trip per send), async (callbacks, --inflight outstanding), oneway (no answer) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--mode", defaultValue = "sync", description = {
+        "sync (round trip per send), async (callbacks, --inflight outstanding), oneway (no answer),",
+        "batch (blocking batches of --batch messages) (default: ${DEFAULT-VALUE})" })
     String mode;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "batch mode: messages per batch (default: ${DEFAULT-VALUE})")
+    int batch;
 
     @Option(names = "--size", paramLabel = "BYTES", defaultValue = "1024", description = "body size (default: ${DEFAULT-VALUE})")
     int size;
@@ -81,12 +85,13 @@ final class PerfCommand implements Callable<Integer>
         }
         catch (final IllegalArgumentException ex)
         {
-            System.err.println("peregrine perf: --mode must be sync, async or oneway, not '" + mode + "'");
+            System.err.println("peregrine perf: --mode must be sync, async, oneway or batch, not '" + mode + "'");
             return 2;
         }
-        if (size < 0 || count <= 0 || warmup < 0 || timeoutMs <= 0 || inflight <= 0 || threads <= 0 || producers <= 0)
+        if (size < 0 || count <= 0 || warmup < 0 || timeoutMs <= 0 || inflight <= 0 || threads <= 0 || producers <= 0 || batch <= 0)
         {
-            System.err.println("peregrine perf: --size and --warmup must be >= 0; --count, --timeout, --inflight, --threads, --producers > 0");
+            System.err.println(
+                "peregrine perf: --size and --warmup must be >= 0; --count, --timeout, --inflight, --threads, --producers, --batch > 0");
             return 2;
         }
         final List<Producer> started = new ArrayList<>();
@@ -106,7 +111,7 @@ final class PerfCommand implements Callable<Integer>
                     .producerGroup("perf")
                     .instanceName("perf-" + pid + "-" + i)));
             }
-            run = PerfRun.run(runMode, started, threads, topic, size, warmup, count, timeoutMs, System.err, acked);
+            run = PerfRun.run(runMode, batch, started, threads, topic, size, warmup, count, timeoutMs, System.err, acked);
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {

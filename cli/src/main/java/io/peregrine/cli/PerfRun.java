@@ -25,6 +25,7 @@ import org.HdrHistogram.Histogram;
  *     <li>sync: latency is each blocking send's round trip.</li>
  *     <li>async: latency is from sendAsync to its callback; at most {@code inflight} outstanding per producer.</li>
  *     <li>oneway: no statuses; latency is the time to hand the message to Aeron.</li>
+ *     <li>batch: blocking batches of {@code batch} messages; latency is each batch's round trip.</li>
  * </ul>
  */
 final class PerfRun
@@ -34,7 +35,7 @@ final class PerfRun
      */
     enum Mode
     {
-        SYNC, ASYNC, ONEWAY
+        SYNC, ASYNC, ONEWAY, BATCH
     }
 
     private static final SendStatus[] STATUSES = SendStatus.values();
@@ -49,10 +50,12 @@ final class PerfRun
     long elapsedNs;
     private final PrintStream err;
     private final AckedLog ackedLog;
+    private final int batch;
 
-    PerfRun(final Mode mode, final PrintStream err, final AckedLog ackedLog)
+    PerfRun(final Mode mode, final int batch, final PrintStream err, final AckedLog ackedLog)
     {
         this.mode = mode;
+        this.batch = batch;
         this.err = err;
         this.ackedLog = ackedLog;
     }
@@ -74,6 +77,7 @@ final class PerfRun
      */
     static PerfRun run(
         final Mode mode,
+        final int batch,
         final List<Producer> producers,
         final int threads,
         final String topic,
@@ -91,9 +95,9 @@ final class PerfRun
         }
         if (warmup > 0)
         {
-            new PerfRun(mode, null, null).execute(producers, threads, topic, body, warmup, timeoutMs);
+            new PerfRun(mode, batch, null, null).execute(producers, threads, topic, body, warmup, timeoutMs);
         }
-        final PerfRun run = new PerfRun(mode, err, ackedLog);
+        final PerfRun run = new PerfRun(mode, batch, err, ackedLog);
         final long retriesBefore = totalRetries(producers);
         final long start = System.nanoTime();
         run.execute(producers, threads, topic, body, count, timeoutMs);
@@ -153,6 +157,11 @@ final class PerfRun
         final Producer producer, final AsyncTracker tracker, final String topic, final byte[] body, final int count, final long timeoutMs)
     {
         final Message message = new Message().topic(topic).body(body);
+        if (mode == Mode.BATCH)
+        {
+            sendBatches(producer, topic, body, count, timeoutMs);
+            return;
+        }
         for (int i = 0; i < count; i++)
         {
             final long t0 = System.nanoTime();
@@ -178,6 +187,34 @@ final class PerfRun
                 recordError(ex.kind(), ex.getMessage());
             }
             sent.increment();
+        }
+    }
+
+    private void sendBatches(final Producer producer, final String topic, final byte[] body, final int count, final long timeoutMs)
+    {
+        final List<Message> messages = new ArrayList<>();
+        for (int i = 0; i < batch; i++)
+        {
+            messages.add(new Message().topic(topic).body(body));
+        }
+        for (int remaining = count; remaining > 0; remaining -= batch)
+        {
+            final List<Message> slice = remaining >= batch ? messages : messages.subList(0, remaining);
+            final long t0 = System.nanoTime();
+            try
+            {
+                final List<SendResult> results = producer.sendBatch(slice, timeoutMs);
+                histogram.recordValue(System.nanoTime() - t0);
+                for (final SendResult result : results)
+                {
+                    onOk(producer, result.sequence(), result.status(), result.journalIndex());
+                }
+            }
+            catch (final SendException ex)
+            {
+                recordError(ex.kind(), ex.getMessage());
+            }
+            sent.add(slice.size());
         }
     }
 
@@ -353,8 +390,9 @@ final class PerfRun
             }
         }
         sb.append("  retries ").append(retries).append('\n');
-        sb.append(String.format(Locale.ROOT, "latency us%s: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
-            mode == Mode.ONEWAY ? " (hand-off)" : "", percentileUs(50), percentileUs(90), percentileUs(99), percentileUs(99.9), maxUs()));
+        final String what = mode == Mode.ONEWAY ? " (hand-off)" : mode == Mode.BATCH ? " (per batch of " + batch + ")" : "";
+        sb.append(String.format(Locale.ROOT, "latency us%s: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n", what,
+            percentileUs(50), percentileUs(90), percentileUs(99), percentileUs(99.9), maxUs()));
         sb.append(String.format(Locale.ROOT, "throughput: %.0f msgs/s%n", msgsPerSec()));
         return sb.toString();
     }

@@ -99,6 +99,11 @@ class StandaloneBrokerTest
                 assertTrue(line.matches("[0-9a-f]{16}-[0-9a-f]{16} [0-9]+"), line);
             }
 
+            final String[] batched = perf("--channel", channel, "--mode", "batch", "--batch", "10", "--size", "100", "--count", "95",
+                "--warmup", "0", "--json");
+            assertEquals("0", batched[0], batched[2]);
+            assertTrue(lastLine(batched[1]).contains("\"SEND_OK\":95,"), batched[1]);
+
             final String[] big = perf("--channel", channel, "--size", Integer.toString(8 * 1024 * 1024), "--count", "1",
                 "--warmup", "0", "--json");
             assertEquals("1", big[0]);

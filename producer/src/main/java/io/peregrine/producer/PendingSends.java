@@ -69,6 +69,16 @@ final class PendingSends
     }
 
     /**
+     * Return permits taken with {@link #tryAcquire()} that no slot was claimed for.
+     *
+     * @param permits to return.
+     */
+    void releasePermits(final int permits)
+    {
+        inFlight.addAndGet(-permits);
+    }
+
+    /**
      * @return sends waiting now.
      */
     int inFlight()
@@ -231,6 +241,16 @@ final class PendingSends
                 return true;
             }
             return false;
+        }
+
+        /**
+         * Give back a slot just claimed, keeping its in-flight permit for another claim.
+         */
+        void abandonKeepingPermit()
+        {
+            waiter = null;
+            callback = null;
+            state = FREE;
         }
 
         /**

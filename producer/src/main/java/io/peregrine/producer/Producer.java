@@ -2,6 +2,8 @@ package io.peregrine.producer;
 
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,10 +18,12 @@ import io.aeron.Publication;
 import io.peregrine.transport.IdleStrategies;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.Sizing;
+import io.peregrine.transport.codec.BatchSendRequestEncoder;
 import io.peregrine.transport.codec.MessageHeaderEncoder;
 import io.peregrine.transport.codec.SendRequestEncoder;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
+import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
@@ -56,6 +60,7 @@ public final class Producer implements AutoCloseable
     private static final int FLAG_WAIT_STORE_MSG_OK = 1;
     private static final int FLAG_ONEWAY = 2;
     private static final int FLAG_RESEND = 4;
+    private static final int MAX_BATCH = 65_535;
 
     /**
      * sendAsync: maxInFlight sends are already waiting for their outcome.
@@ -216,6 +221,200 @@ public final class Producer implements AutoCloseable
                 return result;
             }
             retries.incrementAndGet();
+        }
+    }
+
+    /**
+     * Send several messages to one topic in one request and wait for all outcomes, with the context's
+     * default timeout.
+     *
+     * @param messages to send, all with the same topic; each gets its own message id and result.
+     * @return one result per message, in order.
+     * @throws SendTimeoutException if not every outcome arrives in time.
+     * @throws SendException        for any other failure, with its {@link ErrorKind}.
+     */
+    public List<SendResult> sendBatch(final List<Message> messages)
+    {
+        return sendBatch(messages, ctx.sendMsgTimeoutMs());
+    }
+
+    /**
+     * Send several messages to one topic in one request and wait for all outcomes. The broker stores each
+     * as its own record (message i gets the sequence after message i - 1) and answers each; the whole batch
+     * is resent, with the same ids, after an attempt that got no answer (see retryTimesWhenSendFailed).
+     * Flags (waitStoreMsgOK) come from the first message; the bodies together must fit the broker's
+     * maxMessageSize.
+     *
+     * @param messages  to send, all with the same topic.
+     * @param timeoutMs how long to wait for all outcomes.
+     * @return one result per message, in order.
+     * @throws SendTimeoutException if not every outcome arrives in time.
+     * @throws SendException        for any other failure, with its {@link ErrorKind}.
+     */
+    public List<SendResult> sendBatch(final List<Message> messages, final long timeoutMs)
+    {
+        final int count = messages.size();
+        if (count == 0 || count > Math.min(MAX_BATCH, ctx.maxInFlight()))
+        {
+            throw new IllegalArgumentException("a batch has 1 to " + Math.min(MAX_BATCH, ctx.maxInFlight()) + " messages, not " + count);
+        }
+        final long deadlineNs = nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        final Message first = messages.get(0);
+        checkTopic(first);
+        long total = 0;
+        for (final Message message : messages)
+        {
+            if (!first.topic().equals(message.topic()))
+            {
+                throw new SendException(ErrorKind.INVALID_TOPIC, "a batch goes to one topic: '" + first.topic() + "' and '" +
+                    message.topic() + "' differ");
+            }
+            total += message.bodyLength();
+        }
+        awaitConnected(deadlineNs, timeoutMs);
+        final int brokerMax = conductor.brokerMaxMessageSize();
+        if (total > brokerMax)
+        {
+            throw new SendException(ErrorKind.MESSAGE_TOO_LARGE, "batch bodies total " + total +
+                " bytes, over the broker's maxMessageSize of " + brokerMax + " bytes");
+        }
+        final int frameMax = link.publication.maxMessageLength();
+        if (total + Protocol.MAX_SEND_REQUEST_OVERHEAD + 4L * count > frameMax)
+        {
+            throw new SendException(ErrorKind.MESSAGE_TOO_LARGE, "batch of " + total + " body bytes is over this producer's " +
+                "limit of " + frameMax + " bytes per request (raise Producer.Context.maxMessageSize)");
+        }
+
+        int permits = 0;
+        int idle = 0;
+        while (permits < count)
+        {
+            if (pending.tryAcquire())
+            {
+                permits++;
+                continue;
+            }
+            if (nanoClock.nanoTime() - deadlineNs >= 0)
+            {
+                pending.releasePermits(permits);
+                throw new SendTimeoutException("batch to broker " + ctx.brokerChannel() + " timed out after " + timeoutMs +
+                    " ms waiting for " + count + " of maxInFlight=" + ctx.maxInFlight() + " slots");
+            }
+            idle = idle(idle);
+        }
+        final PendingSends.Slot[] slots = claimConsecutive(count);
+        final long baseSequence = slots[0].sequence;
+        final List<SendResult> results = new ArrayList<>(count);
+        final int attempts = ctx.retryTimesWhenSendFailed() + 1;
+        int next = 0;
+        for (int attempt = 0; next < count; attempt++)
+        {
+            final long attemptStartNs = nanoClock.nanoTime();
+            final int flags = flags(first, false) | (attempt > 0 ? FLAG_RESEND : 0);
+            try
+            {
+                if (attempt > 0)
+                {
+                    awaitConnected(deadlineNs, timeoutMs);
+                }
+                offerBatch(messages, baseSequence, flags, deadlineNs, timeoutMs);
+            }
+            catch (final RuntimeException ex)
+            {
+                abandonFrom(slots, next);
+                throw ex;
+            }
+            final long attemptEndNs = attempt + 1 >= attempts ?
+                deadlineNs : attemptStartNs + (deadlineNs - attemptStartNs) / (attempts - attempt);
+            try
+            {
+                while (next < count)
+                {
+                    final SendResult result = await(slots[next], baseSequence + next, attemptEndNs, deadlineNs, timeoutMs);
+                    if (null == result)
+                    {
+                        retries.incrementAndGet();
+                        break;
+                    }
+                    results.add(result);
+                    next++;
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                abandonFrom(slots, next + 1);
+                throw ex;
+            }
+        }
+        return results;
+    }
+
+    private PendingSends.Slot[] claimConsecutive(final int count)
+    {
+        final PendingSends.Slot[] slots = new PendingSends.Slot[count];
+        while (true)
+        {
+            final long base = sequences.getAndAdd(count) + 1;
+            int claimed = 0;
+            while (claimed < count && null != (slots[claimed] = pending.claim(base + claimed, null, 0)))
+            {
+                claimed++;
+            }
+            if (claimed == count)
+            {
+                return slots;
+            }
+            for (int i = 0; i < claimed; i++)
+            {
+                slots[i].abandonKeepingPermit();
+            }
+        }
+    }
+
+    private static void abandonFrom(final PendingSends.Slot[] slots, final int from)
+    {
+        for (int i = from; i < slots.length; i++)
+        {
+            final PendingSends.Slot slot = slots[i];
+            if (!slot.abandon())
+            {
+                while (slot.state == PendingSends.COMPLETING)
+                {
+                    Thread.onSpinWait(); // the producer's thread is filling in an answer right now
+                }
+                if (slot.state == PendingSends.DONE)
+                {
+                    slot.release();
+                }
+            }
+        }
+    }
+
+    private void offerBatch(
+        final List<Message> messages, final long baseSequence, final int flags, final long deadlineNs, final long timeoutMs)
+    {
+        final Encoder encoder = encoders.get();
+        final int budgetMs = (int)Math.max(0, Math.min(Integer.MAX_VALUE,
+            TimeUnit.NANOSECONDS.toMillis(deadlineNs - nanoClock.nanoTime())));
+        final int length = encoder.encodeBatch(messages, baseSequence, flags, budgetMs);
+        int idle = 0;
+        while (true)
+        {
+            final long result = link.publication.offer(encoder.batchBuffer, 0, length);
+            if (result > 0)
+            {
+                conductor.onRequestSent(ctx.epochClock().time());
+                return;
+            }
+            if (closed)
+            {
+                throw new SendException(ErrorKind.CLOSED, "producer is closed");
+            }
+            if (nanoClock.nanoTime() - deadlineNs >= 0)
+            {
+                throw new SendTimeoutException("broker " + ctx.brokerChannel() + " did not take the batch within " + timeoutMs + " ms");
+            }
+            idle = idle(idle);
         }
     }
 
@@ -680,6 +879,27 @@ public final class Producer implements AutoCloseable
      */
     private static final class Encoder
     {
+        final ExpandableDirectByteBuffer batchBuffer = new ExpandableDirectByteBuffer(4096);
+        final BatchSendRequestEncoder batchEncoder = new BatchSendRequestEncoder();
+
+        int encodeBatch(final List<Message> messages, final long baseSequence, final int flags, final int budgetMs)
+        {
+            batchEncoder.wrapAndApplyHeader(batchBuffer, 0, headerEncoder)
+                .producerId(producerId)
+                .baseSequence(baseSequence)
+                .timeBudgetMs(budgetMs);
+            batchEncoder.flags().clear()
+                .waitStoreMsgOK((flags & FLAG_WAIT_STORE_MSG_OK) != 0)
+                .resend((flags & FLAG_RESEND) != 0);
+            final BatchSendRequestEncoder.MessagesEncoder group = batchEncoder.messagesCount(messages.size());
+            for (final Message message : messages)
+            {
+                group.next().putBody(message.bodyBuffer(), message.bodyOffset(), message.bodyLength());
+            }
+            batchEncoder.topic(messages.get(0).topic());
+            return MessageHeaderEncoder.ENCODED_LENGTH + batchEncoder.encodedLength();
+        }
+
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[Protocol.MAX_SEND_REQUEST_OVERHEAD]);
         final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
         final SendRequestEncoder requestEncoder = new SendRequestEncoder();
