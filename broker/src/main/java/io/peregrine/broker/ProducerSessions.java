@@ -101,6 +101,7 @@ final class ProducerSessions implements Agent
         final String producerGroup,
         final String instanceName,
         final int responseSessionId,
+        final int responseWindow,
         final String responseEndpoint,
         final int imageSessionId,
         final String sourceIdentity,
@@ -124,7 +125,7 @@ final class ProducerSessions implements Agent
             free(existing);
         }
 
-        final String responseChannel = responseChannel(ipc, responseEndpoint, sourceIdentity, responseSessionId);
+        final String responseChannel = responseChannel(ipc, responseEndpoint, sourceIdentity, responseSessionId, responseWindow);
         if (null == responseChannel)
         {
             counters.unknownProducer.increment();
@@ -344,11 +345,12 @@ final class ProducerSessions implements Agent
      *
      * @return the channel, or null if the producer asked for responses somewhere else.
      */
-    static String responseChannel(final boolean ipc, final String responseEndpoint, final String sourceIdentity, final int sessionId)
+    static String responseChannel(
+        final boolean ipc, final String responseEndpoint, final String sourceIdentity, final int sessionId, final int window)
     {
         if (ipc)
         {
-            return responseEndpoint.isEmpty() ? Channels.responsePublication(null, sessionId) : null;
+            return responseEndpoint.isEmpty() ? Channels.responsePublication(null, sessionId, window) : null;
         }
         final int colon = responseEndpoint.lastIndexOf(':');
         final int sourceColon = null == sourceIdentity ? -1 : sourceIdentity.lastIndexOf(':');
@@ -371,6 +373,6 @@ final class ProducerSessions implements Agent
         {
             return null;
         }
-        return Channels.responsePublication(sourceHost + ":" + port, sessionId);
+        return Channels.responsePublication(sourceHost + ":" + port, sessionId, window);
     }
 }

@@ -11,6 +11,7 @@ import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.peregrine.journal.JournalRecord;
 import io.peregrine.journal.codec.RecordHeaderEncoder;
+import io.peregrine.transport.Channels;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.WireFrames;
 import io.peregrine.transport.codec.BatchSendRequestDecoder;
@@ -211,6 +212,7 @@ final class ReceiverAgent implements Agent
         final long producerId = connectDecoder.producerId();
         final int responseStreamId = connectDecoder.responseStreamId();
         final int responseSessionId = connectDecoder.responseSessionId();
+        final int responseWindow = Math.max(0, Math.min(Channels.MAX_RESPONSE_WINDOW, connectDecoder.responseWindow()));
         try
         {
             group = connectDecoder.producerGroup();
@@ -234,7 +236,7 @@ final class ReceiverAgent implements Agent
             return;
         }
         final Image image = subscription.imageBySessionId(header.sessionId());
-        sessions.onConnect(producerId, group, instance, responseSessionId, endpoint, header.sessionId(),
+        sessions.onConnect(producerId, group, instance, responseSessionId, responseWindow, endpoint, header.sessionId(),
             null == image ? null : image.sourceIdentity(), ipc);
     }
 

@@ -132,6 +132,7 @@ class BadInputTest
             .responseStreamId(Protocol.RESPONSE_STREAM_ID)
             .responseSessionId(7)
             .maxMessageSize(1024)
+            .responseWindow(128 * 1024)
             .producerGroup("spoof")
             .instanceName("spoof")
             .responseEndpoint("127.0.0.2:9")

@@ -47,7 +47,7 @@ final class RawClient implements AutoCloseable
     RawClient(final Aeron aeron, final String brokerChannel, final long producerId)
     {
         this.producerId = producerId;
-        subscription = aeron.addSubscription(Channels.responseSubscription(false, "127.0.0.1", responseSessionId),
+        subscription = aeron.addSubscription(Channels.responseSubscription(false, "127.0.0.1", responseSessionId, 128 * 1024),
             Protocol.RESPONSE_STREAM_ID);
         publication = aeron.addPublication(brokerChannel, Protocol.REQUEST_STREAM_ID);
         BrokerTestSupport.awaitTrue("raw client publication connected", publication::isConnected);
@@ -62,6 +62,7 @@ final class RawClient implements AutoCloseable
             .responseStreamId(Protocol.RESPONSE_STREAM_ID)
             .responseSessionId(responseSessionId)
             .maxMessageSize(1024 * 1024)
+            .responseWindow(128 * 1024)
             .producerGroup("raw")
             .instanceName("raw-" + Long.toHexString(producerId))
             .responseEndpoint(subscription.resolvedEndpoint())

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import io.aeron.FragmentAssembler;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
+import io.peregrine.transport.Channels;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.WireFrames;
 import io.peregrine.transport.codec.CloseEncoder;
@@ -200,6 +201,7 @@ final class ProducerConductor implements Agent, FragmentHandler
             .responseStreamId(Protocol.RESPONSE_STREAM_ID)
             .responseSessionId(responseSessionId)
             .maxMessageSize(ctx.maxMessageSize())
+            .responseWindow(Channels.responseWindow(ctx.maxInFlight()))
             .producerGroup(ctx.producerGroup())
             .instanceName(ctx.instanceName())
             .responseEndpoint(responseEndpoint)

@@ -39,7 +39,8 @@ final class ProducerLink implements AutoCloseable
         try
         {
             subscription = aeron.addSubscription(
-                Channels.responseSubscription(ctx.isIpc(), ctx.responseHost(), responseSessionId), Protocol.RESPONSE_STREAM_ID);
+                Channels.responseSubscription(ctx.isIpc(), ctx.responseHost(), responseSessionId,
+                Channels.responseWindow(ctx.maxInFlight())), Protocol.RESPONSE_STREAM_ID);
             final String channel = Channels.requestPublication(ctx.brokerChannel(), ctx.maxMessageSize());
             try
             {

@@ -3,6 +3,7 @@ package io.peregrine.transport;
 import io.aeron.ChannelUri;
 import io.aeron.ChannelUriStringBuilder;
 import io.aeron.CommonContext;
+import org.agrona.BitUtil;
 
 /**
  * Builds the channels Peregrine uses, with the UDP tuning that keeps large messages fast.
@@ -23,9 +24,33 @@ public final class Channels
     public static final int UDP_WINDOW = 2 * 1024 * 1024;
 
     /**
-     * Term length of response publications: responses are small.
+     * Smallest term length of response publications: responses are small.
      */
     public static final int RESPONSE_TERM_LENGTH = 1024 * 1024;
+
+    /**
+     * Largest response window a producer may ask for.
+     */
+    public static final int MAX_RESPONSE_WINDOW = 16 * 1024 * 1024;
+
+    /**
+     * Bytes one answer takes in a stream: an Aeron frame header and a SendResponse without error text,
+     * aligned to Aeron's 32-byte frames.
+     */
+    public static final int RESPONSE_FRAME_LENGTH = 96;
+
+    /**
+     * The flow-control window a producer needs so that the broker can answer all of its in-flight sends
+     * at once without being back-pressured.
+     *
+     * @param maxInFlight the producer's bound on sends waiting for an answer.
+     * @return window in bytes, a power of two between 128 KiB and {@link #MAX_RESPONSE_WINDOW}.
+     */
+    public static int responseWindow(final int maxInFlight)
+    {
+        final long needed = 2L * maxInFlight * RESPONSE_FRAME_LENGTH;
+        return (int)Math.min(MAX_RESPONSE_WINDOW, Math.max(128 * 1024, BitUtil.findNextPositivePowerOfTwo(needed)));
+    }
 
     private Channels()
     {
@@ -88,9 +113,10 @@ public final class Channels
      * @param ipc          true if the broker is reached over IPC.
      * @param responseHost host to bind for UDP; an ephemeral port is chosen.
      * @param sessionId    session id the broker's IPC response publication will carry.
+     * @param window       flow-control window, from {@link #responseWindow(int)}.
      * @return the channel.
      */
-    public static String responseSubscription(final boolean ipc, final String responseHost, final int sessionId)
+    public static String responseSubscription(final boolean ipc, final String responseHost, final int sessionId, final int window)
     {
         final ChannelUriStringBuilder builder = new ChannelUriStringBuilder()
             .media(ipc ? CommonContext.IPC_MEDIA : CommonContext.UDP_MEDIA);
@@ -100,7 +126,9 @@ public final class Channels
         }
         else
         {
-            builder.endpoint(responseHost + ":0");
+            builder.endpoint(responseHost + ":0")
+                .receiverWindowLength(window)
+                .socketRcvbufLength(Math.min(window, UDP_WINDOW));
         }
         return builder.build();
     }
@@ -111,13 +139,14 @@ public final class Channels
      *
      * @param udpEndpoint host:port to send to, or null for IPC.
      * @param sessionId   session id the producer subscribed with (IPC only).
+     * @param window      the producer's response window; the term is at least twice it.
      * @return the channel.
      */
-    public static String responsePublication(final String udpEndpoint, final int sessionId)
+    public static String responsePublication(final String udpEndpoint, final int sessionId, final int window)
     {
         final ChannelUriStringBuilder builder = new ChannelUriStringBuilder()
             .media(null == udpEndpoint ? CommonContext.IPC_MEDIA : CommonContext.UDP_MEDIA)
-            .termLength(RESPONSE_TERM_LENGTH)
+            .termLength(Math.max(RESPONSE_TERM_LENGTH, 2 * Math.min(MAX_RESPONSE_WINDOW, BitUtil.findNextPositivePowerOfTwo(window))))
             .sparse(true);
         if (null != udpEndpoint)
         {
