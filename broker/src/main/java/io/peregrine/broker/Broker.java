@@ -18,7 +18,8 @@ import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
-import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.OffsetEpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.slf4j.Logger;
@@ -125,9 +126,11 @@ public final class Broker implements AutoCloseable
         sessions = new ProducerSessions(ctx, aeron, counters, rateLimitedLog, histories);
         responder = new Responder(sessions, counters, PENDING_RESPONSES);
         sessions.responder(responder);
-        receiver = new ReceiverAgent(ctx, sessions, responder, counters, rateLimitedLog, ring, SystemEpochNanoClock.INSTANCE, udp, ipc);
+        // offset from the nano clock: SystemEpochNanoClock allocates an Instant per call on JDK 17
+        final EpochNanoClock epochNanoClock = new OffsetEpochNanoClock();
+        receiver = new ReceiverAgent(ctx, sessions, responder, counters, rateLimitedLog, ring, epochNanoClock, udp, ipc);
         final JournalWriterAgent writer = new JournalWriterAgent(
-            journal, ring, responder, sessions, counters, rateLimitedLog, SystemEpochNanoClock.INSTANCE, histories);
+            journal, ring, responder, sessions, counters, rateLimitedLog, epochNanoClock, histories);
 
         runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
             new CompositeAgent(receiver, writer, responder, sessions));

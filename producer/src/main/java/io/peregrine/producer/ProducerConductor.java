@@ -71,6 +71,8 @@ final class ProducerConductor implements Agent, FragmentHandler
     private String responseEndpoint;
     private long lastRequestSentMs;
     private long lastConnectSentMs;
+    private final UnsafeBuffer connectBuffer = new UnsafeBuffer(new byte[2048]);
+    private int connectLength;
     private long heartbeatIntervalMs = 1000;
 
     ProducerConductor(
@@ -165,6 +167,7 @@ final class ProducerConductor implements Agent, FragmentHandler
             producer.link(fresh);
             old.close();
             responseEndpoint = null;
+            connectLength = 0;
             return 1;
         }
         catch (final RuntimeException ex)
@@ -196,20 +199,25 @@ final class ProducerConductor implements Agent, FragmentHandler
                 responseEndpoint = resolved;
             }
         }
-        connectEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
-            .producerId(producerId)
-            .responseStreamId(Protocol.RESPONSE_STREAM_ID)
-            .responseSessionId(responseSessionId)
-            .maxMessageSize(ctx.maxMessageSize())
-            .responseWindow(Channels.responseWindow(ctx.maxInFlight()))
-            .producerGroup(ctx.producerGroup())
-            .instanceName(ctx.instanceName())
-            .responseEndpoint(responseEndpoint)
-            .clientVersion(Protocol.VERSION);
-        if (link.publication.offer(controlBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + connectEncoder.encodedLength()) > 0)
+        if (0 == connectLength)
+        {
+            // encoded once per link: the keepalive allocates nothing
+            connectEncoder.wrapAndApplyHeader(connectBuffer, 0, headerEncoder)
+                .producerId(producerId)
+                .responseStreamId(Protocol.RESPONSE_STREAM_ID)
+                .responseSessionId(responseSessionId)
+                .maxMessageSize(ctx.maxMessageSize())
+                .responseWindow(Channels.responseWindow(ctx.maxInFlight()))
+                .producerGroup(ctx.producerGroup())
+                .instanceName(ctx.instanceName())
+                .responseEndpoint(responseEndpoint)
+                .clientVersion(Protocol.VERSION);
+            connectLength = MessageHeaderEncoder.ENCODED_LENGTH + connectEncoder.encodedLength();
+        }
+        lastConnectSentMs = nowMs; // a back-pressured attempt is not retried before the next interval
+        if (link.publication.offer(connectBuffer, 0, connectLength) > 0)
         {
             lastRequestSentMs = nowMs;
-            lastConnectSentMs = nowMs;
         }
         return 1;
     }

@@ -1,0 +1,64 @@
+package io.peregrine.jmh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Keeps every benchmark compiling and running: each runs once, in this JVM, at one parameter point, with
+ * tiny iteration counts. The numbers mean nothing and are not asserted; that the run completes and
+ * produces a score is.
+ */
+@Timeout(300)
+class BenchmarksSmokeTest
+{
+    private static Collection<RunResult> runOnce(final String benchmark, final String... params) throws Exception
+    {
+        final OptionsBuilder builder = new OptionsBuilder();
+        builder.include(benchmark)
+            .forks(0)
+            .threads(1)
+            .warmupIterations(0)
+            .measurementIterations(1)
+            .measurementTime(TimeValue.milliseconds(300))
+            .timeout(TimeValue.seconds(60))
+            .shouldFailOnError(true)
+            .result("target/jmh-smoke-" + benchmark + ".json")
+            .resultFormat(org.openjdk.jmh.results.format.ResultFormatType.JSON);
+        for (int i = 0; i < params.length; i += 2)
+        {
+            builder.param(params[i], params[i + 1]);
+        }
+        final Options options = builder.build();
+        return new Runner(options).run();
+    }
+
+    @Test
+    void shouldRunAsyncThroughputOnce() throws Exception
+    {
+        final Collection<RunResult> results = runOnce(AsyncThroughputBenchmark.class.getSimpleName(),
+            "transport", "ipc", "producers", "1", "size", "64");
+        assertEquals(1, results.size());
+        assertTrue(results.iterator().next().getPrimaryResult().getScore() > 0);
+    }
+
+    @Test
+    void shouldRunOfferPathOnce() throws Exception
+    {
+        final Collection<RunResult> results = runOnce(OfferPathBenchmark.class.getSimpleName(), "path", "ring", "size", "64");
+        assertFalse(results.isEmpty());
+        assertTrue(results.iterator().next().getPrimaryResult().getScore() > 0);
+        assertEquals(TimeUnit.SECONDS, results.iterator().next().getParams().getTimeUnit());
+    }
+}
