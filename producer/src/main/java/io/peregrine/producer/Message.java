@@ -15,6 +15,7 @@ public final class Message
     private int bodyOffset;
     private int bodyLength;
     private boolean waitStoreMsgOK = true;
+    private String checkedTopic;
 
     /**
      * @param topic to send to: 1 to 127 characters from {@code [A-Za-z0-9._-]}.
@@ -32,6 +33,19 @@ public final class Message
     public String topic()
     {
         return topic;
+    }
+
+    /**
+     * Whether the current topic was already found valid, so a reused message is not checked on every send.
+     */
+    boolean topicChecked()
+    {
+        return topic == checkedTopic;
+    }
+
+    void topicChecked(final String topic)
+    {
+        checkedTopic = topic;
     }
 
     /**

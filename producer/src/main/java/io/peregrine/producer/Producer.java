@@ -805,11 +805,17 @@ public final class Producer implements AutoCloseable
 
     private static void checkTopic(final Message message)
     {
-        final String topicError = Protocol.validateTopic(message.topic());
+        if (message.topicChecked())
+        {
+            return;
+        }
+        final String topic = message.topic();
+        final String topicError = Protocol.validateTopic(topic);
         if (null != topicError)
         {
             throw new SendException(ErrorKind.INVALID_TOPIC, topicError);
         }
+        message.topicChecked(topic);
     }
 
     private void checkSize(final Message message)
