@@ -21,7 +21,9 @@ import io.peregrine.transport.Sizing;
 import io.peregrine.transport.codec.BatchSendRequestEncoder;
 import io.peregrine.transport.codec.MessageHeaderEncoder;
 import io.peregrine.transport.codec.SendRequestEncoder;
+import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.AgentRunner;
@@ -30,6 +32,7 @@ import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import org.slf4j.Logger;
@@ -85,6 +88,7 @@ public final class Producer implements AutoCloseable
     private final Context ctx;
     private final long producerId;
     private volatile ProducerLink link;
+    private final SendQueue sendQueue;
     private final PendingSends pending;
     private final ProducerConductor conductor;
     private final AgentRunner runner;
@@ -113,6 +117,7 @@ public final class Producer implements AutoCloseable
         link = ProducerLink.open(ctx, responseSessionId, errorHandler);
         pending = new PendingSends(ctx.maxInFlight(), (ex) -> LOG.warn("a send callback of producer {} threw", ctx.instanceName(), ex));
         final AtomicCounter unmatched = new AtomicCounter(new UnsafeBuffer(new byte[CountersManager.COUNTER_LENGTH]), 0);
+        sendQueue = new SendQueue(ctx.sendQueueLength() + RingBufferDescriptor.TRAILER_LENGTH, this::link, this::onRequestSent);
         conductor = new ProducerConductor(ctx, this, producerId, responseSessionId, pending, unmatched, errorHandler);
         encoders = ThreadLocal.withInitial(() -> new Encoder(producerId));
         runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null, conductor);
@@ -122,6 +127,16 @@ public final class Producer implements AutoCloseable
     ProducerLink link()
     {
         return link;
+    }
+
+    SendQueue sendQueue()
+    {
+        return sendQueue;
+    }
+
+    private void onRequestSent()
+    {
+        conductor.onRequestSent(ctx.epochClock().time());
     }
 
     void link(final ProducerLink link)
@@ -397,25 +412,7 @@ public final class Producer implements AutoCloseable
         final int budgetMs = (int)Math.max(0, Math.min(Integer.MAX_VALUE,
             TimeUnit.NANOSECONDS.toMillis(deadlineNs - nanoClock.nanoTime())));
         final int length = encoder.encodeBatch(messages, baseSequence, flags, budgetMs);
-        int idle = 0;
-        while (true)
-        {
-            final long result = link.publication.offer(encoder.batchBuffer, 0, length);
-            if (result > 0)
-            {
-                conductor.onRequestSent(ctx.epochClock().time());
-                return;
-            }
-            if (closed)
-            {
-                throw new SendException(ErrorKind.CLOSED, "producer is closed");
-            }
-            if (nanoClock.nanoTime() - deadlineNs >= 0)
-            {
-                throw new SendTimeoutException("broker " + ctx.brokerChannel() + " did not take the batch within " + timeoutMs + " ms");
-            }
-            idle = idle(idle);
-        }
+        handOffBlocking(encoder.batchBuffer, length, encoder.batchBuffer, 0, 0, deadlineNs, timeoutMs);
     }
 
     /**
@@ -638,69 +635,76 @@ public final class Producer implements AutoCloseable
     {
         final Encoder encoder = encoders.get();
         final int headerLength = encoder.encode(message, sequence, flags, (int)Math.min(Integer.MAX_VALUE, timeoutMs));
-        for (int attempt = 0; attempt < OFFER_ATTEMPTS; attempt++)
+        return handOff(encoder.buffer, headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength());
+    }
+
+    /**
+     * Hand a request frame (header and body) to the send queue.
+     *
+     * @return positive if handed off, else {@link #BACK_PRESSURED}, {@link #NOT_CONNECTED} or {@link #CLOSED}.
+     */
+    private long handOff(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
+    {
+        if (closed)
         {
-            final long result = link.publication.offer(
-                encoder.buffer, 0, headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength(), null);
-            if (result > 0)
-            {
-                conductor.onRequestSent(ctx.epochClock().time());
-                return result;
-            }
-            if (closed)
-            {
-                return CLOSED;
-            }
-            if (result == Publication.CLOSED)
-            {
-                return NOT_CONNECTED; // the link is being replaced
-            }
-            if (result == Publication.NOT_CONNECTED)
-            {
-                return NOT_CONNECTED;
-            }
-            if (result == Publication.MAX_POSITION_EXCEEDED)
-            {
-                return NOT_CONNECTED;
-            }
+            return CLOSED;
+        }
+        if (headerLength + bodyLength <= sendQueue.maxQueuedLength())
+        {
+            return sendQueue.enqueue(header, headerLength, body, bodyOffset, bodyLength) ? 1 : BACK_PRESSURED;
+        }
+        final long result = sendQueue.offerDirect(header, headerLength, body, bodyOffset, bodyLength);
+        if (result > 0)
+        {
+            return result;
+        }
+        if (result == Publication.NOT_CONNECTED || result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+        {
+            return NOT_CONNECTED;
         }
         return BACK_PRESSURED;
     }
 
-    private void offerBlocking(final Message message, final long sequence, final int flags, final long deadlineNs, final long timeoutMs)
+    /**
+     * Hand off until it works or the deadline passes.
+     */
+    private void handOffBlocking(
+        final DirectBuffer header,
+        final int headerLength,
+        final DirectBuffer body,
+        final int bodyOffset,
+        final int bodyLength,
+        final long deadlineNs,
+        final long timeoutMs)
     {
-        long nowNs = nanoClock.nanoTime();
-        final int budgetMs = (int)Math.max(0, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(deadlineNs - nowNs)));
-        final Encoder encoder = encoders.get();
-        final int headerLength = encoder.encode(message, sequence, flags, budgetMs);
         int idle = 0;
         while (true)
         {
-            final long result = link.publication.offer(
-                encoder.buffer, 0, headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength(), null);
+            final long result = handOff(header, headerLength, body, bodyOffset, bodyLength);
             if (result > 0)
             {
-                conductor.onRequestSent(ctx.epochClock().time());
                 return;
             }
-            if (closed)
+            if (result == CLOSED)
             {
                 throw new SendException(ErrorKind.CLOSED, "producer is closed");
             }
-            if (result == Publication.MAX_POSITION_EXCEEDED)
+            if (nanoClock.nanoTime() - deadlineNs >= 0)
             {
-                throw new SendException(ErrorKind.NOT_CONNECTED,
-                    "publication to " + ctx.brokerChannel() + " reached its maximum position; restart the producer");
-            }
-            nowNs = nanoClock.nanoTime();
-            if (nowNs - deadlineNs >= 0)
-            {
-                throw new SendTimeoutException(result == Publication.NOT_CONNECTED ?
+                throw new SendTimeoutException(result == NOT_CONNECTED ?
                     "not connected to broker " + ctx.brokerChannel() + " within " + timeoutMs + " ms" :
                     "broker " + ctx.brokerChannel() + " back-pressured the send for " + timeoutMs + " ms");
             }
             idle = idle(idle);
         }
+    }
+
+    private void offerBlocking(final Message message, final long sequence, final int flags, final long deadlineNs, final long timeoutMs)
+    {
+        final int budgetMs = (int)Math.max(0, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(deadlineNs - nanoClock.nanoTime())));
+        final Encoder encoder = encoders.get();
+        final int headerLength = encoder.encode(message, sequence, flags, budgetMs);
+        handOffBlocking(encoder.buffer, headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength(), deadlineNs, timeoutMs);
     }
 
     /**
@@ -970,6 +974,11 @@ public final class Producer implements AutoCloseable
          */
         public static final int RETRY_TIMES_WHEN_SEND_FAILED_DEFAULT = 2;
         /**
+         * Default bytes of the queue between application threads and the publication (frames up to an eighth
+         * of it are queued; larger ones are offered directly, in order).
+         */
+        public static final int SEND_QUEUE_LENGTH_DEFAULT = 4 * 1024 * 1024;
+        /**
          * Default host the producer receives UDP responses on.
          */
         public static final String RESPONSE_HOST_DEFAULT = "127.0.0.1";
@@ -985,6 +994,7 @@ public final class Producer implements AutoCloseable
         private int maxInFlight = MAX_IN_FLIGHT_DEFAULT;
         private int retryTimesWhenSendFailed = RETRY_TIMES_WHEN_SEND_FAILED_DEFAULT;
         private long asyncBusyWaitMs;
+        private int sendQueueLength = SEND_QUEUE_LENGTH_DEFAULT;
         private String idleStrategy = IdleStrategies.DEFAULT;
         private String responseHost = RESPONSE_HOST_DEFAULT;
         private NanoClock nanoClock = SystemNanoClock.INSTANCE;
@@ -1044,6 +1054,10 @@ public final class Producer implements AutoCloseable
             if (retryTimesWhenSendFailed < 0 || retryTimesWhenSendFailed > 100)
             {
                 throw new IllegalArgumentException("retryTimesWhenSendFailed must be in 0..100: " + retryTimesWhenSendFailed);
+            }
+            if (sendQueueLength < 64 * 1024 || !BitUtil.isPowerOfTwo(sendQueueLength))
+            {
+                throw new IllegalArgumentException("sendQueueLength must be a power of two >= 65536: " + sendQueueLength);
             }
             if (asyncBusyWaitMs < 0)
             {
@@ -1226,6 +1240,25 @@ public final class Producer implements AutoCloseable
         public int retryTimesWhenSendFailed()
         {
             return retryTimesWhenSendFailed;
+        }
+
+        /**
+         * @param sendQueueLength bytes of the lock-free queue between application threads and the publication
+         *                        (power of two, default 4 MiB).
+         * @return this.
+         */
+        public Context sendQueueLength(final int sendQueueLength)
+        {
+            this.sendQueueLength = sendQueueLength;
+            return this;
+        }
+
+        /**
+         * @return bytes of the send queue.
+         */
+        public int sendQueueLength()
+        {
+            return sendQueueLength;
         }
 
         /**

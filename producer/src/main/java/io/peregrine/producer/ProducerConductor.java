@@ -110,7 +110,8 @@ final class ProducerConductor implements Agent, FragmentHandler
         {
             return relink(clock.time());
         }
-        int work = link.subscription.poll(assembler, 16);
+        int work = producer.sendQueue().drain();
+        work += link.subscription.poll(assembler, 16);
         final long nowNs = nanoClock.nanoTime();
         if (nowNs - nextExpiryNs >= 0)
         {
@@ -215,7 +216,7 @@ final class ProducerConductor implements Agent, FragmentHandler
             connectLength = MessageHeaderEncoder.ENCODED_LENGTH + connectEncoder.encodedLength();
         }
         lastConnectSentMs = nowMs; // a back-pressured attempt is not retried before the next interval
-        if (link.publication.offer(connectBuffer, 0, connectLength) > 0)
+        if (producer.sendQueue().offerControl(connectBuffer, connectLength))
         {
             lastRequestSentMs = nowMs;
         }
@@ -340,7 +341,8 @@ final class ProducerConductor implements Agent, FragmentHandler
         if (state == STATE_CONNECTED)
         {
             closeEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder).producerId(producerId);
-            link.publication.offer(controlBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + closeEncoder.encodedLength());
+            producer.sendQueue().drain();
+            producer.sendQueue().offerControl(controlBuffer, MessageHeaderEncoder.ENCODED_LENGTH + closeEncoder.encodedLength());
         }
         state = STATE_CLOSED;
         pending.failAll(ErrorKind.CLOSED, "producer closed");

@@ -1,9 +1,8 @@
 package io.peregrine.producer;
 
 import io.aeron.Aeron;
-import io.aeron.Publication;
+import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
-import io.aeron.exceptions.RegistrationException;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.Protocol;
 import org.agrona.CloseHelper;
@@ -18,10 +17,11 @@ final class ProducerLink implements AutoCloseable
 {
     final SharedAeron sharedAeron;
     final Aeron aeron;
-    final Publication publication;
+    final ExclusivePublication publication;
     final Subscription subscription;
 
-    private ProducerLink(final SharedAeron sharedAeron, final Aeron aeron, final Publication publication, final Subscription subscription)
+    private ProducerLink(
+        final SharedAeron sharedAeron, final Aeron aeron, final ExclusivePublication publication, final Subscription subscription)
     {
         this.sharedAeron = sharedAeron;
         this.aeron = aeron;
@@ -35,23 +35,16 @@ final class ProducerLink implements AutoCloseable
             SharedAeron.acquire(ctx.aeronDirectoryName(), ctx.idleStrategy(), errorHandler) : null;
         final Aeron aeron = null == shared ? ctx.aeron() : shared.aeron();
         Subscription subscription = null;
-        Publication publication = null;
+        ExclusivePublication publication = null;
         try
         {
             subscription = aeron.addSubscription(
                 Channels.responseSubscription(ctx.isIpc(), ctx.responseHost(), responseSessionId,
                 Channels.responseWindow(ctx.maxInFlight())), Protocol.RESPONSE_STREAM_ID);
-            final String channel = Channels.requestPublication(ctx.brokerChannel(), ctx.maxMessageSize());
-            try
-            {
-                publication = aeron.addPublication(channel, Protocol.REQUEST_STREAM_ID);
-            }
-            catch (final RegistrationException ex)
-            {
-                throw new IllegalArgumentException("cannot publish to " + ctx.brokerChannel() + ": " + ex.getMessage() +
-                    " (producers sharing one media driver and broker channel share one publication and must use the same " +
-                    "maxMessageSize)", ex);
-            }
+            // exclusive: only the thread holding the send queue's drain flag offers, and each producer gets its
+            // own stream (own term length, no contention with other producers of the JVM)
+            publication = aeron.addExclusivePublication(
+                Channels.requestPublication(ctx.brokerChannel(), ctx.maxMessageSize()), Protocol.REQUEST_STREAM_ID);
             return new ProducerLink(shared, aeron, publication, subscription);
         }
         catch (final RuntimeException ex)

@@ -1,0 +1,185 @@
+package io.peregrine.producer;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import io.aeron.ExclusivePublication;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+/**
+ * The producer's hand-off from application threads to its exclusive publication.
+ *
+ * <p>Application threads copy each request frame into a lock-free many-to-one ring buffer, then try to
+ * drain the ring into the publication themselves. Whoever wins a non-blocking drain flag drains; the
+ * others return at once, and the producer's own thread drains whatever is left (for example after
+ * back-pressure). So a lone sender pays no thread hand-off, many senders do not contend on the
+ * publication, and the frames of one thread keep their order. A frame too large for the ring is offered
+ * directly by a thread that holds the flag after draining the ring first, so order still holds.
+ */
+final class SendQueue
+{
+    /**
+     * A result of {@link #offerDirect} that means "try again": not one of Aeron's codes.
+     */
+    static final long NOT_NOW_RESULT = Long.MIN_VALUE;
+
+    private static final int MSG_TYPE = 1;
+    private static final int DRAIN_LIMIT = 256;
+
+    private final RingBuffer ring;
+    private final Supplier<ProducerLink> link;
+    private final AtomicInteger drainFlag = new AtomicInteger();
+    private final Drainer drainer = new Drainer();
+    private final Runnable onSent;
+
+    SendQueue(final int capacity, final Supplier<ProducerLink> link, final Runnable onSent)
+    {
+        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(capacity)));
+        this.link = link;
+        this.onSent = onSent;
+    }
+
+    /**
+     * @return largest frame the ring takes; larger frames go through {@link #offerDirect}.
+     */
+    int maxQueuedLength()
+    {
+        return ring.maxMsgLength();
+    }
+
+    /**
+     * Queue a frame made of a header and a body, then help drain.
+     *
+     * @return true if queued; false if the ring is full.
+     */
+    boolean enqueue(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
+    {
+        final int index = ring.tryClaim(MSG_TYPE, headerLength + bodyLength);
+        if (index < 0)
+        {
+            drain();
+            return false;
+        }
+        final MutableDirectBuffer buffer = ring.buffer();
+        buffer.putBytes(index, header, 0, headerLength);
+        if (bodyLength > 0)
+        {
+            buffer.putBytes(index + headerLength, body, bodyOffset, bodyLength);
+        }
+        ring.commit(index);
+        drain();
+        return true;
+    }
+
+    /**
+     * Offer a frame too large for the ring: only while holding the drain flag, after the ring is empty.
+     *
+     * @return an Aeron offer result (positive if sent), or {@link #NOT_NOW_RESULT} if the flag is taken or the
+     * ring could not be emptied first.
+     */
+    long offerDirect(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
+    {
+        if (!drainFlag.compareAndSet(0, 1))
+        {
+            return NOT_NOW_RESULT;
+        }
+        try
+        {
+            drainLocked();
+            if (ring.size() > 0)
+            {
+                return NOT_NOW_RESULT;
+            }
+            final long result = link.get().publication.offer(header, 0, headerLength, body, bodyOffset, bodyLength, null);
+            if (result > 0)
+            {
+                onSent.run();
+            }
+            return result;
+        }
+        finally
+        {
+            drainFlag.set(0);
+        }
+    }
+
+    /**
+     * Drain what is queued into the publication, unless another thread is draining now.
+     *
+     * @return frames sent.
+     */
+    int drain()
+    {
+        if (ring.size() == 0 || !drainFlag.compareAndSet(0, 1))
+        {
+            return 0;
+        }
+        try
+        {
+            return drainLocked();
+        }
+        finally
+        {
+            drainFlag.set(0);
+        }
+    }
+
+    /**
+     * Offer a control frame (handshake, close) between queued frames.
+     *
+     * @return true if it went out.
+     */
+    boolean offerControl(final DirectBuffer buffer, final int length)
+    {
+        if (!drainFlag.compareAndSet(0, 1))
+        {
+            return false;
+        }
+        try
+        {
+            return link.get().publication.offer(buffer, 0, length) > 0;
+        }
+        finally
+        {
+            drainFlag.set(0);
+        }
+    }
+
+    /**
+     * @return bytes queued and not yet sent.
+     */
+    int queuedBytes()
+    {
+        return ring.size();
+    }
+
+    private int drainLocked()
+    {
+        drainer.publication = link.get().publication;
+        final int sent = ring.controlledRead(drainer, DRAIN_LIMIT);
+        if (sent > 0)
+        {
+            onSent.run();
+        }
+        return sent;
+    }
+
+    /**
+     * Offers ring entries; stops at the first one the publication does not take.
+     */
+    private static final class Drainer implements ControlledMessageHandler
+    {
+        ExclusivePublication publication;
+
+        public Action onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+        {
+            return publication.offer(buffer, index, length) > 0 ? Action.CONTINUE : Action.ABORT;
+        }
+    }
+}
