@@ -1204,7 +1204,10 @@ public final class Producer implements AutoCloseable
         }
 
         /**
-         * @param maxInFlight most sends waiting for a response at once.
+         * @param maxInFlight most sends waiting for a response at once (default 4096). The response stream is
+         *                    sized to take that many answers at once, up to about 21,000 over UDP (a 4 MiB
+         *                    window, the usual net.core.rmem_max); beyond that a burst of answers can be
+         *                    back-pressured and dropped, and those sends time out.
          * @return this.
          */
         public Context maxInFlight(final int maxInFlight)
