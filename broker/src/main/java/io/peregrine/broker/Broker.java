@@ -48,6 +48,11 @@ public final class Broker implements AutoCloseable
      */
     public static final long HISTORY_REBUILD_RECORDS = 1L << 20;
 
+    /**
+     * How many bytes of the newest journal records a start reads, at most, to rebuild duplicate detection.
+     */
+    public static final long HISTORY_REBUILD_BYTES = 256L << 20;
+
     private final BrokerContext ctx;
     private StoreLock storeLock;
     private MediaDriver driver;
@@ -124,7 +129,7 @@ public final class Broker implements AutoCloseable
         ring = new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(
             Sizing.ringCapacity(InboundEntry.RECORD_OFFSET + maxRecordLength))));
         final ProducerHistories histories = new ProducerHistories(HISTORIES_PER_PRODUCER_SLOT * ctx.maxProducers());
-        histories.rebuild(journal, HISTORY_REBUILD_RECORDS, ctx.epochClock().time());
+        histories.rebuild(journal, HISTORY_REBUILD_RECORDS, HISTORY_REBUILD_BYTES, ctx.epochClock().time());
         sessions = new ProducerSessions(ctx, aeron, counters, rateLimitedLog, histories);
         responder = new Responder(sessions, counters, PENDING_RESPONSES);
         sessions.responder(responder);

@@ -71,21 +71,24 @@ final class ProducerHistories
     }
 
     /**
-     * Learn the newest records of the journal, at most maxRecords of them, newest first.
+     * Learn the newest records of the journal, newest first, until maxRecords records or maxBytes bytes have
+     * been read (every record's CRC is checked, so the byte bound keeps a start quick when messages are large).
      *
      * @param journal    to read.
-     * @param maxRecords how far back to look.
+     * @param maxRecords how far back to look, in records.
+     * @param maxBytes   how far back to look, in bytes.
      * @param nowMs      time to mark the histories with.
      * @return records read.
      */
-    long rebuild(final Journal journal, final long maxRecords, final long nowMs)
+    long rebuild(final Journal journal, final long maxRecords, final long maxBytes, final long nowMs)
     {
-        final long[] read = { 0, 0 };
+        final long[] read = { 0, 0, 0 };
         try (Journal.JournalReader reader = journal.reverseReader())
         {
-            while (read[0] < maxRecords && reader.readNext((record) ->
+            while (read[0] < maxRecords && read[2] < maxBytes && reader.readNext((record) ->
             {
                 read[0]++;
+                read[2] += record.length();
                 final String invalid = record.validate();
                 if (null == invalid)
                 {
