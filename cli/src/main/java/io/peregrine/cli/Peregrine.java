@@ -1,5 +1,7 @@
 package io.peregrine.cli;
 
+import java.io.UncheckedIOException;
+
 import io.peregrine.journal.Journal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,11 +14,31 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "peregrine 0.1.0",
     description = "Low-latency message broker and producer on Aeron and Chronicle Queue.",
-    subcommands = { BrokerCommand.class, PerfCommand.class, DemoCommand.class, CommandLine.HelpCommand.class })
+    subcommands = {
+        BrokerCommand.class, PerfCommand.class, DemoCommand.class, JournalCommand.class, CommandLine.HelpCommand.class })
 public final class Peregrine
 {
     private Peregrine()
     {
+    }
+
+    /**
+     * The command line with Peregrine's error handling: an expected failure (bad argument, missing store)
+     * prints one line naming the command and the cause and exits 2.
+     *
+     * @return the configured command line.
+     */
+    static CommandLine commandLine()
+    {
+        return new CommandLine(Peregrine.class).setExecutionExceptionHandler((ex, cmd, parseResult) ->
+        {
+            cmd.getErr().println("peregrine " + cmd.getCommandName() + ": " + ex.getMessage());
+            if (!(ex instanceof IllegalArgumentException || ex instanceof IllegalStateException || ex instanceof UncheckedIOException))
+            {
+                ex.printStackTrace(cmd.getErr()); // not an expected failure: show where it came from
+            }
+            return 2;
+        });
     }
 
     /**
@@ -27,6 +49,6 @@ public final class Peregrine
     public static void main(final String[] args)
     {
         Journal.disableAnalytics();
-        System.exit(new CommandLine(Peregrine.class).execute(args));
+        System.exit(commandLine().execute(args));
     }
 }

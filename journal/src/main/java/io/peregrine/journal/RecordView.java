@@ -13,6 +13,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class RecordView
 {
+    /**
+     * How {@link #validate()} starts its answer when only the checksum is wrong (the header is readable).
+     */
+    public static final String CRC_MISMATCH = "crc mismatch";
+
     private final MessageHeaderDecoder messageHeader = new MessageHeaderDecoder();
     private final RecordHeaderDecoder header = new RecordHeaderDecoder();
     private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
@@ -79,7 +84,7 @@ public final class RecordView
         final int computed = JournalRecord.crc(buffer.addressOffset(), length - JournalRecord.TRAILER_LENGTH);
         if (stored != computed)
         {
-            return "crc mismatch: stored 0x" + Integer.toHexString(stored) + ", computed 0x" + Integer.toHexString(computed);
+            return CRC_MISMATCH + ": stored 0x" + Integer.toHexString(stored) + ", computed 0x" + Integer.toHexString(computed);
         }
         return null;
     }

@@ -1,0 +1,174 @@
+package io.peregrine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import io.peregrine.broker.Broker;
+import io.peregrine.broker.BrokerContext;
+import io.peregrine.producer.Message;
+import io.peregrine.producer.Producer;
+import io.peregrine.producer.SendResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * journal dump, verify and digest on a real store, intact and with one body byte flipped on disk.
+ */
+@Timeout(120)
+class JournalCommandTest
+{
+    private static final String MARKER = "flip-me-here";
+
+    @TempDir
+    Path dir;
+
+    /**
+     * Runs {@code peregrine journal ...} in this JVM; returns [exit code, stdout].
+     */
+    private static String[] journal(final String... args)
+    {
+        final PrintStream out = System.out;
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final int exit;
+        try
+        {
+            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            exit = Peregrine.commandLine().execute(prepend("journal", args));
+        }
+        finally
+        {
+            System.setOut(out);
+        }
+        return new String[]{ Integer.toString(exit), bytes.toString(StandardCharsets.UTF_8) };
+    }
+
+    private static String[] prepend(final String first, final String... rest)
+    {
+        final String[] all = new String[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    private List<SendResult> fillStore(final Path store)
+    {
+        final List<SendResult> results = new ArrayList<>();
+        try (Broker broker = Broker.launch(new BrokerContext()
+            .set(BrokerContext.STORE_PATH_ROOT_DIR, store.toString())
+            .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
+            .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
+            Producer producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel())))
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                final String body = i == 7 ? MARKER : "message " + i;
+                results.add(producer.send(new Message().topic("orders.eu").body(body.getBytes(StandardCharsets.US_ASCII)), 20_000));
+            }
+        }
+        return results;
+    }
+
+    @Test
+    void shouldDumpVerifyAndDigestAndFindAFlippedByte() throws IOException
+    {
+        final Path store = dir.resolve("store");
+        final List<SendResult> results = fillStore(store);
+
+        final String[] dump = journal("dump", store.toString());
+        assertEquals("0", dump[0]);
+        final String[] lines = dump[1].strip().split("\n");
+        assertEquals(20, lines.length);
+        for (int i = 0; i < 20; i++)
+        {
+            final int size = (i == 7 ? MARKER : "message " + i).length();
+            assertEquals(results.get(i).journalIndex() + " " + results.get(i).msgId() + " orders.eu " + size + " crc=ok", lines[i]);
+        }
+
+        final String[] verify = journal("verify", store.toString());
+        assertEquals("0", verify[0], verify[1]);
+        assertTrue(verify[1].startsWith("ok 20 records"), verify[1]);
+
+        final Path copy = dir.resolve("copy");
+        copyTree(store, copy);
+        final String[] digest = journal("digest", store.toString());
+        assertEquals("0", digest[0]);
+        assertTrue(digest[1].strip().matches("20 [0-9a-f]{64}"), digest[1]);
+        assertEquals(digest[1], journal("digest", copy.toString())[1], "same records at the same indices, same digest");
+
+        flipMarkerByte(copy);
+        final String[] broken = journal("verify", copy.toString());
+        assertEquals("1", broken[0], "a flipped body byte must fail verify");
+        assertEquals(results.get(7).journalIndex() + " crc mismatch", broken[1].strip().replaceAll(":.*", ""));
+        assertTrue(journal("dump", copy.toString())[1].contains(results.get(7).msgId() + " orders.eu 12 crc=bad"));
+        assertTrue(!digest[1].equals(journal("digest", copy.toString())[1]), "digest changes with the bytes");
+    }
+
+    @Test
+    void shouldRefuseADirectoryWithoutAJournal()
+    {
+        final java.io.StringWriter err = new java.io.StringWriter();
+        final CommandLine commandLine = Peregrine.commandLine();
+        commandLine.getSubcommands().get("journal").getSubcommands().get("verify").setErr(new java.io.PrintWriter(err, true));
+        final int exit = commandLine.execute("journal", "verify", dir.resolve("nothing").toString());
+        assertEquals(2, exit);
+        assertTrue(err.toString().startsWith("peregrine verify: no journal at "), err.toString());
+    }
+
+    private static void copyTree(final Path from, final Path to) throws IOException
+    {
+        try (Stream<Path> paths = Files.walk(from))
+        {
+            for (final Path path : (Iterable<Path>)paths::iterator)
+            {
+                final Path target = to.resolve(from.relativize(path).toString());
+                if (Files.isDirectory(path))
+                {
+                    Files.createDirectories(target);
+                }
+                else if (!path.getFileName().toString().equals("broker.lock"))
+                {
+                    Files.copy(path, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static void flipMarkerByte(final Path store) throws IOException
+    {
+        final byte[] marker = MARKER.getBytes(StandardCharsets.US_ASCII);
+        try (Stream<Path> files = Files.list(store.resolve("journal")))
+        {
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                if (!file.toString().endsWith(".cq4"))
+                {
+                    continue;
+                }
+                final byte[] content = Files.readAllBytes(file);
+                for (int i = 0; i + marker.length <= content.length; i++)
+                {
+                    if (java.util.Arrays.equals(content, i, i + marker.length, marker, 0, marker.length))
+                    {
+                        content[i + 3] ^= 0x01;
+                        Files.write(file, content);
+                        return;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("marker not found in the journal files");
+    }
+}
