@@ -64,6 +64,8 @@ public final class Broker implements AutoCloseable
     private Responder responder;
     private ProducerSessions sessions;
     private AgentRunner runner;
+    private AgentRunner flusherRunner;
+    private Flusher flusher;
     private String listenEndpoint;
     private String readyLine;
     private boolean closed;
@@ -115,8 +117,10 @@ public final class Broker implements AutoCloseable
             .subscriberErrorHandler(errorHandler));
 
         final int maxRecordLength = JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, ctx.maxMessageSize());
-        journal = Journal.open(ctx.journalDir(), maxRecordLength, false);
         counters = new BrokerCounters(aeron);
+        flusher = new Flusher(ctx.syncFlush(), ctx.flushIntervalMs(), ctx.epochClock(), ctx.journalDir(), ctx.flushListener(), counters);
+        journal = Journal.open(ctx.journalDir(), maxRecordLength, false, flusher::onFileAcquired);
+        flusher.start(journal.lastIndex());
         final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
 
         final Subscription udp = aeron.addSubscription(Channels.requestSubscription(ctx.listenChannel()), Protocol.REQUEST_STREAM_ID);
@@ -131,16 +135,18 @@ public final class Broker implements AutoCloseable
         final ProducerHistories histories = new ProducerHistories(HISTORIES_PER_PRODUCER_SLOT * ctx.maxProducers());
         histories.rebuild(journal, HISTORY_REBUILD_RECORDS, HISTORY_REBUILD_BYTES, ctx.epochClock().time());
         sessions = new ProducerSessions(ctx, aeron, counters, rateLimitedLog, histories);
-        responder = new Responder(sessions, counters, PENDING_RESPONSES);
+        responder = new Responder(sessions, counters, PENDING_RESPONSES, ctx.syncFlush() ? flusher : null, ctx.nanoClock());
         sessions.responder(responder);
         // offset from the nano clock: SystemEpochNanoClock allocates an Instant per call on JDK 17
         final EpochNanoClock epochNanoClock = new OffsetEpochNanoClock();
         receiver = new ReceiverAgent(ctx, sessions, responder, counters, rateLimitedLog, ring, epochNanoClock, udp, ipc);
         final JournalWriterAgent writer = new JournalWriterAgent(
-            journal, ring, responder, sessions, counters, rateLimitedLog, epochNanoClock, histories);
+            journal, ring, responder, sessions, counters, rateLimitedLog, epochNanoClock, histories, flusher);
 
         runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
             new CompositeAgent(receiver, writer, responder, sessions));
+        flusherRunner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null, flusher);
+        AgentRunner.startOnThread(flusherRunner);
         AgentRunner.startOnThread(runner);
 
         readyLine = "READY listen=aeron:udp?endpoint=" + listenEndpoint +
@@ -148,6 +154,7 @@ public final class Broker implements AutoCloseable
             " aeronDir=" + driver.aeronDirectoryName() +
             " store=" + ctx.storeDir() +
             " maxMessageSize=" + ctx.maxMessageSize() +
+            " flushDiskType=" + (ctx.syncFlush() ? "SYNC_FLUSH" : "ASYNC_FLUSH") +
             " journalLastIndex=" + journal.lastIndex();
         ctx.readyListener().accept(readyLine);
     }
@@ -248,6 +255,22 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * @return journal flushes (fsync) since start.
+     */
+    public long flushes()
+    {
+        return counters.flushes.get();
+    }
+
+    /**
+     * @return sends answered FLUSH_DISK_TIMEOUT since start.
+     */
+    public long flushTimeouts()
+    {
+        return counters.flushTimeouts.get();
+    }
+
+    /**
      * @return sends stored in the journal since start.
      */
     public long sendsStored()
@@ -279,7 +302,7 @@ public final class Broker implements AutoCloseable
                 Thread.yield();
             }
         }
-        CloseHelper.closeAll(runner);
+        CloseHelper.closeAll(runner, flusherRunner);
         if (null != sessions)
         {
             sessions.closeAll();

@@ -29,7 +29,7 @@ public final class BrokerContext
 {
     /** Replication role: only ASYNC_MASTER is implemented so far. */
     public static final String BROKER_ROLE = "brokerRole";
-    /** Flush policy: only ASYNC_FLUSH is implemented so far. */
+    /** Flush policy: ASYNC_FLUSH (SEND_OK once appended, flushed every flushIntervalCommitLog) or SYNC_FLUSH. */
     public static final String FLUSH_DISK_TYPE = "flushDiskType";
     /** Deadline in ms for a flush or a slave ack; also caps how long a send waits. */
     public static final String SYNC_FLUSH_TIMEOUT = "syncFlushTimeout";
@@ -49,7 +49,7 @@ public final class BrokerContext
     public static final String MAX_PRODUCERS = "maxProducers";
     /** Silence in ms after which a producer is dropped. */
     public static final String PRODUCER_LIVENESS_TIMEOUT = "producerLivenessTimeout";
-    /** Not implemented yet; refused if set. */
+    /** ASYNC_FLUSH: ms between background flushes. */
     public static final String FLUSH_INTERVAL_COMMIT_LOG = "flushIntervalCommitLog";
     /** Not implemented yet; refused if set. */
     public static final String FILE_RESERVED_TIME = "fileReservedTime";
@@ -80,7 +80,7 @@ public final class BrokerContext
         DEFAULTS.put(IDLE_STRATEGY, IdleStrategies.DEFAULT);
         DEFAULTS.put(MAX_PRODUCERS, Integer.toString(MAX_PRODUCERS_DEFAULT));
         DEFAULTS.put(PRODUCER_LIVENESS_TIMEOUT, Long.toString(PRODUCER_LIVENESS_TIMEOUT_DEFAULT));
-        DEFAULTS.put(FLUSH_INTERVAL_COMMIT_LOG, "");
+        DEFAULTS.put(FLUSH_INTERVAL_COMMIT_LOG, "500");
         DEFAULTS.put(FILE_RESERVED_TIME, "");
     }
 
@@ -96,6 +96,9 @@ public final class BrokerContext
     private long producerLivenessTimeoutMs;
     private int maxProducers;
     private boolean ipcEnabled;
+    private boolean syncFlush;
+    private long flushIntervalMs;
+    private FlushListener flushListener = FlushListener.NONE;
 
     /**
      * Read a properties file on top of the current values.
@@ -183,17 +186,15 @@ public final class BrokerContext
                 "not implemented yet; only ASYNC_MASTER is supported" : "must be ASYNC_MASTER, SYNC_MASTER or SLAVE");
         }
         final String flush = get(FLUSH_DISK_TYPE);
-        if (!flush.equals("ASYNC_FLUSH"))
+        if (!flush.equals("ASYNC_FLUSH") && !flush.equals("SYNC_FLUSH"))
         {
-            throw invalid(FLUSH_DISK_TYPE, flush.equals("SYNC_FLUSH") ?
-                "not implemented yet; only ASYNC_FLUSH is supported" : "must be ASYNC_FLUSH or SYNC_FLUSH");
+            throw invalid(FLUSH_DISK_TYPE, "must be ASYNC_FLUSH or SYNC_FLUSH");
         }
-        for (final String notYet : new String[]{ FLUSH_INTERVAL_COMMIT_LOG, FILE_RESERVED_TIME })
+        syncFlush = flush.equals("SYNC_FLUSH");
+        flushIntervalMs = parseLong(FLUSH_INTERVAL_COMMIT_LOG, 1, 3_600_000);
+        if (!get(FILE_RESERVED_TIME).isEmpty())
         {
-            if (!get(notYet).isEmpty())
-            {
-                throw invalid(notYet, "not implemented yet");
-            }
+            throw invalid(FILE_RESERVED_TIME, "not implemented yet");
         }
         syncFlushTimeoutMs = parseLong(SYNC_FLUSH_TIMEOUT, 1, 3_600_000);
         maxMessageSize = (int)parseLong(MAX_MESSAGE_SIZE, 1, Integer.MAX_VALUE);
@@ -293,6 +294,40 @@ public final class BrokerContext
     public File journalDir()
     {
         return new File(storeDir, "journal");
+    }
+
+    /**
+     * @return true for SYNC_FLUSH: SEND_OK only once the record is on disk.
+     */
+    public boolean syncFlush()
+    {
+        return syncFlush;
+    }
+
+    /**
+     * @return ms between ASYNC_FLUSH background flushes.
+     */
+    public long flushIntervalMs()
+    {
+        return flushIntervalMs;
+    }
+
+    /**
+     * @param flushListener told around each journal flush (instrumentation, tests).
+     * @return this.
+     */
+    public BrokerContext flushListener(final FlushListener flushListener)
+    {
+        this.flushListener = flushListener;
+        return this;
+    }
+
+    /**
+     * @return the flush listener.
+     */
+    public FlushListener flushListener()
+    {
+        return flushListener;
     }
 
     /**

@@ -24,6 +24,8 @@ final class BrokerCounters implements AutoCloseable
     final AtomicCounter inboundRingFull;
     final AtomicCounter journalErrors;
     final AtomicCounter duplicatesReceived;
+    final AtomicCounter flushes;
+    final AtomicCounter flushTimeouts;
 
     BrokerCounters(final Aeron aeron)
     {
@@ -39,11 +41,14 @@ final class BrokerCounters implements AutoCloseable
         inboundRingFull = aeron.addCounter(TYPE_ID_BASE + 9, "peregrine: inbound ring full (receiver backed off)");
         journalErrors = aeron.addCounter(TYPE_ID_BASE + 10, "peregrine: journal append failures");
         duplicatesReceived = aeron.addCounter(TYPE_ID_BASE + 11, "peregrine: resends of stored sequences (answered, not stored again)");
+        flushes = aeron.addCounter(TYPE_ID_BASE + 12, "peregrine: journal flushes (fsync)");
+        flushTimeouts = aeron.addCounter(TYPE_ID_BASE + 13, "peregrine: sends answered FLUSH_DISK_TIMEOUT");
     }
 
     public void close()
     {
         CloseHelper.closeAll(sendsReceived, sendsStored, bytesStored, sendsRefused, framesRejected, unknownProducer,
-            responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors, duplicatesReceived);
+            responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors, duplicatesReceived,
+            flushes, flushTimeouts);
     }
 }

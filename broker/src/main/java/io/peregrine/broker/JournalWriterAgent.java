@@ -30,6 +30,7 @@ final class JournalWriterAgent implements Agent, MessageHandler
     private final RateLimitedLog rateLimitedLog;
     private final EpochNanoClock epochNanoClock;
     private final ProducerHistories histories;
+    private final Flusher flusher;
     private final RecordHeaderDecoder recordDecoder = new RecordHeaderDecoder();
     private final MessageHeaderDecoder recordHeaderDecoder = new MessageHeaderDecoder();
     private long lastAppendedIndex;
@@ -42,9 +43,11 @@ final class JournalWriterAgent implements Agent, MessageHandler
         final BrokerCounters counters,
         final RateLimitedLog rateLimitedLog,
         final EpochNanoClock epochNanoClock,
-        final ProducerHistories histories)
+        final ProducerHistories histories,
+        final Flusher flusher)
     {
         this.histories = histories;
+        this.flusher = flusher;
         this.lastAppendedIndex = journal.lastIndex();
         this.journal = journal;
         this.ring = ring;
@@ -70,7 +73,9 @@ final class JournalWriterAgent implements Agent, MessageHandler
         final int read = ring.read(this, limit);
         if (read > 0)
         {
-            responder.appendedWatermark(lastAppendedIndex); // starts at the journal's last index: a previous run's records are appended
+            // starts at the journal's last index: a previous run's records are appended
+            responder.appendedWatermark(lastAppendedIndex);
+            flusher.appended(lastAppendedIndex);
         }
         return read;
     }
@@ -92,6 +97,7 @@ final class JournalWriterAgent implements Agent, MessageHandler
         final long producerId = recordDecoder.producerId();
         final long sequence = recordDecoder.sequence();
         final int bodyLength = recordDecoder.bodyLength();
+        final boolean waitStoreMsgOK = (recordDecoder.flags() & 1) != 0;
         buffer.putLong(recordOffset + JournalRecord.APPENDED_EPOCH_NS_OFFSET, epochNanoClock.nanoTime());
         final long journalIndex;
         try
@@ -125,7 +131,7 @@ final class JournalWriterAgent implements Agent, MessageHandler
         }
         if (slot != InboundEntry.NO_RESPONSE)
         {
-            responder.onAppended(journalIndex, producerId, sequence, deadlineNs, slot, generation);
+            responder.onAppended(journalIndex, producerId, sequence, deadlineNs, slot, generation, waitStoreMsgOK);
         }
     }
 
@@ -143,7 +149,7 @@ final class JournalWriterAgent implements Agent, MessageHandler
         final long journalIndex = null == history ? -1 : history.indexOf(sequence);
         if (journalIndex >= 0)
         {
-            responder.onAppended(journalIndex, producerId, sequence, deadlineNs, slot, generation);
+            responder.onAppended(journalIndex, producerId, sequence, deadlineNs, slot, generation, true);
             return;
         }
         final ProducerSession session = sessions.session(slot, generation);

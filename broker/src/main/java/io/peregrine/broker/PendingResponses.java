@@ -4,16 +4,21 @@ import org.agrona.BitUtil;
 
 /**
  * Sends waiting for a journal watermark, in journal-index order, as parallel arrays so nothing is
- * allocated per send. Each entry keeps its own deadline: deadlines are not in index order.
+ * allocated per send. Each entry keeps its own deadline and timer: deadlines are not in index order, so
+ * an entry can be answered early (timed out) and is then skipped when the watermark passes it.
  */
 final class PendingResponses
 {
+    static final long NO_TIMER = -1;
+
     private final long[] index;
     private final long[] producerId;
     private final long[] sequence;
     private final long[] deadlineNs;
+    private final long[] timerId;
     private final int[] slot;
     private final int[] generation;
+    private final boolean[] answered;
     private final int mask;
     private long head;
     private long tail;
@@ -25,8 +30,10 @@ final class PendingResponses
         producerId = new long[size];
         sequence = new long[size];
         deadlineNs = new long[size];
+        timerId = new long[size];
         slot = new int[size];
         generation = new int[size];
+        answered = new boolean[size];
         mask = size - 1;
     }
 
@@ -45,7 +52,12 @@ final class PendingResponses
         return (int)(tail - head);
     }
 
-    void add(
+    /**
+     * Queue an entry.
+     *
+     * @return its position, for {@link #timerId(long, long)} and {@link #answer(long)}.
+     */
+    long add(
         final long journalIndex,
         final long producerId,
         final long sequence,
@@ -58,13 +70,43 @@ final class PendingResponses
         this.producerId[i] = producerId;
         this.sequence[i] = sequence;
         this.deadlineNs[i] = deadlineNs;
+        this.timerId[i] = NO_TIMER;
         this.slot[i] = sessionSlot;
         this.generation[i] = sessionGeneration;
-        tail++;
+        this.answered[i] = false;
+        return tail++;
+    }
+
+    void timerId(final long position, final long timerId)
+    {
+        this.timerId[(int)position & mask] = timerId;
     }
 
     /**
-     * Release every entry whose index the watermark has passed, oldest first.
+     * Answer the entry at a position out of order (its deadline passed).
+     *
+     * @return false if it is no longer queued or already answered.
+     */
+    boolean answer(final long position, final Handler handler)
+    {
+        if (position < head || position >= tail)
+        {
+            return false;
+        }
+        final int i = (int)position & mask;
+        if (answered[i])
+        {
+            return false;
+        }
+        answered[i] = true;
+        timerId[i] = NO_TIMER;
+        handler.onTimedOut(index[i], producerId[i], sequence[i], slot[i], generation[i]);
+        return true;
+    }
+
+    /**
+     * Release every entry whose index the watermark has passed, oldest first; entries already answered are
+     * dropped silently.
      *
      * @param watermark highest journal index that satisfies the policy.
      * @param handler   called for each released entry.
@@ -80,7 +122,10 @@ final class PendingResponses
             {
                 break;
             }
-            handler.onReleased(index[i], producerId[i], sequence[i], deadlineNs[i], slot[i], generation[i]);
+            if (!answered[i])
+            {
+                handler.onReleased(index[i], producerId[i], sequence[i], deadlineNs[i], slot[i], generation[i], timerId[i]);
+            }
             head++;
             released++;
         }
@@ -88,11 +133,13 @@ final class PendingResponses
     }
 
     /**
-     * Receives released entries.
+     * Receives released and timed-out entries.
      */
-    @FunctionalInterface
     interface Handler
     {
-        void onReleased(long journalIndex, long producerId, long sequence, long deadlineNs, int sessionSlot, int sessionGeneration);
+        void onReleased(
+            long journalIndex, long producerId, long sequence, long deadlineNs, int sessionSlot, int sessionGeneration, long timerId);
+
+        void onTimedOut(long journalIndex, long producerId, long sequence, int sessionSlot, int sessionGeneration);
     }
 }

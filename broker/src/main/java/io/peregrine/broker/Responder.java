@@ -1,5 +1,7 @@
 package io.peregrine.broker;
 
+import java.util.concurrent.TimeUnit;
+
 import io.aeron.ExclusivePublication;
 import io.aeron.logbuffer.BufferClaim;
 import io.peregrine.transport.Protocol;
@@ -8,25 +10,37 @@ import io.peregrine.transport.codec.ErrorCode;
 import io.peregrine.transport.codec.MessageHeaderEncoder;
 import io.peregrine.transport.codec.SendResponseEncoder;
 import io.peregrine.transport.codec.SendStatus;
+import org.agrona.DeadlineTimerWheel;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Answers sends. Each send waits in journal-index order for the watermark its policy needs (so far:
- * appended); when the watermark passes it the send is answered SEND_OK. Answers never block: a
- * response a producer cannot take at once is dropped and counted, and that producer times out,
- * while every other producer keeps getting its answers.
+ * Answers sends. Each send waits in journal-index order for the watermark its policy needs: appended
+ * (ASYNC_FLUSH, or waitStoreMsgOK=false) or flushed (SYNC_FLUSH); when the watermark passes it the send is
+ * answered SEND_OK. A send waiting for a flush also has its own deadline in a timer wheel: if the flush
+ * covering it has not returned by then, that send (and only that one) is answered FLUSH_DISK_TIMEOUT.
+ * Answers never block: a response a producer cannot take at once is dropped and counted, and that
+ * producer times out, while every other producer keeps getting its answers.
  */
-final class Responder implements Agent, PendingResponses.Handler
+final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerWheel.TimerHandler
 {
     private static final int OFFER_ATTEMPTS = 3;
     private static final int OK_RESPONSE_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + SendResponseEncoder.BLOCK_LENGTH +
         SendResponseEncoder.errorTextHeaderLength();
+    private static final int TIMER_POLL_LIMIT = 256;
+    private static final long TIMER_TICK_NS = 1L << 20; // about 1 ms; the wheel needs a power of two
 
     private final ProducerSessions sessions;
     private final BrokerCounters counters;
     private final PendingResponses awaitingAppend;
+    private final PendingResponses awaitingFlush;
+    private final Flusher flusher;
+    private final NanoClock nanoClock;
+    private final DeadlineTimerWheel timers;
+    private final Long2LongHashMap positionByTimer = new Long2LongHashMap(PendingResponses.NO_TIMER);
     private final BufferClaim claim = new BufferClaim();
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final SendResponseEncoder responseEncoder = new SendResponseEncoder();
@@ -34,11 +48,23 @@ final class Responder implements Agent, PendingResponses.Handler
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[8192]);
     private long appendedWatermark = -1;
 
-    Responder(final ProducerSessions sessions, final BrokerCounters counters, final int pendingCapacity)
+    /**
+     * @param flusher a SYNC_FLUSH broker's flusher, whose watermark answers wait for; null for ASYNC_FLUSH.
+     */
+    Responder(
+        final ProducerSessions sessions,
+        final BrokerCounters counters,
+        final int pendingCapacity,
+        final Flusher flusher,
+        final NanoClock nanoClock)
     {
         this.sessions = sessions;
         this.counters = counters;
         this.awaitingAppend = new PendingResponses(pendingCapacity);
+        this.awaitingFlush = null == flusher ? null : new PendingResponses(pendingCapacity);
+        this.flusher = flusher;
+        this.nanoClock = nanoClock;
+        this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nanoClock.nanoTime(), TIMER_TICK_NS, 1024);
     }
 
     public String roleName()
@@ -48,21 +74,32 @@ final class Responder implements Agent, PendingResponses.Handler
 
     public int doWork()
     {
-        return awaitingAppend.release(appendedWatermark, this);
+        int work = awaitingAppend.release(appendedWatermark, this);
+        if (null != awaitingFlush)
+        {
+            work += awaitingFlush.release(flusher.flushedWatermark(), this);
+            if (timers.timerCount() > 0)
+            {
+                work += timers.poll(nanoClock.nanoTime(), this, TIMER_POLL_LIMIT);
+            }
+        }
+        return work;
     }
 
     int remainingCapacity()
     {
-        return awaitingAppend.remainingCapacity();
+        return null == awaitingFlush ? awaitingAppend.remainingCapacity() :
+            Math.min(awaitingAppend.remainingCapacity(), awaitingFlush.remainingCapacity());
     }
 
     boolean isIdle()
     {
-        return awaitingAppend.isEmpty();
+        return awaitingAppend.isEmpty() && (null == awaitingFlush || awaitingFlush.isEmpty());
     }
 
     /**
-     * A send was appended; queue its answer behind the appended watermark.
+     * A send was appended (or a resend found its original); queue its answer behind the watermark its
+     * policy needs.
      */
     void onAppended(
         final long journalIndex,
@@ -70,9 +107,20 @@ final class Responder implements Agent, PendingResponses.Handler
         final long sequence,
         final long deadlineNs,
         final int sessionSlot,
-        final int sessionGeneration)
+        final int sessionGeneration,
+        final boolean waitStoreMsgOK)
     {
-        awaitingAppend.add(journalIndex, producerId, sequence, deadlineNs, sessionSlot, sessionGeneration);
+        if (null != awaitingFlush && waitStoreMsgOK)
+        {
+            final long position = awaitingFlush.add(journalIndex, producerId, sequence, deadlineNs, sessionSlot, sessionGeneration);
+            final long timerId = timers.scheduleTimer(deadlineNs);
+            awaitingFlush.timerId(position, timerId);
+            positionByTimer.put(timerId, position);
+        }
+        else
+        {
+            awaitingAppend.add(journalIndex, producerId, sequence, deadlineNs, sessionSlot, sessionGeneration);
+        }
     }
 
     void appendedWatermark(final long index)
@@ -86,12 +134,40 @@ final class Responder implements Agent, PendingResponses.Handler
         final long sequence,
         final long deadlineNs,
         final int sessionSlot,
-        final int sessionGeneration)
+        final int sessionGeneration,
+        final long timerId)
+    {
+        if (timerId != PendingResponses.NO_TIMER)
+        {
+            timers.cancelTimer(timerId);
+            positionByTimer.remove(timerId);
+        }
+        answer(journalIndex, sequence, sessionSlot, sessionGeneration, SendStatus.SEND_OK);
+    }
+
+    public void onTimedOut(
+        final long journalIndex, final long producerId, final long sequence, final int sessionSlot, final int sessionGeneration)
+    {
+        counters.flushTimeouts.increment();
+        answer(journalIndex, sequence, sessionSlot, sessionGeneration, SendStatus.FLUSH_DISK_TIMEOUT);
+    }
+
+    public boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
+    {
+        final long position = positionByTimer.remove(timerId);
+        if (position != PendingResponses.NO_TIMER)
+        {
+            awaitingFlush.answer(position, this);
+        }
+        return true;
+    }
+
+    private void answer(final long journalIndex, final long sequence, final int sessionSlot, final int sessionGeneration, final SendStatus status)
     {
         final ProducerSession session = sessions.session(sessionSlot, sessionGeneration);
         if (null != session)
         {
-            sendResponse(session, sequence, journalIndex, SendStatus.SEND_OK, ErrorCode.NONE, null);
+            sendResponse(session, sequence, journalIndex, status, ErrorCode.NONE, null);
         }
         else
         {

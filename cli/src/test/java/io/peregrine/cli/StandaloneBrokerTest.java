@@ -150,7 +150,8 @@ class StandaloneBrokerTest
         final String[][] cases = {
             { "colour=blue", "unknown key colour=blue" },
             { "maxMessageSize=lots", "maxMessageSize=lots: not a whole number" },
-            { "flushDiskType=SYNC_FLUSH", "flushDiskType=SYNC_FLUSH: not implemented yet" },
+            { "flushDiskType=FAST", "flushDiskType=FAST: must be ASYNC_FLUSH or SYNC_FLUSH" },
+            { "fileReservedTime=72", "fileReservedTime=72: not implemented yet" },
             { "brokerRole=SLAVE", "brokerRole=SLAVE: not implemented yet" },
             { "idleStrategy=nap", "idleStrategy=nap" },
         };

@@ -2,12 +2,14 @@ package io.peregrine.journal;
 
 import java.io.File;
 import java.nio.BufferOverflowException;
+import java.util.function.Consumer;
 
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.queue.impl.StoreFileListener;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -81,7 +83,32 @@ public final class Journal implements AutoCloseable
      */
     public static Journal open(final File dir, final int maxRecordLength, final boolean readOnly)
     {
+        return open(dir, maxRecordLength, readOnly, (file) -> { });
+    }
+
+    /**
+     * Open (or create) a journal and be told of every cycle file the writer starts using.
+     *
+     * @param dir             directory of the queue files.
+     * @param maxRecordLength largest record that will be appended.
+     * @param readOnly        true for tools that must not change the store.
+     * @param onFileAcquired  called (on the acquiring thread) with each cycle file the queue acquires.
+     * @return the open journal.
+     */
+    public static Journal open(final File dir, final int maxRecordLength, final boolean readOnly, final Consumer<File> onFileAcquired)
+    {
         final SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir)
+            .storeFileListener(new StoreFileListener()
+            {
+                public void onAcquired(final int cycle, final File file)
+                {
+                    onFileAcquired.accept(file);
+                }
+
+                public void onReleased(final int cycle, final File file)
+                {
+                }
+            })
             .blockSize(blockSizeFor(maxRecordLength))
             .rollCycle(RollCycles.FAST_DAILY)
             .timeoutMS(WRITE_LOCK_TIMEOUT_MS)

@@ -1,0 +1,170 @@
+package io.peregrine.broker;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes the journal durable on its own thread, since fsync blocks. It snapshots the appended watermark,
+ * forces the journal file being written (and the one before it and the directory after a roll), then
+ * publishes the flushed watermark. One flush covers everything appended before it started, so concurrent
+ * senders share it (group commit), and the pipeline keeps receiving and appending while it runs.
+ *
+ * <p>SYNC_FLUSH flushes as soon as something new is appended; ASYNC_FLUSH every
+ * {@code flushIntervalCommitLog} ms. Both use {@code FileChannel.force}: an fsync of the file, which on
+ * Linux writes back the pages Chronicle dirtied through its mapping (not msync(MS_ASYNC)).
+ */
+final class Flusher implements Agent
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Flusher.class);
+
+    private final boolean sync;
+    private final long intervalMs;
+    private final EpochClock clock;
+    private final File dir;
+    private final FlushListener listener;
+    private final BrokerCounters counters;
+    private final AtomicReference<File> acquired = new AtomicReference<>();
+    private volatile long appendedWatermark;
+    private volatile long flushedWatermark;
+    private File currentFile;
+    private FileChannel current;
+    private long nextFlushMs;
+
+    Flusher(
+        final boolean sync,
+        final long intervalMs,
+        final EpochClock clock,
+        final File dir,
+        final FlushListener listener,
+        final BrokerCounters counters)
+    {
+        this.sync = sync;
+        this.intervalMs = intervalMs;
+        this.clock = clock;
+        this.dir = dir;
+        this.listener = listener;
+        this.counters = counters;
+    }
+
+    /**
+     * Start from the journal as it is: what a previous run stored counts as appended and flushed (a clean
+     * shutdown flushed it; after a crash, whatever survived is what there is).
+     */
+    void start(final long lastIndex)
+    {
+        appendedWatermark = lastIndex;
+        flushedWatermark = lastIndex;
+    }
+
+    public String roleName()
+    {
+        return "journal-flusher";
+    }
+
+    /**
+     * The journal started writing a file (called on the writer's thread).
+     */
+    void onFileAcquired(final File file)
+    {
+        acquired.set(file);
+    }
+
+    /**
+     * The writer appended up to this index.
+     */
+    void appended(final long index)
+    {
+        appendedWatermark = index;
+    }
+
+    /**
+     * @return highest index known to be on disk.
+     */
+    long flushedWatermark()
+    {
+        return flushedWatermark;
+    }
+
+    public int doWork()
+    {
+        final long target = appendedWatermark;
+        if (target <= flushedWatermark)
+        {
+            return 0;
+        }
+        final long nowMs = clock.time();
+        if (!sync && nowMs < nextFlushMs)
+        {
+            return 0;
+        }
+        nextFlushMs = nowMs + intervalMs;
+        listener.beforeFlush(target);
+        try
+        {
+            final File file = acquired.get();
+            if (null != file && !file.equals(currentFile))
+            {
+                if (null != current)
+                {
+                    current.force(false); // the rolled file's last records
+                    current.close();
+                }
+                currentFile = file;
+                current = FileChannel.open(file.toPath(), StandardOpenOption.READ);
+                forceDirectory(); // the new file's directory entry
+            }
+            if (null != current)
+            {
+                current.force(false);
+            }
+        }
+        catch (final IOException ex)
+        {
+            counters.journalErrors.increment();
+            LOG.error("journal flush failed; sends waiting for it will time out", ex);
+            return 0;
+        }
+        listener.afterFlush(target); // before publishing: no answer for it can leave until this returned
+        flushedWatermark = target;
+        counters.flushes.increment();
+        return 1;
+    }
+
+    private void forceDirectory() throws IOException
+    {
+        try (FileChannel directory = FileChannel.open(dir.toPath(), StandardOpenOption.READ))
+        {
+            directory.force(true);
+        }
+    }
+
+    public void onClose()
+    {
+        try
+        {
+            if (null != current)
+            {
+                current.force(false);
+            }
+            flushedWatermark = appendedWatermark;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        finally
+        {
+            CloseHelper.quietClose(current);
+        }
+    }
+}
