@@ -54,6 +54,17 @@ class BenchmarksSmokeTest
     }
 
     @Test
+    void shouldRunSyncFlushAndItsFloorOnce() throws Exception
+    {
+        final Collection<RunResult> results = runOnce(SyncFlushBenchmark.class.getSimpleName());
+        assertEquals(2, results.size());
+        for (final RunResult result : results)
+        {
+            assertTrue(result.getPrimaryResult().getSampleCount() > 0, result.getParams().getBenchmark());
+        }
+    }
+
+    @Test
     void shouldRunOfferPathOnce() throws Exception
     {
         final Collection<RunResult> results = runOnce(OfferPathBenchmark.class.getSimpleName(), "path", "ring", "size", "64");
