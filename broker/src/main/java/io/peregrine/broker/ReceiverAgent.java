@@ -240,6 +240,22 @@ final class ReceiverAgent implements Agent
             null == image ? null : image.sourceIdentity(), ipc);
     }
 
+    /**
+     * The active session of the producer a request names, if the request comes from that session's stream;
+     * otherwise the request is counted and logged as from an unknown producer.
+     */
+    private ProducerSession knownSession(final long producerId, final Header header, final boolean ipc, final Subscription subscription)
+    {
+        final ProducerSession session = sessions.activeSession(producerId, header.sessionId(), ipc);
+        if (null == session)
+        {
+            counters.unknownProducer.increment();
+            rateLimitedLog.warn("unknown-producer", "request from unknown producer " + Long.toHexString(producerId) + " via " +
+                source(header, subscription) + " dropped; it must connect first");
+        }
+        return session;
+    }
+
     private ControlledFragmentHandler.Action onSend(
         final DirectBuffer buffer,
         final int offset,
@@ -256,12 +272,9 @@ final class ReceiverAgent implements Agent
         final long producerId = sendDecoder.producerId();
         final long sequence = sendDecoder.sequence();
         final int flags = sendDecoder.flags().getRaw();
-        final ProducerSession session = sessions.activeSession(producerId, header.sessionId(), ipc);
+        final ProducerSession session = knownSession(producerId, header, ipc, subscription);
         if (null == session)
         {
-            counters.unknownProducer.increment();
-            rateLimitedLog.warn("unknown-producer", "send from unknown producer " + Long.toHexString(producerId) + " via " +
-                source(header, subscription) + " dropped; it must connect first");
             return ControlledFragmentHandler.Action.CONTINUE;
         }
         final long nowMs = epochClock.time();
@@ -396,12 +409,9 @@ final class ReceiverAgent implements Agent
         final long baseSequence = batchDecoder.baseSequence();
         final int flags = batchDecoder.flags().getRaw();
         final int timeBudgetMs = batchDecoder.timeBudgetMs();
-        final ProducerSession session = sessions.activeSession(producerId, header.sessionId(), ipc);
+        final ProducerSession session = knownSession(producerId, header, ipc, subscription);
         if (null == session)
         {
-            counters.unknownProducer.increment();
-            rateLimitedLog.warn("unknown-producer", "batch from unknown producer " + Long.toHexString(producerId) + " via " +
-                source(header, subscription) + " dropped; it must connect first");
             return ControlledFragmentHandler.Action.CONTINUE;
         }
         session.lastSeenMs = epochClock.time();
