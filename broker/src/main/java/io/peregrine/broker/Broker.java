@@ -119,8 +119,8 @@ public final class Broker implements AutoCloseable
         final int maxRecordLength = JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, ctx.maxMessageSize());
         counters = new BrokerCounters(aeron);
         flusher = new Flusher(ctx.syncFlush(), ctx.flushIntervalMs(), ctx.epochClock(), ctx.journalDir(), ctx.flushListener(), counters);
-        journal = Journal.open(ctx.journalDir(), maxRecordLength, false, flusher::onFileAcquired);
-        flusher.start(journal.lastIndex());
+        journal = Journal.open(ctx.journalDir(), maxRecordLength, false, flusher::onFileAcquired, ctx.rollCycle(), ctx.epochClock()::time);
+        flusher.start(journal, ctx.fileReservedTimeMs());
         final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
 
         final Subscription udp = aeron.addSubscription(Channels.requestSubscription(ctx.listenChannel()), Protocol.REQUEST_STREAM_ID);

@@ -9,10 +9,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import io.aeron.ChannelUri;
 import io.aeron.CommonContext;
+import io.peregrine.journal.Journal;
 import io.peregrine.transport.IdleStrategies;
 import io.peregrine.transport.Sizing;
 import org.agrona.concurrent.EpochClock;
@@ -51,8 +53,10 @@ public final class BrokerContext
     public static final String PRODUCER_LIVENESS_TIMEOUT = "producerLivenessTimeout";
     /** ASYNC_FLUSH: ms between background flushes. */
     public static final String FLUSH_INTERVAL_COMMIT_LOG = "flushIntervalCommitLog";
-    /** Not implemented yet; refused if set. */
+    /** Hours a rolled journal file is kept; older ones are deleted by housekeeping. */
     public static final String FILE_RESERVED_TIME = "fileReservedTime";
+    /** Chronicle roll cycle of the journal: one file per cycle (FAST_DAILY, FAST_HOURLY, ...). */
+    public static final String ROLL_CYCLE = "rollCycle";
 
     /** Default UDP endpoint on loopback. */
     public static final String LISTEN_CHANNEL_DEFAULT = "aeron:udp?endpoint=127.0.0.1:40456";
@@ -81,7 +85,8 @@ public final class BrokerContext
         DEFAULTS.put(MAX_PRODUCERS, Integer.toString(MAX_PRODUCERS_DEFAULT));
         DEFAULTS.put(PRODUCER_LIVENESS_TIMEOUT, Long.toString(PRODUCER_LIVENESS_TIMEOUT_DEFAULT));
         DEFAULTS.put(FLUSH_INTERVAL_COMMIT_LOG, "500");
-        DEFAULTS.put(FILE_RESERVED_TIME, "");
+        DEFAULTS.put(FILE_RESERVED_TIME, "72");
+        DEFAULTS.put(ROLL_CYCLE, Journal.DEFAULT_ROLL_CYCLE);
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
@@ -98,6 +103,7 @@ public final class BrokerContext
     private boolean ipcEnabled;
     private boolean syncFlush;
     private long flushIntervalMs;
+    private long fileReservedTimeMs;
     private FlushListener flushListener = FlushListener.NONE;
 
     /**
@@ -192,9 +198,11 @@ public final class BrokerContext
         }
         syncFlush = flush.equals("SYNC_FLUSH");
         flushIntervalMs = parseLong(FLUSH_INTERVAL_COMMIT_LOG, 1, 3_600_000);
-        if (!get(FILE_RESERVED_TIME).isEmpty())
+        fileReservedTimeMs = TimeUnit.HOURS.toMillis(parseLong(FILE_RESERVED_TIME, 1, 100_000));
+        final String rollCycleError = Journal.validateRollCycle(get(ROLL_CYCLE));
+        if (null != rollCycleError)
         {
-            throw invalid(FILE_RESERVED_TIME, "not implemented yet");
+            throw invalid(ROLL_CYCLE, rollCycleError);
         }
         syncFlushTimeoutMs = parseLong(SYNC_FLUSH_TIMEOUT, 1, 3_600_000);
         maxMessageSize = (int)parseLong(MAX_MESSAGE_SIZE, 1, Integer.MAX_VALUE);
@@ -313,6 +321,22 @@ public final class BrokerContext
     }
 
     /**
+     * @return how long rolled journal files are kept, in ms.
+     */
+    public long fileReservedTimeMs()
+    {
+        return fileReservedTimeMs;
+    }
+
+    /**
+     * @return the journal's roll cycle name.
+     */
+    public String rollCycle()
+    {
+        return get(ROLL_CYCLE);
+    }
+
+    /**
      * @param flushListener told around each journal flush (instrumentation, tests).
      * @return this.
      */
@@ -359,7 +383,8 @@ public final class BrokerContext
      */
     public int heartbeatIntervalMs()
     {
-        return (int)Math.max(50, producerLivenessTimeoutMs / 5);
+        // at most 2 s: the keepalive is also how a restarted broker relearns its producers
+        return (int)Math.max(50, Math.min(2000, producerLivenessTimeoutMs / 5));
     }
 
     /**

@@ -5,7 +5,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+
+import io.peregrine.journal.Journal;
 
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
@@ -22,10 +26,14 @@ import org.slf4j.LoggerFactory;
  * <p>SYNC_FLUSH flushes as soon as something new is appended; ASYNC_FLUSH every
  * {@code flushIntervalCommitLog} ms. Both use {@code FileChannel.force}: an fsync of the file, which on
  * Linux writes back the pages Chronicle dirtied through its mapping (not msync(MS_ASYNC)).
+ *
+ * <p>The same thread runs retention every 10 s: journal files of cycles that ended more than
+ * {@code fileReservedTime} ago are deleted (never the current or last one).
  */
 final class Flusher implements Agent
 {
     private static final Logger LOG = LoggerFactory.getLogger(Flusher.class);
+    private static final long HOUSEKEEPING_INTERVAL_MS = 10_000;
 
     private final boolean sync;
     private final long intervalMs;
@@ -39,6 +47,9 @@ final class Flusher implements Agent
     private File currentFile;
     private FileChannel current;
     private long nextFlushMs;
+    private long nextHousekeepingMs;
+    private Journal journal;
+    private long fileReservedTimeMs;
 
     Flusher(
         final boolean sync,
@@ -60,10 +71,12 @@ final class Flusher implements Agent
      * Start from the journal as it is: what a previous run stored counts as appended and flushed (a clean
      * shutdown flushed it; after a crash, whatever survived is what there is).
      */
-    void start(final long lastIndex)
+    void start(final Journal journal, final long fileReservedTimeMs)
     {
-        appendedWatermark = lastIndex;
-        flushedWatermark = lastIndex;
+        this.journal = journal;
+        this.fileReservedTimeMs = fileReservedTimeMs;
+        appendedWatermark = journal.lastIndex();
+        flushedWatermark = appendedWatermark;
     }
 
     public String roleName()
@@ -97,12 +110,37 @@ final class Flusher implements Agent
 
     public int doWork()
     {
+        final long nowMs = clock.time();
+        int work = 0;
+        if (nowMs >= nextHousekeepingMs)
+        {
+            nextHousekeepingMs = nowMs + HOUSEKEEPING_INTERVAL_MS;
+            work += deleteExpiredFiles(nowMs);
+        }
+        return work + flush(nowMs);
+    }
+
+    /**
+     * Retention: delete journal files of cycles that ended more than fileReservedTime ago. Never the current
+     * cycle's file or the last one written; this flusher only holds the current file open.
+     */
+    private int deleteExpiredFiles(final long nowMs)
+    {
+        final List<File> deleted = journal.deleteCyclesEndedBefore(nowMs - fileReservedTimeMs);
+        for (final File file : deleted)
+        {
+            LOG.info("retention: deleted {} (older than {} h)", file, TimeUnit.MILLISECONDS.toHours(fileReservedTimeMs));
+        }
+        return deleted.size();
+    }
+
+    private int flush(final long nowMs)
+    {
         final long target = appendedWatermark;
         if (target <= flushedWatermark)
         {
             return 0;
         }
-        final long nowMs = clock.time();
         if (!sync && nowMs < nextFlushMs)
         {
             return 0;

@@ -151,7 +151,8 @@ class StandaloneBrokerTest
             { "colour=blue", "unknown key colour=blue" },
             { "maxMessageSize=lots", "maxMessageSize=lots: not a whole number" },
             { "flushDiskType=FAST", "flushDiskType=FAST: must be ASYNC_FLUSH or SYNC_FLUSH" },
-            { "fileReservedTime=72", "fileReservedTime=72: not implemented yet" },
+            { "fileReservedTime=0", "fileReservedTime=0: must be between 1 and 100000" },
+            { "rollCycle=YEARLY", "rollCycle=YEARLY: unknown roll cycle" },
             { "brokerRole=SLAVE", "brokerRole=SLAVE: not implemented yet" },
             { "idleStrategy=nap", "idleStrategy=nap" },
         };

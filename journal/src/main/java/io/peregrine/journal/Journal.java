@@ -2,6 +2,12 @@ package io.peregrine.journal;
 
 import java.io.File;
 import java.nio.BufferOverflowException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.function.Consumer;
 
 import net.openhft.chronicle.bytes.Bytes;
@@ -74,6 +80,11 @@ public final class Journal implements AutoCloseable
     public static final long WRITE_LOCK_TIMEOUT_MS = 500;
 
     /**
+     * Roll cycle unless configured: one file per UTC day.
+     */
+    public static final String DEFAULT_ROLL_CYCLE = "FAST_DAILY";
+
+    /**
      * Open (or create) a journal.
      *
      * @param dir             directory of the queue files.
@@ -97,7 +108,53 @@ public final class Journal implements AutoCloseable
      */
     public static Journal open(final File dir, final int maxRecordLength, final boolean readOnly, final Consumer<File> onFileAcquired)
     {
+        return open(dir, maxRecordLength, readOnly, onFileAcquired, DEFAULT_ROLL_CYCLE, System::currentTimeMillis);
+    }
+
+    /**
+     * Check a roll cycle name.
+     *
+     * @param name such as FAST_HOURLY or FAST_DAILY.
+     * @return null if valid, otherwise why not.
+     */
+    public static String validateRollCycle(final String name)
+    {
+        for (final RollCycles cycle : RollCycles.values())
+        {
+            if (cycle.name().equals(name))
+            {
+                return null;
+            }
+        }
+        final StringBuilder names = new StringBuilder();
+        for (final RollCycles cycle : RollCycles.values())
+        {
+            names.append(names.length() == 0 ? "" : ", ").append(cycle.name());
+        }
+        return "unknown roll cycle; use one of " + names;
+    }
+
+    /**
+     * Open (or create) a journal with a given roll cycle and clock.
+     *
+     * @param dir             directory of the queue files.
+     * @param maxRecordLength largest record that will be appended.
+     * @param readOnly        true for tools that must not change the store.
+     * @param onFileAcquired  called (on the acquiring thread) with each cycle file the queue acquires.
+     * @param rollCycle       name of a Chronicle roll cycle, see {@link #validateRollCycle(String)}.
+     * @param epochMillis     the clock that decides the cycle a record goes into (tests move it).
+     * @return the open journal.
+     */
+    public static Journal open(
+        final File dir,
+        final int maxRecordLength,
+        final boolean readOnly,
+        final Consumer<File> onFileAcquired,
+        final String rollCycle,
+        final LongSupplier epochMillis)
+    {
         final SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir)
+            .timeProvider(epochMillis::getAsLong)
             .storeFileListener(new StoreFileListener()
             {
                 public void onAcquired(final int cycle, final File file)
@@ -110,7 +167,7 @@ public final class Journal implements AutoCloseable
                 }
             })
             .blockSize(blockSizeFor(maxRecordLength))
-            .rollCycle(RollCycles.FAST_DAILY)
+            .rollCycle(RollCycles.valueOf(rollCycle))
             .timeoutMS(WRITE_LOCK_TIMEOUT_MS)
             .readOnly(readOnly)
             .build();
@@ -155,6 +212,44 @@ public final class Journal implements AutoCloseable
             }
         }
         return appender.lastIndexAppended();
+    }
+
+    /**
+     * Delete the files of cycles that ended at or before the cutoff, never the current cycle's or the last
+     * one written. Safe while the journal is being appended to.
+     *
+     * @param cutoffEpochMs cycles ending at or before this time go.
+     * @return the files deleted.
+     */
+    public List<File> deleteCyclesEndedBefore(final long cutoffEpochMs)
+    {
+        final List<File> deleted = new ArrayList<>();
+        final int first = queue.firstCycle();
+        final int last = queue.lastCycle();
+        if (first == Integer.MAX_VALUE || last == Integer.MIN_VALUE || last < first)
+        {
+            return deleted;
+        }
+        final int keepFrom = Math.min(queue.cycle(), last);
+        final long length = queue.rollCycle().lengthInMillis();
+        final DateTimeFormatter names = DateTimeFormatter.ofPattern(queue.rollCycle().format()).withZone(ZoneOffset.UTC);
+        for (final long cycle : queue.listCyclesBetween(first, last))
+        {
+            if (cycle >= keepFrom || (cycle + 1) * length > cutoffEpochMs)
+            {
+                break;
+            }
+            final File file = new File(queue.file(), names.format(Instant.ofEpochMilli(cycle * length)) + SingleChronicleQueue.SUFFIX);
+            if (file.delete())
+            {
+                deleted.add(file);
+            }
+        }
+        if (!deleted.isEmpty())
+        {
+            queue.refreshDirectoryListing();
+        }
+        return deleted;
     }
 
     /**
