@@ -120,7 +120,8 @@ public final class Broker implements AutoCloseable
         counters = new BrokerCounters(aeron);
         flusher = new Flusher(ctx.syncFlush(), ctx.flushIntervalMs(), ctx.epochClock(), ctx.journalDir(), ctx.flushListener(), counters);
         journal = Journal.open(ctx.journalDir(), maxRecordLength, false, flusher::onFileAcquired, ctx.rollCycle(), ctx.epochClock()::time);
-        flusher.start(journal, ctx.fileReservedTimeMs());
+        flusher.start(journal, ctx.fileReservedTimeMs(), ctx.usableSpace(),
+            Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)));
         final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
 
         final Subscription udp = aeron.addSubscription(Channels.requestSubscription(ctx.listenChannel()), Protocol.REQUEST_STREAM_ID);
@@ -139,7 +140,7 @@ public final class Broker implements AutoCloseable
         sessions.responder(responder);
         // offset from the nano clock: SystemEpochNanoClock allocates an Instant per call on JDK 17
         final EpochNanoClock epochNanoClock = new OffsetEpochNanoClock();
-        receiver = new ReceiverAgent(ctx, sessions, responder, counters, rateLimitedLog, ring, epochNanoClock, udp, ipc);
+        receiver = new ReceiverAgent(ctx, sessions, responder, counters, rateLimitedLog, ring, epochNanoClock, udp, ipc, flusher);
         final JournalWriterAgent writer = new JournalWriterAgent(
             journal, ring, responder, sessions, counters, rateLimitedLog, epochNanoClock, histories, flusher);
 

@@ -11,12 +11,14 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 import io.aeron.ChannelUri;
 import io.aeron.CommonContext;
 import io.peregrine.journal.Journal;
 import io.peregrine.transport.IdleStrategies;
 import io.peregrine.transport.Sizing;
+import org.agrona.SystemUtil;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemEpochClock;
@@ -55,6 +57,8 @@ public final class BrokerContext
     public static final String FLUSH_INTERVAL_COMMIT_LOG = "flushIntervalCommitLog";
     /** Hours a rolled journal file is kept; older ones are deleted by housekeeping. */
     public static final String FILE_RESERVED_TIME = "fileReservedTime";
+    /** Free bytes the store's filesystem must keep; below it sends are refused (STORE_FULL) until space is back. */
+    public static final String DISK_SPACE_FLOOR = "diskSpaceFloor";
     /** Chronicle roll cycle of the journal: one file per cycle (FAST_DAILY, FAST_HOURLY, ...). */
     public static final String ROLL_CYCLE = "rollCycle";
 
@@ -87,6 +91,7 @@ public final class BrokerContext
         DEFAULTS.put(FLUSH_INTERVAL_COMMIT_LOG, "500");
         DEFAULTS.put(FILE_RESERVED_TIME, "72");
         DEFAULTS.put(ROLL_CYCLE, Journal.DEFAULT_ROLL_CYCLE);
+        DEFAULTS.put(DISK_SPACE_FLOOR, "512m");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
@@ -104,6 +109,8 @@ public final class BrokerContext
     private boolean syncFlush;
     private long flushIntervalMs;
     private long fileReservedTimeMs;
+    private long diskSpaceFloor;
+    private LongSupplier usableSpace;
     private FlushListener flushListener = FlushListener.NONE;
 
     /**
@@ -199,6 +206,18 @@ public final class BrokerContext
         syncFlush = flush.equals("SYNC_FLUSH");
         flushIntervalMs = parseLong(FLUSH_INTERVAL_COMMIT_LOG, 1, 3_600_000);
         fileReservedTimeMs = TimeUnit.HOURS.toMillis(parseLong(FILE_RESERVED_TIME, 1, 100_000));
+        try
+        {
+            diskSpaceFloor = SystemUtil.parseSize(DISK_SPACE_FLOOR, get(DISK_SPACE_FLOOR));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw invalid(DISK_SPACE_FLOOR, "not a size (for example 512m, 2g)");
+        }
+        if (diskSpaceFloor < 0)
+        {
+            throw invalid(DISK_SPACE_FLOOR, "must not be negative");
+        }
         final String rollCycleError = Journal.validateRollCycle(get(ROLL_CYCLE));
         if (null != rollCycleError)
         {
@@ -326,6 +345,32 @@ public final class BrokerContext
     public long fileReservedTimeMs()
     {
         return fileReservedTimeMs;
+    }
+
+    /**
+     * @return free bytes the store's filesystem must keep.
+     */
+    public long diskSpaceFloor()
+    {
+        return diskSpaceFloor;
+    }
+
+    /**
+     * @param usableSpace tells the free bytes of the store's filesystem (tests replace the real one).
+     * @return this.
+     */
+    public BrokerContext usableSpace(final LongSupplier usableSpace)
+    {
+        this.usableSpace = usableSpace;
+        return this;
+    }
+
+    /**
+     * @return the free-space probe: the store directory's usable space unless replaced.
+     */
+    public LongSupplier usableSpace()
+    {
+        return null != usableSpace ? usableSpace : storeDir::getUsableSpace;
     }
 
     /**

@@ -8,6 +8,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 import io.peregrine.journal.Journal;
 
@@ -34,6 +35,7 @@ final class Flusher implements Agent
 {
     private static final Logger LOG = LoggerFactory.getLogger(Flusher.class);
     private static final long HOUSEKEEPING_INTERVAL_MS = 10_000;
+    private static final long SPACE_CHECK_INTERVAL_MS = 100;
 
     private final boolean sync;
     private final long intervalMs;
@@ -48,6 +50,10 @@ final class Flusher implements Agent
     private FileChannel current;
     private long nextFlushMs;
     private long nextHousekeepingMs;
+    private long nextSpaceCheckMs;
+    private volatile boolean storeFull;
+    private LongSupplier usableSpace = () -> Long.MAX_VALUE;
+    private long spaceFloor;
     private Journal journal;
     private long fileReservedTimeMs;
 
@@ -71,10 +77,13 @@ final class Flusher implements Agent
      * Start from the journal as it is: what a previous run stored counts as appended and flushed (a clean
      * shutdown flushed it; after a crash, whatever survived is what there is).
      */
-    void start(final Journal journal, final long fileReservedTimeMs)
+    void start(final Journal journal, final long fileReservedTimeMs, final LongSupplier usableSpace, final long spaceFloor)
     {
         this.journal = journal;
         this.fileReservedTimeMs = fileReservedTimeMs;
+        this.usableSpace = usableSpace;
+        this.spaceFloor = spaceFloor;
+        checkSpace();
         appendedWatermark = journal.lastIndex();
         flushedWatermark = appendedWatermark;
     }
@@ -117,6 +126,11 @@ final class Flusher implements Agent
             nextHousekeepingMs = nowMs + HOUSEKEEPING_INTERVAL_MS;
             work += deleteExpiredFiles(nowMs);
         }
+        if (nowMs >= nextSpaceCheckMs)
+        {
+            nextSpaceCheckMs = nowMs + SPACE_CHECK_INTERVAL_MS;
+            checkSpace();
+        }
         return work + flush(nowMs);
     }
 
@@ -132,6 +146,38 @@ final class Flusher implements Agent
             LOG.info("retention: deleted {} (older than {} h)", file, TimeUnit.MILLISECONDS.toHours(fileReservedTimeMs));
         }
         return deleted.size();
+    }
+
+    /**
+     * Chronicle writes through a mapping into sparse files, so a full disk would surface as SIGBUS in the
+     * writer. Refuse sends instead while free space is below the floor (at least two journal blocks, the
+     * most the writer can touch before the next check), and take them again once it is back.
+     */
+    private void checkSpace()
+    {
+        final long usable = usableSpace.getAsLong();
+        final boolean full = usable < spaceFloor;
+        if (full != storeFull)
+        {
+            if (full)
+            {
+                LOG.warn("store has {} bytes free, below the floor of {}: refusing sends (STORE_FULL) until space is back",
+                    usable, spaceFloor);
+            }
+            else
+            {
+                LOG.info("store has {} bytes free again (floor {}): taking sends", usable, spaceFloor);
+            }
+            storeFull = full;
+        }
+    }
+
+    /**
+     * @return true while the store's free space is below the floor.
+     */
+    boolean storeFull()
+    {
+        return storeFull;
     }
 
     private int flush(final long nowMs)

@@ -44,6 +44,8 @@ final class ReceiverAgent implements Agent
     private static final int FLAG_RESEND = 1 << 2;
     private static final int GROUP_HEADER_LENGTH = 4;
     private static final int BODY_LENGTH_PREFIX = 4;
+    private static final String STORE_FULL_TEXT =
+        "the broker's store has less free disk space than its diskSpaceFloor; nothing stored, retry once space is freed";
 
     private final BrokerContext ctx;
     private final ProducerSessions sessions;
@@ -67,6 +69,7 @@ final class ReceiverAgent implements Agent
     private final RecordHeaderEncoder recordEncoder = new RecordHeaderEncoder();
     private final io.peregrine.journal.codec.MessageHeaderEncoder recordHeaderEncoder =
         new io.peregrine.journal.codec.MessageHeaderEncoder();
+    private final Flusher flusher;
     private volatile boolean accepting = true;
     private volatile boolean stopped;
 
@@ -79,8 +82,10 @@ final class ReceiverAgent implements Agent
         final RingBuffer ring,
         final EpochNanoClock epochNanoClock,
         final Subscription udpSubscription,
-        final Subscription ipcSubscription)
+        final Subscription ipcSubscription,
+        final Flusher flusher)
     {
+        this.flusher = flusher;
         this.ctx = ctx;
         this.sessions = sessions;
         this.responder = responder;
@@ -277,6 +282,10 @@ final class ReceiverAgent implements Agent
         {
             return ControlledFragmentHandler.Action.CONTINUE;
         }
+        if (flusher.storeFull())
+        {
+            return refuse(session, sequence, flags, ErrorCode.STORE_FULL, STORE_FULL_TEXT);
+        }
         final long nowMs = epochClock.time();
         session.lastSeenMs = nowMs;
 
@@ -415,6 +424,12 @@ final class ReceiverAgent implements Agent
             return ControlledFragmentHandler.Action.CONTINUE;
         }
         session.lastSeenMs = epochClock.time();
+        if (flusher.storeFull())
+        {
+            final int countOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH + BatchSendRequestDecoder.BLOCK_LENGTH + 2;
+            final int count = countOffset + 2 <= offset + length ? buffer.getShort(countOffset, LITTLE_ENDIAN) & 0xFFFF : 1;
+            return refuseBatch(session, baseSequence, Math.max(1, count), flags, ErrorCode.STORE_FULL, STORE_FULL_TEXT);
+        }
 
         // walk the frame once, checking every length against it, before anything is enqueued
         final int end = offset + length;

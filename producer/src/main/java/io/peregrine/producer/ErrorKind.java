@@ -57,5 +57,9 @@ public enum ErrorKind
      * A resend arrived so late that its sequence is older than the broker's duplicate-detection window;
      * the broker does not store it, since it cannot tell whether it already did.
      */
-    SEQUENCE_OUTSIDE_WINDOW
+    SEQUENCE_OUTSIDE_WINDOW,
+    /**
+     * The broker's disk has less free space than its floor; it refuses sends until space is back.
+     */
+    STORE_FULL
 }

@@ -331,6 +331,8 @@ final class ProducerConductor implements Agent, FragmentHandler
                 return ErrorKind.CONNECTION_REFUSED;
             case SEQUENCE_OUTSIDE_WINDOW:
                 return ErrorKind.SEQUENCE_OUTSIDE_WINDOW;
+            case STORE_FULL:
+                return ErrorKind.STORE_FULL;
             default:
                 return ErrorKind.INVALID_REQUEST;
         }
