@@ -98,6 +98,47 @@ class BrokerSystemTest
     }
 
     @Test
+    void shouldKeepOneThreadsOrderWhenQueuedAndDirectlyOfferedFramesMix() throws Exception
+    {
+        // bodies over an eighth of the 4 MiB send queue bypass it; they must still follow what was queued before
+        producer = Producer.start(producerContext("udp"));
+        final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        final io.peregrine.producer.SendCallback callback = new io.peregrine.producer.SendCallback()
+        {
+            public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+            {
+                answered.incrementAndGet();
+            }
+
+            public void onError(final long sequence, final io.peregrine.producer.SendException error)
+            {
+                answered.incrementAndGet();
+            }
+        };
+        BrokerTestSupport.awaitTrue("connected", producer::isConnected);
+        final Message message = new Message().topic("order");
+        for (int i = 0; i < 40; i++)
+        {
+            final byte[] body = new byte[i % 4 == 3 ? 600 * 1024 : 100];
+            body[0] = (byte)i;
+            message.body(body);
+            while (producer.sendAsync(message, 20_000, callback) < 0)
+            {
+                Thread.yield();
+            }
+        }
+        BrokerTestSupport.awaitTrue("all answered", () -> answered.get() == 40);
+        broker.close();
+        final List<BrokerTestSupport.Stored> stored = BrokerTestSupport.readJournal(dir);
+        assertEquals(40, stored.size());
+        for (int i = 0; i < 40; i++)
+        {
+            assertEquals((byte)i, stored.get(i).body()[0], "message " + i + " in send order");
+            assertEquals(i % 4 == 3 ? 600 * 1024 : 100, stored.get(i).body().length);
+        }
+    }
+
+    @Test
     void shouldStoreEverySendOfFourConcurrentThreadsOnce() throws Exception
     {
         producer = Producer.start(producerContext("udp"));

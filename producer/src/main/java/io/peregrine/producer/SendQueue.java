@@ -78,10 +78,11 @@ final class SendQueue
     }
 
     /**
-     * Offer a frame too large for the ring: only while holding the drain flag, after the ring is empty.
+     * Offer a frame too large for the ring: only while holding the drain flag, after everything queued
+     * before it has been sent.
      *
-     * @return an Aeron offer result (positive if sent), or {@link #NOT_NOW_RESULT} if the flag is taken or the
-     * ring could not be emptied first.
+     * @return an Aeron offer result (positive if sent), or {@link #NOT_NOW_RESULT} if the flag is taken or what
+     * was queued before could not be sent first.
      */
     long offerDirect(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
     {
@@ -91,10 +92,15 @@ final class SendQueue
         }
         try
         {
-            drainLocked();
-            if (ring.size() > 0)
+            // everything queued before this call (this thread's earlier frames among it) goes first; frames
+            // other threads queue meanwhile may follow, which keeps every thread's own order
+            final long queuedBefore = ring.producerPosition();
+            while (ring.consumerPosition() < queuedBefore)
             {
-                return NOT_NOW_RESULT;
+                if (drainLocked() == 0)
+                {
+                    return NOT_NOW_RESULT; // back-pressured, or a frame still being copied in: try again
+                }
             }
             final long result = link.get().publication.offer(header, 0, headerLength, body, bodyOffset, bodyLength, null);
             if (result > 0)
