@@ -119,7 +119,7 @@ public final class Broker implements AutoCloseable
         final int maxRecordLength = JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, ctx.maxMessageSize());
         counters = new BrokerCounters(aeron);
         flusher = new Flusher(ctx.syncFlush(), ctx.flushIntervalMs(), ctx.epochClock(), ctx.journalDir(), ctx.flushListener(), counters);
-        journal = Journal.open(ctx.journalDir(), maxRecordLength, false, flusher::onFileAcquired, ctx.rollCycle(), ctx.epochClock()::time);
+        journal = Journal.open(ctx.journalDir(), maxRecordLength, false, ctx.rollCycle(), ctx.epochClock()::time);
         flusher.start(journal, ctx.fileReservedTimeMs(), ctx.usableSpace(),
             Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)));
         final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);

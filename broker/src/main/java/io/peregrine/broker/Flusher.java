@@ -7,7 +7,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 import io.peregrine.journal.Journal;
@@ -20,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes the journal durable on its own thread, since fsync blocks. It snapshots the appended watermark,
- * forces the journal file being written (and the one before it and the directory after a roll), then
- * publishes the flushed watermark. One flush covers everything appended before it started, so concurrent
+ * forces the journal file holding that index (found from the index itself; the one before it again, and the
+ * directory, after a roll), then publishes the flushed watermark. One flush covers everything appended before it started, so concurrent
  * senders share it (group commit), and the pipeline keeps receiving and appending while it runs.
  *
  * <p>SYNC_FLUSH flushes as soon as something new is appended; ASYNC_FLUSH every
@@ -43,7 +42,6 @@ final class Flusher implements Agent
     private final File dir;
     private final FlushListener listener;
     private final BrokerCounters counters;
-    private final AtomicReference<File> acquired = new AtomicReference<>();
     private volatile long appendedWatermark;
     private volatile long flushedWatermark;
     private File currentFile;
@@ -91,14 +89,6 @@ final class Flusher implements Agent
     public String roleName()
     {
         return "journal-flusher";
-    }
-
-    /**
-     * The journal started writing a file (called on the writer's thread).
-     */
-    void onFileAcquired(final File file)
-    {
-        acquired.set(file);
     }
 
     /**
@@ -195,8 +185,8 @@ final class Flusher implements Agent
         listener.beforeFlush(target);
         try
         {
-            final File file = acquired.get();
-            if (null != file && !file.equals(currentFile))
+            final File file = journal.fileOf(target);
+            if (!file.equals(currentFile))
             {
                 if (null != current)
                 {
@@ -207,10 +197,7 @@ final class Flusher implements Agent
                 current = FileChannel.open(file.toPath(), StandardOpenOption.READ);
                 forceDirectory(); // the new file's directory entry
             }
-            if (null != current)
-            {
-                current.force(false);
-            }
+            current.force(false);
         }
         catch (final IOException ex)
         {

@@ -1,6 +1,5 @@
 package io.peregrine.jmh;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,7 +9,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import io.peregrine.broker.Broker;
@@ -139,14 +137,13 @@ public class SyncFlushBenchmark
         Path dir;
         Journal journal;
         FileChannel channel;
-        final AtomicReference<File> file = new AtomicReference<>();
         final UnsafeBuffer record = new UnsafeBuffer(ByteBuffer.allocateDirect(SIZE + 256));
 
         @Setup(Level.Trial)
         public void start() throws IOException
         {
             dir = Files.createTempDirectory("peregrine-jmh-floor-");
-            journal = Journal.open(dir.toFile(), JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, 64 * 1024), false, file::set);
+            journal = Journal.open(dir.toFile(), JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, 64 * 1024), false);
         }
 
         @TearDown(Level.Trial)
@@ -170,7 +167,7 @@ public class SyncFlushBenchmark
         final long index = floor.journal.append(floor.record, 0, SIZE + 64);
         if (null == floor.channel)
         {
-            floor.channel = FileChannel.open(floor.file.get().toPath(), StandardOpenOption.READ);
+            floor.channel = FileChannel.open(floor.journal.fileOf(index).toPath(), StandardOpenOption.READ);
         }
         floor.channel.force(false);
         return index;

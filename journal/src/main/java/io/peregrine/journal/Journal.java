@@ -8,14 +8,12 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
-import java.util.function.Consumer;
 
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.TailerDirection;
-import net.openhft.chronicle.queue.impl.StoreFileListener;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -43,12 +41,14 @@ public final class Journal implements AutoCloseable
 
     private final SingleChronicleQueue queue;
     private final int maxRecordLength;
+    private final DateTimeFormatter fileNames;
     private ExcerptAppender appender;
 
     private Journal(final SingleChronicleQueue queue, final int maxRecordLength)
     {
         this.queue = queue;
         this.maxRecordLength = maxRecordLength;
+        this.fileNames = DateTimeFormatter.ofPattern(queue.rollCycle().format()).withZone(ZoneOffset.UTC);
     }
 
     /**
@@ -94,21 +94,7 @@ public final class Journal implements AutoCloseable
      */
     public static Journal open(final File dir, final int maxRecordLength, final boolean readOnly)
     {
-        return open(dir, maxRecordLength, readOnly, (file) -> { });
-    }
-
-    /**
-     * Open (or create) a journal and be told of every cycle file the writer starts using.
-     *
-     * @param dir             directory of the queue files.
-     * @param maxRecordLength largest record that will be appended.
-     * @param readOnly        true for tools that must not change the store.
-     * @param onFileAcquired  called (on the acquiring thread) with each cycle file the queue acquires.
-     * @return the open journal.
-     */
-    public static Journal open(final File dir, final int maxRecordLength, final boolean readOnly, final Consumer<File> onFileAcquired)
-    {
-        return open(dir, maxRecordLength, readOnly, onFileAcquired, DEFAULT_ROLL_CYCLE, System::currentTimeMillis);
+        return open(dir, maxRecordLength, readOnly, DEFAULT_ROLL_CYCLE, System::currentTimeMillis);
     }
 
     /**
@@ -140,7 +126,6 @@ public final class Journal implements AutoCloseable
      * @param dir             directory of the queue files.
      * @param maxRecordLength largest record that will be appended.
      * @param readOnly        true for tools that must not change the store.
-     * @param onFileAcquired  called (on the acquiring thread) with each cycle file the queue acquires.
      * @param rollCycle       name of a Chronicle roll cycle, see {@link #validateRollCycle(String)}.
      * @param epochMillis     the clock that decides the cycle a record goes into (tests move it).
      * @return the open journal.
@@ -149,23 +134,11 @@ public final class Journal implements AutoCloseable
         final File dir,
         final int maxRecordLength,
         final boolean readOnly,
-        final Consumer<File> onFileAcquired,
         final String rollCycle,
         final LongSupplier epochMillis)
     {
         final SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir)
             .timeProvider(epochMillis::getAsLong)
-            .storeFileListener(new StoreFileListener()
-            {
-                public void onAcquired(final int cycle, final File file)
-                {
-                    onFileAcquired.accept(file);
-                }
-
-                public void onReleased(final int cycle, final File file)
-                {
-                }
-            })
             .blockSize(blockSizeFor(maxRecordLength))
             .rollCycle(RollCycles.valueOf(rollCycle))
             .timeoutMS(WRITE_LOCK_TIMEOUT_MS)
@@ -215,6 +188,24 @@ public final class Journal implements AutoCloseable
     }
 
     /**
+     * The file a record is in, from its index alone: safe on any thread, and known as soon as the index is
+     * (Chronicle tells its file listeners about a new file later, on a background thread).
+     *
+     * @param index of a record.
+     * @return the cycle file holding it.
+     */
+    public File fileOf(final long index)
+    {
+        return cycleFile(queue.rollCycle().toCycle(index));
+    }
+
+    private File cycleFile(final long cycle)
+    {
+        return new File(queue.file(), fileNames.format(Instant.ofEpochMilli(cycle * queue.rollCycle().lengthInMillis())) +
+            SingleChronicleQueue.SUFFIX);
+    }
+
+    /**
      * Delete the files of cycles that ended at or before the cutoff, never the current cycle's or the last
      * one written. Safe while the journal is being appended to.
      *
@@ -232,14 +223,13 @@ public final class Journal implements AutoCloseable
         }
         final int keepFrom = Math.min(queue.cycle(), last);
         final long length = queue.rollCycle().lengthInMillis();
-        final DateTimeFormatter names = DateTimeFormatter.ofPattern(queue.rollCycle().format()).withZone(ZoneOffset.UTC);
         for (final long cycle : queue.listCyclesBetween(first, last))
         {
             if (cycle >= keepFrom || (cycle + 1) * length > cutoffEpochMs)
             {
                 break;
             }
-            final File file = new File(queue.file(), names.format(Instant.ofEpochMilli(cycle * length)) + SingleChronicleQueue.SUFFIX);
+            final File file = cycleFile(cycle);
             if (file.delete())
             {
                 deleted.add(file);

@@ -1,7 +1,9 @@
 package io.peregrine.journal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.nio.ByteBuffer;
@@ -37,13 +39,18 @@ class JournalRetentionTest
         final RecordHeaderEncoder header = new RecordHeaderEncoder();
         final MessageHeaderEncoder messageHeader = new MessageHeaderEncoder();
         final UnsafeBuffer topic = new UnsafeBuffer("t".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        try (Journal journal = Journal.open(dir.toFile(), 4096, false, (file) -> { }, "FIVE_MINUTELY", now::get))
+        try (Journal journal = Journal.open(dir.toFile(), 4096, false, "FIVE_MINUTELY", now::get))
         {
+            final List<File> files = new ArrayList<>();
             for (int cycle = 0; cycle < 4; cycle++)
             {
                 now.set(t0 + cycle * FIVE_MINUTES + 1000);
                 final int length = JournalRecord.encodeHeader(header, messageHeader, record, 0, 7, cycle + 1, now.get(), 1, topic, 0, 1, 0);
-                journal.append(record, 0, length);
+                final long index = journal.append(record, 0, length);
+                final File file = journal.fileOf(index);
+                assertTrue(file.isFile(), "fileOf names the file the record went into (what the flusher forces): " + file);
+                assertFalse(files.contains(file), "a new cycle, a new file");
+                files.add(file);
             }
             assertEquals(4, cq4Files().size());
 
