@@ -121,7 +121,7 @@ public final class Broker implements AutoCloseable
         flusher = new Flusher(ctx.syncFlush(), ctx.flushIntervalMs(), ctx.epochClock(), ctx.journalDir(), ctx.flushListener(), counters);
         journal = Journal.open(ctx.journalDir(), maxRecordLength, false, ctx.rollCycle(), ctx.epochClock()::time);
         flusher.start(journal, ctx.fileReservedTimeMs(), ctx.usableSpace(),
-            Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)));
+            Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)), ctx.pretouch());
         final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
 
         final Subscription udp = aeron.addSubscription(Channels.requestSubscription(ctx.listenChannel()), Protocol.REQUEST_STREAM_ID);
@@ -253,6 +253,14 @@ public final class Broker implements AutoCloseable
     public long duplicatesReceived()
     {
         return counters.duplicatesReceived.get();
+    }
+
+    /**
+     * @return journal pages touched ahead of the writer since start.
+     */
+    public long pagesPreTouched()
+    {
+        return flusher.pagesPreTouched();
     }
 
     /**

@@ -59,6 +59,8 @@ public final class BrokerContext
     public static final String FILE_RESERVED_TIME = "fileReservedTime";
     /** Free bytes the store's filesystem must keep; below it sends are refused (STORE_FULL) until space is back. */
     public static final String DISK_SPACE_FLOOR = "diskSpaceFloor";
+    /** Touch journal pages ahead of the writer so page faults stay off the send path. */
+    public static final String PRETOUCH = "pretouch";
     /** Chronicle roll cycle of the journal: one file per cycle (FAST_DAILY, FAST_HOURLY, ...). */
     public static final String ROLL_CYCLE = "rollCycle";
 
@@ -92,6 +94,7 @@ public final class BrokerContext
         DEFAULTS.put(FILE_RESERVED_TIME, "72");
         DEFAULTS.put(ROLL_CYCLE, Journal.DEFAULT_ROLL_CYCLE);
         DEFAULTS.put(DISK_SPACE_FLOOR, "512m");
+        DEFAULTS.put(PRETOUCH, "true");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
@@ -110,6 +113,7 @@ public final class BrokerContext
     private long flushIntervalMs;
     private long fileReservedTimeMs;
     private long diskSpaceFloor;
+    private boolean pretouch;
     private LongSupplier usableSpace;
     private FlushListener flushListener = FlushListener.NONE;
 
@@ -241,6 +245,12 @@ public final class BrokerContext
             throw invalid(IPC_ENABLED, "must be true or false");
         }
         ipcEnabled = Boolean.parseBoolean(ipc);
+        final String pretouchValue = get(PRETOUCH);
+        if (!pretouchValue.equals("true") && !pretouchValue.equals("false"))
+        {
+            throw invalid(PRETOUCH, "must be true or false");
+        }
+        pretouch = Boolean.parseBoolean(pretouchValue);
         final String channel = get(LISTEN_CHANNEL);
         try
         {
@@ -345,6 +355,14 @@ public final class BrokerContext
     public long fileReservedTimeMs()
     {
         return fileReservedTimeMs;
+    }
+
+    /**
+     * @return whether journal pages are touched ahead of the writer.
+     */
+    public boolean pretouch()
+    {
+        return pretouch;
     }
 
     /**

@@ -52,6 +52,7 @@ final class Flusher implements Agent
     private volatile boolean storeFull;
     private LongSupplier usableSpace = () -> Long.MAX_VALUE;
     private long spaceFloor;
+    private PreToucher preToucher;
     private Journal journal;
     private long fileReservedTimeMs;
 
@@ -75,9 +76,11 @@ final class Flusher implements Agent
      * Start from the journal as it is: what a previous run stored counts as appended and flushed (a clean
      * shutdown flushed it; after a crash, whatever survived is what there is).
      */
-    void start(final Journal journal, final long fileReservedTimeMs, final LongSupplier usableSpace, final long spaceFloor)
+    void start(
+        final Journal journal, final long fileReservedTimeMs, final LongSupplier usableSpace, final long spaceFloor, final boolean pretouch)
     {
         this.journal = journal;
+        this.preToucher = pretouch ? new PreToucher(journal) : null;
         this.fileReservedTimeMs = fileReservedTimeMs;
         this.usableSpace = usableSpace;
         this.spaceFloor = spaceFloor;
@@ -121,7 +124,29 @@ final class Flusher implements Agent
             nextSpaceCheckMs = nowMs + SPACE_CHECK_INTERVAL_MS;
             checkSpace();
         }
-        return work + flush(nowMs);
+        final int flushed = flush(nowMs);
+        if (flushed == 0 && null != preToucher && !storeFull)
+        {
+            try
+            {
+                work += preToucher.touch(appendedWatermark);
+            }
+            catch (final IOException ex)
+            {
+                LOG.warn("pre-touch stopped: {}", ex.toString());
+                CloseHelper.quietClose(preToucher);
+                preToucher = null;
+            }
+        }
+        return work + flushed;
+    }
+
+    /**
+     * @return pages touched ahead of the writer since start.
+     */
+    long pagesPreTouched()
+    {
+        return null == preToucher ? 0 : preToucher.pagesTouched();
     }
 
     /**
@@ -235,7 +260,7 @@ final class Flusher implements Agent
         }
         finally
         {
-            CloseHelper.quietClose(current);
+            CloseHelper.quietCloseAll(current, preToucher);
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.peregrine.journal;
 
 import java.io.File;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.BufferOverflowException;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -34,14 +36,26 @@ public final class Journal implements AutoCloseable
      */
     public static final String CHRONICLE_ANALYTICS_DISABLE_PROP_NAME = "chronicle.analytics.disable";
 
+    private static final VarHandle WRITE_POSITION;
+
     static
     {
         disableAnalytics();
+        try
+        {
+            WRITE_POSITION = MethodHandles.lookup().findVarHandle(Journal.class, "writePosition", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
     }
 
     private final SingleChronicleQueue queue;
     private final int maxRecordLength;
     private final DateTimeFormatter fileNames;
+    @SuppressWarnings("unused") // written through WRITE_POSITION
+    private volatile long writePosition;
     private ExcerptAppender appender;
 
     private Journal(final SingleChronicleQueue queue, final int maxRecordLength)
@@ -177,6 +191,7 @@ public final class Journal implements AutoCloseable
                 final Bytes<?> bytes = dc.wire().bytes();
                 bytes.unsafeWrite(address, length);
                 bytes.writeInt(crc);
+                WRITE_POSITION.setRelease(this, bytes.writePosition());
             }
             catch (final BufferOverflowException ex)
             {
@@ -185,6 +200,15 @@ public final class Journal implements AutoCloseable
             }
         }
         return appender.lastIndexAppended();
+    }
+
+    /**
+     * @return the file offset just past the last record appended (in the current cycle's file), published for
+     * other threads such as a pre-toucher.
+     */
+    public long writePosition()
+    {
+        return (long)WRITE_POSITION.getAcquire(this);
     }
 
     /**
