@@ -44,7 +44,7 @@ final class Flusher implements Agent
     private final BrokerCounters counters;
     private volatile long appendedWatermark;
     private volatile long flushedWatermark;
-    private File currentFile;
+    private int currentCycle;
     private FileChannel current;
     private long nextFlushMs;
     private long nextHousekeepingMs;
@@ -210,15 +210,16 @@ final class Flusher implements Agent
         listener.beforeFlush(target);
         try
         {
-            final File file = journal.fileOf(target);
-            if (!file.equals(currentFile))
+            final int cycle = journal.cycleOf(target);
+            if (null == current || cycle != currentCycle)
             {
+                final File file = journal.fileOf(target);
                 if (null != current)
                 {
                     current.force(false); // the rolled file's last records
                     current.close();
                 }
-                currentFile = file;
+                currentCycle = cycle;
                 current = FileChannel.open(file.toPath(), StandardOpenOption.READ);
                 forceDirectory(); // the new file's directory entry
             }

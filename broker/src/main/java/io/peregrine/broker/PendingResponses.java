@@ -47,11 +47,6 @@ final class PendingResponses
         return tail == head;
     }
 
-    int size()
-    {
-        return (int)(tail - head);
-    }
-
     /**
      * Queue an entry.
      *

@@ -1,6 +1,5 @@
 package io.peregrine.broker;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -29,7 +28,7 @@ final class PreToucher implements AutoCloseable
 
     private final Journal journal;
     private final UnsafeBuffer window = new UnsafeBuffer(0, 0);
-    private File file;
+    private int currentCycle;
     private FileChannel channel;
     private MappedByteBuffer mapped;
     private long windowStart;
@@ -54,16 +53,20 @@ final class PreToucher implements AutoCloseable
         {
             return 0;
         }
-        final File current = journal.fileOf(lastIndex);
-        if (!current.equals(file))
+        final int cycle = journal.cycleOf(lastIndex);
+        if (null == channel || cycle != currentCycle)
         {
             unmap();
             CloseHelper.quietClose(channel);
-            file = current;
-            channel = FileChannel.open(current.toPath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            currentCycle = cycle;
+            channel = FileChannel.open(journal.fileOf(lastIndex).toPath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
             touchedUpTo = 0;
         }
         final long writePosition = journal.writePosition();
+        if (writePosition + AHEAD_BYTES <= touchedUpTo)
+        {
+            return 0; // far enough ahead already: no file-size call, nothing to do
+        }
         final long limit = Math.min(channel.size(), writePosition + AHEAD_BYTES);
         long position = Math.max(touchedUpTo, (writePosition + PAGE) & ~(PAGE - 1L));
         int touched = 0;

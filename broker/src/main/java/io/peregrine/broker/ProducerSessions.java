@@ -91,11 +91,6 @@ final class ProducerSessions implements Agent
         return session;
     }
 
-    int activeCount()
-    {
-        return active;
-    }
-
     void onConnect(
         final long producerId,
         final String producerGroup,

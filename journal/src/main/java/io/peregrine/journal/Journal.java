@@ -220,7 +220,19 @@ public final class Journal implements AutoCloseable
      */
     public File fileOf(final long index)
     {
-        return cycleFile(queue.rollCycle().toCycle(index));
+        return cycleFile(cycleOf(index));
+    }
+
+    /**
+     * The roll cycle a record is in: cheap and allocation-free, for noticing a roll before asking
+     * {@link #fileOf(long)} for the new file.
+     *
+     * @param index of a record.
+     * @return its cycle.
+     */
+    public int cycleOf(final long index)
+    {
+        return queue.rollCycle().toCycle(index);
     }
 
     private File cycleFile(final long cycle)

@@ -157,14 +157,6 @@ final class SendQueue
         }
     }
 
-    /**
-     * @return bytes queued and not yet sent.
-     */
-    int queuedBytes()
-    {
-        return ring.size();
-    }
-
     private int drainLocked()
     {
         drainer.publication = link.get().publication;
