@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 import io.peregrine.journal.Journal;
+import io.peregrine.journal.PreToucher;
 
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;

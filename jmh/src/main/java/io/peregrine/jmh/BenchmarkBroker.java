@@ -19,16 +19,27 @@ import org.agrona.CloseHelper;
  */
 final class BenchmarkBroker implements AutoCloseable
 {
+    /**
+     * Largest message of every benchmark; it sets the producers' term length, which the floors copy.
+     */
+    static final int MAX_MESSAGE_SIZE = 1024 * 1024;
+
     final Path dir;
     final Broker broker;
     final List<Producer> producers = new ArrayList<>();
 
     BenchmarkBroker(final String transport, final int producerCount, final int maxInFlight) throws IOException
     {
+        this(transport, producerCount, maxInFlight, "ASYNC_FLUSH");
+    }
+
+    BenchmarkBroker(final String transport, final int producerCount, final int maxInFlight, final String flushDiskType) throws IOException
+    {
         dir = Files.createTempDirectory("peregrine-jmh-");
         broker = Broker.launch(new BrokerContext()
             .set(BrokerContext.STORE_PATH_ROOT_DIR, dir.resolve("store").toString())
             .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
+            .set(BrokerContext.FLUSH_DISK_TYPE, flushDiskType)
             .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
         final boolean ipc = transport.equals("ipc");
         for (int i = 0; i < producerCount; i++)
@@ -39,7 +50,7 @@ final class BenchmarkBroker implements AutoCloseable
                 .brokerChannel(ipc ? "aeron:ipc" : broker.udpChannel())
                 .aeronDirectoryName(ipc ? broker.aeronDirectoryName() : null)
                 .maxInFlight(maxInFlight)
-                .maxMessageSize(1024 * 1024)));
+                .maxMessageSize(MAX_MESSAGE_SIZE)));
         }
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         for (final Producer producer : producers)
@@ -59,6 +70,11 @@ final class BenchmarkBroker implements AutoCloseable
     {
         CloseHelper.closeAll(producers);
         CloseHelper.close(broker);
+        deleteTree(dir);
+    }
+
+    static void deleteTree(final Path dir) throws IOException
+    {
         try (Stream<Path> paths = Files.walk(dir))
         {
             paths.sorted(Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());

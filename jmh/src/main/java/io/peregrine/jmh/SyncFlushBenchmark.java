@@ -6,10 +6,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import io.peregrine.broker.Broker;
 import io.peregrine.broker.BrokerContext;
@@ -96,7 +94,7 @@ public class SyncFlushBenchmark
         {
             CloseHelper.closeAll(producers);
             CloseHelper.close(broker);
-            deleteTree(dir);
+            BenchmarkBroker.deleteTree(dir);
         }
     }
 
@@ -150,7 +148,7 @@ public class SyncFlushBenchmark
         public void stop() throws IOException
         {
             CloseHelper.closeAll(channel, journal);
-            deleteTree(dir);
+            BenchmarkBroker.deleteTree(dir);
         }
     }
 
@@ -171,13 +169,5 @@ public class SyncFlushBenchmark
         }
         floor.channel.force(false);
         return index;
-    }
-
-    static void deleteTree(final Path dir) throws IOException
-    {
-        try (Stream<Path> paths = Files.walk(dir))
-        {
-            paths.sorted(Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());
-        }
     }
 }

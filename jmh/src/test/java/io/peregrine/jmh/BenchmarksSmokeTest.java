@@ -4,12 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import javax.imageio.ImageIO;
+
+import io.peregrine.jmh.report.BenchReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
@@ -35,7 +47,7 @@ class BenchmarksSmokeTest
             .timeout(TimeValue.seconds(60))
             .shouldFailOnError(true)
             .result("target/jmh-smoke-" + benchmark + ".json")
-            .resultFormat(org.openjdk.jmh.results.format.ResultFormatType.JSON);
+            .resultFormat(ResultFormatType.JSON);
         for (int i = 0; i < params.length; i += 2)
         {
             builder.param(params[i], params[i + 1]);
@@ -61,6 +73,45 @@ class BenchmarksSmokeTest
         for (final RunResult result : results)
         {
             assertTrue(result.getPrimaryResult().getSampleCount() > 0, result.getParams().getBenchmark());
+        }
+    }
+
+    @Test
+    void shouldRunLatencySuiteAndFloorsOnceAndReportThem() throws Exception
+    {
+        final List<RunResult> results = new ArrayList<>();
+        results.addAll(runOnce(SendLatencyBenchmark.class.getSimpleName(), "size", "64", "transport", "ipc", "flush", "ASYNC_FLUSH"));
+        results.addAll(runOnce(AeronRoundTripFloorBenchmark.class.getSimpleName(), "size", "64", "transport", "ipc"));
+        results.addAll(runOnce(JournalFloorBenchmark.class.getSimpleName(), "size", "64"));
+        assertEquals(4, results.size(), "send, round trip, append, append + flush");
+        for (final RunResult result : results)
+        {
+            assertTrue(result.getPrimaryResult().getSampleCount() > 0, result.getParams().getBenchmark());
+        }
+
+        final File dir = new File("target/bench-report");
+        Files.createDirectories(dir.toPath());
+        final File json = new File(dir, "results.json");
+        try (PrintStream stream = new PrintStream(json, StandardCharsets.UTF_8))
+        {
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, stream).writeOut(results);
+        }
+        final String markdown = Files.readString(BenchReport.write(json, dir).toPath(), StandardCharsets.UTF_8);
+        final String row = markdown.lines().filter((line) -> line.startsWith("| 64 B |")).findFirst().orElseThrow();
+        assertTrue(row.matches("\\| 64 B \\| [0-9.,]+ / [0-9.,]+ \\([0-9.]+×( ✗)?\\) \\| – \\| – \\| – \\|"), row);
+        final BufferedImage chart = ImageIO.read(new File(dir, "latency-ipc.png"));
+        assertEquals(1000, chart.getWidth());
+        assertFalse(new File(dir, "latency-udp.png").exists(), "no UDP results, so no UDP chart");
+    }
+
+    @Test
+    void shouldRunInboundHopOnce() throws Exception
+    {
+        for (final String path : new String[] { "ring", "direct" })
+        {
+            final Collection<RunResult> results = runOnce(InboundHopBenchmark.class.getSimpleName(), "path", path, "size", "1024");
+            assertEquals(1, results.size());
+            assertTrue(results.iterator().next().getPrimaryResult().getScore() > 0, path);
         }
     }
 

@@ -29,7 +29,7 @@ import org.agrona.DirectBuffer;
  * <p>Not thread-safe for writing: one thread appends (Chronicle binds appenders to their thread).
  * Readers may run on any thread and in other processes.
  */
-public final class Journal implements AutoCloseable
+public final class Journal implements AutoCloseable, PreToucher.Target
 {
     /**
      * Name of the system property that stops Chronicle's usage analytics.

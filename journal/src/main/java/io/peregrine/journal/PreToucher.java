@@ -1,11 +1,11 @@
-package io.peregrine.broker;
+package io.peregrine.journal;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 
-import io.peregrine.journal.Journal;
 import org.agrona.CloseHelper;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -19,14 +19,21 @@ import org.agrona.concurrent.UnsafeBuffer;
  * a write access that allocates the page, and an atomic one that changes nothing, so it can never disturb
  * a record the writer is putting there at the same moment.
  */
-final class PreToucher implements AutoCloseable
+public final class PreToucher implements AutoCloseable
 {
-    static final int PAGE = 4096;
-    static final long AHEAD_BYTES = 16L << 20;
+    /**
+     * Bytes between two touches: one page.
+     */
+    public static final int PAGE = 4096;
+
+    /**
+     * How far ahead of the writer pages are touched.
+     */
+    public static final long AHEAD_BYTES = 16L << 20;
     private static final int WINDOW = 4 << 20;
     private static final int PAGES_PER_CALL = 32; // bounded: it shares the flusher thread
 
-    private final Journal journal;
+    private final Target journal;
     private final UnsafeBuffer window = new UnsafeBuffer(0, 0);
     private int currentCycle;
     private FileChannel channel;
@@ -35,7 +42,33 @@ final class PreToucher implements AutoCloseable
     private long touchedUpTo;
     private long pagesTouched;
 
-    PreToucher(final Journal journal)
+    /**
+     * The writer whose pages to touch: the files it writes and how far it has written.
+     */
+    public interface Target
+    {
+        /**
+         * @param index of a record.
+         * @return the roll cycle holding it.
+         */
+        int cycleOf(long index);
+
+        /**
+         * @param index of a record.
+         * @return the file holding it.
+         */
+        File fileOf(long index);
+
+        /**
+         * @return offset just past the last record written in the current file, readable from any thread.
+         */
+        long writePosition();
+    }
+
+    /**
+     * @param journal the writer to run ahead of.
+     */
+    public PreToucher(final Target journal)
     {
         this.journal = journal;
     }
@@ -47,7 +80,7 @@ final class PreToucher implements AutoCloseable
      * @return pages touched.
      * @throws IOException if the file cannot be mapped.
      */
-    int touch(final long lastIndex) throws IOException
+    public int touch(final long lastIndex) throws IOException
     {
         if (lastIndex < 0)
         {
@@ -89,7 +122,10 @@ final class PreToucher implements AutoCloseable
         return touched;
     }
 
-    long pagesTouched()
+    /**
+     * @return pages touched since the start.
+     */
+    public long pagesTouched()
     {
         return pagesTouched;
     }

@@ -1,0 +1,215 @@
+package io.peregrine.jmh;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.peregrine.transport.Channels;
+import io.peregrine.transport.EmbeddedDriver;
+import io.peregrine.transport.IdleStrategies;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The transport floor of a send: a request of {@code size} bytes to an answering agent and a 48-byte answer
+ * back, over the same channels (term length, MTU, windows, socket buffers), the same embedded driver and the
+ * same idle strategy as a producer and broker. The answer is small on purpose: a send's answer is, and
+ * echoing the whole body back would double the floor of large messages and flatter the ratios.
+ *
+ * <p>The caller offers straight into its publication and polls the answers itself: no send queue, no producer
+ * thread, no journal. What {@link SendLatencyBenchmark} adds to this is Peregrine's own cost.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 2)
+@Threads(1)
+@Fork(value = 1, jvmArgsAppend = {
+    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+    "-Xms1g", "-Xmx1g" })
+public class AeronRoundTripFloorBenchmark
+{
+    private static final int REQUEST_STREAM_ID = 7001;
+    private static final int ANSWER_STREAM_ID = 7002;
+    private static final int ANSWER_SESSION_ID = 0x5EED;
+    private static final int ANSWER_LENGTH = 48;
+    private static final long START_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    @Param({ "64", "256", "1024", "4096", "16384", "65536", "262144", "524288" })
+    int size;
+
+    @Param({ "ipc", "udp" })
+    String transport;
+
+    Path dir;
+    MediaDriver driver;
+    Aeron aeron;
+    AgentRunner answerer;
+    ExclusivePublication requests;
+    Subscription answers;
+    UnsafeBuffer request;
+    final IdleStrategy idle = IdleStrategies.create(IdleStrategies.DEFAULT);
+    int answered;
+    final FragmentHandler onAnswer = (buffer, offset, length, header) -> answered++;
+
+    /**
+     * Driver, answering agent and both streams, connected.
+     *
+     * @throws IOException if the temporary directory cannot be made.
+     */
+    @Setup(Level.Trial)
+    public void start() throws IOException
+    {
+        dir = Files.createTempDirectory("peregrine-jmh-rt-");
+        driver = EmbeddedDriver.launch(dir.resolve("aeron").toString(), IdleStrategies.DEFAULT, true);
+        aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+        final boolean ipc = transport.equals("ipc");
+        final Subscription requestSubscription = aeron.addSubscription(
+            ipc ? "aeron:ipc" : Channels.requestSubscription("aeron:udp?endpoint=127.0.0.1:0"), REQUEST_STREAM_ID);
+        final String endpoint = ipc ? null : awaitEndpoint(requestSubscription);
+        answers = aeron.addSubscription(Channels.responseSubscription(ipc, "127.0.0.1", ANSWER_SESSION_ID,
+            Channels.responseWindow(4096)), ANSWER_STREAM_ID);
+        final String answerEndpoint = ipc ? null : awaitEndpoint(answers);
+        final ExclusivePublication answerPublication = aeron.addExclusivePublication(
+            Channels.responsePublication(answerEndpoint, ANSWER_SESSION_ID, Channels.responseWindow(4096)), ANSWER_STREAM_ID);
+        requests = aeron.addExclusivePublication(Channels.requestPublication(
+            ipc ? "aeron:ipc" : "aeron:udp?endpoint=" + endpoint, BenchmarkBroker.MAX_MESSAGE_SIZE), REQUEST_STREAM_ID);
+        answerer = new AgentRunner(IdleStrategies.create(IdleStrategies.DEFAULT), Throwable::printStackTrace, null,
+            new Answerer(requestSubscription, answerPublication));
+        AgentRunner.startOnThread(answerer);
+        final long deadline = System.nanoTime() + START_TIMEOUT_NS;
+        while (!requests.isConnected() || !answerPublication.isConnected())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("round-trip streams not connected within 10 s");
+            }
+            Thread.yield();
+        }
+        request = new UnsafeBuffer(ByteBuffer.allocateDirect(size));
+    }
+
+    /**
+     * Stop everything and delete the driver's directory.
+     *
+     * @throws IOException if it cannot be deleted.
+     */
+    @TearDown(Level.Trial)
+    public void stop() throws IOException
+    {
+        CloseHelper.closeAll(answerer, aeron, driver);
+        BenchmarkBroker.deleteTree(dir);
+    }
+
+    /**
+     * One request out and its answer back.
+     *
+     * @return answers seen so far, so the call is not optimised away.
+     */
+    @Benchmark
+    public int roundTrip()
+    {
+        long result;
+        idle.reset();
+        while ((result = requests.offer(request, 0, size)) < 0)
+        {
+            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED || result == Publication.NOT_CONNECTED)
+            {
+                throw new IllegalStateException("request offer failed: " + Publication.errorString(result));
+            }
+            idle.idle();
+        }
+        final int expected = answered + 1;
+        idle.reset();
+        while (answered != expected)
+        {
+            idle.idle(answers.poll(onAnswer, 1));
+        }
+        return answered;
+    }
+
+    private static String awaitEndpoint(final Subscription subscription)
+    {
+        final long deadline = System.nanoTime() + START_TIMEOUT_NS;
+        String endpoint;
+        while (null == (endpoint = subscription.resolvedEndpoint()))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("could not bind " + subscription.channel());
+            }
+            Thread.yield();
+        }
+        return endpoint;
+    }
+
+    /**
+     * Answers every whole request with a small message, like the broker's responder.
+     */
+    static final class Answerer implements Agent
+    {
+        private final Subscription requests;
+        private final ExclusivePublication answers;
+        private final UnsafeBuffer answer = new UnsafeBuffer(ByteBuffer.allocateDirect(ANSWER_LENGTH));
+        private final FragmentAssembler assembler = new FragmentAssembler(this::onRequest);
+
+        Answerer(final Subscription requests, final ExclusivePublication answers)
+        {
+            this.requests = requests;
+            this.answers = answers;
+        }
+
+        public int doWork()
+        {
+            return requests.poll(assembler, 16);
+        }
+
+        private void onRequest(final DirectBuffer buffer, final int offset, final int length, final Header header)
+        {
+            answer.putInt(0, length);
+            long result;
+            while ((result = answers.offer(answer, 0, ANSWER_LENGTH)) < 0)
+            {
+                if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED || result == Publication.NOT_CONNECTED)
+                {
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+        }
+
+        public String roleName()
+        {
+            return "round-trip-answerer";
+        }
+    }
+}

@@ -1,0 +1,296 @@
+package io.peregrine.jmh;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import io.peregrine.jmh.report.BenchReport;
+import io.peregrine.jmh.report.Machine;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * {@code bin/peregrine bench [quick|full] [JMH options]}: runs the suites, writes the JMH JSON, a Markdown
+ * report and PNG charts into a new directory under {@code jmh/results/}, named by date and suite.
+ * {@code bin/peregrine bench report RESULTS.json [DIR]} writes the report and charts again from a JSON file.
+ *
+ * <p>{@code quick} takes four sizes (64 B, 4 KiB, 64 KiB, 512 KiB), short iterations and the 1-producer IPC
+ * throughput points: about 8 minutes on 2 cores. {@code full} takes every size, transport, flush policy and
+ * parameter with the iteration counts written on each benchmark: about 40 minutes. JMH options given after
+ * the suite win over the suite's own (for example {@code -p size=1024} or {@code -i 10}); an include pattern
+ * keeps only the benchmarks it matches.
+ */
+public final class Bench
+{
+    private static final String USAGE = String.join("\n",
+        "usage: bin/peregrine bench [quick|full] [JMH options]",
+        "       bin/peregrine bench report RESULTS.json [OUTPUT_DIR]",
+        "  quick  four sizes, short iterations, 1-producer IPC throughput (about 8 minutes on 2 cores)",
+        "  full   every size x transport x flush policy, floors, throughput, hops, group commit (about 40 minutes)",
+        "Results: jmh/results/<date>-<suite>/ with results.json, README.md (tables) and latency-*.png.",
+        "JMH options after the suite override the suite's settings, e.g. -p size=1024 or -i 10; -h lists them.");
+
+    private static final String[] QUICK_SIZES = { "64", "4096", "65536", "524288" };
+
+    private Bench()
+    {
+    }
+
+    /**
+     * Entry point.
+     *
+     * @param args {@code [--out DIR] [quick|full|report] [JMH options]}.
+     * @throws Exception if a run or the report fails.
+     */
+    public static void main(final String[] args) throws Exception
+    {
+        List<String> rest = new ArrayList<>(Arrays.asList(args));
+        File resultsRoot = new File("jmh/results");
+        if (rest.size() >= 2 && rest.get(0).equals("--out"))
+        {
+            resultsRoot = new File(rest.get(1));
+            rest = rest.subList(2, rest.size());
+        }
+        final String suite = rest.isEmpty() ? "quick" : rest.get(0);
+        if (suite.equals("-h") || suite.equals("--help") || suite.equals("help"))
+        {
+            System.out.println(USAGE);
+            return;
+        }
+        if (suite.equals("report"))
+        {
+            report(rest.subList(1, rest.size()));
+            return;
+        }
+        if (!suite.equals("quick") && !suite.equals("full"))
+        {
+            System.err.println("bench: unknown suite '" + suite + "'; use quick, full or report\n" + USAGE);
+            System.exit(2);
+        }
+        final CommandLineOptions jmhArgs;
+        try
+        {
+            jmhArgs = new CommandLineOptions(rest.subList(1, rest.size()).toArray(new String[0]));
+        }
+        catch (final CommandLineOptionException ex)
+        {
+            System.err.println("bench: " + ex.getMessage() + "\n" + USAGE);
+            System.exit(2);
+            return;
+        }
+        if (jmhArgs.shouldHelp())
+        {
+            System.out.println(USAGE);
+            jmhArgs.showHelp();
+            return;
+        }
+        run(suite, jmhArgs, resultsRoot);
+    }
+
+    private static void report(final List<String> args) throws IOException
+    {
+        if (args.isEmpty())
+        {
+            System.err.println("bench report: name the JMH JSON file\n" + USAGE);
+            System.exit(2);
+        }
+        final File json = new File(args.get(0));
+        if (!json.isFile())
+        {
+            System.err.println("bench report: no such file " + json);
+            System.exit(2);
+        }
+        final File out = args.size() > 1 ? new File(args.get(1)) : json.getAbsoluteFile().getParentFile();
+        final File written = BenchReport.write(json, out);
+        System.out.println("report: " + written);
+    }
+
+    private static void run(final String suite, final CommandLineOptions jmhArgs, final File resultsRoot)
+        throws IOException, RunnerException
+    {
+        final boolean quick = suite.equals("quick");
+        final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm"));
+        final Path out = resultsRoot.toPath().resolve(stamp + "-" + suite);
+        Files.createDirectories(out);
+        Files.writeString(out.resolve(Machine.FILE_NAME), Machine.describe().toProperties(suite), StandardCharsets.UTF_8);
+
+        final List<RunResult> results = new ArrayList<>();
+        for (final Group group : groups(quick))
+        {
+            final List<String> included = group.included(jmhArgs.getIncludes());
+            if (included.isEmpty())
+            {
+                continue;
+            }
+            final ChainedOptionsBuilder options = new OptionsBuilder().parent(jmhArgs);
+            included.forEach(options::include);
+            group.apply(options, jmhArgs);
+            options.shouldFailOnError(true);
+            System.out.println("bench: running " + group.name + ": " + String.join(", ", included));
+            results.addAll(new Runner(options.build()).run());
+        }
+        final File json = out.resolve("results.json").toFile();
+        try (PrintStream stream = new PrintStream(json, StandardCharsets.UTF_8))
+        {
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, stream).writeOut(results);
+        }
+        final File report = BenchReport.write(json, out.toFile());
+        System.out.println("bench: " + results.size() + " results; report " + report);
+    }
+
+    private static List<Group> groups(final boolean quick)
+    {
+        final List<Group> groups = new ArrayList<>();
+        final Group latency = new Group("latency", SendLatencyBenchmark.class, AeronRoundTripFloorBenchmark.class, JournalFloorBenchmark.class);
+        final Group throughput = new Group("throughput", AsyncThroughputBenchmark.class).gc();
+        final Group hops = new Group("hops", InboundHopBenchmark.class, OfferPathBenchmark.class).threads(1);
+        final Group groupCommit = new Group("group-commit", SyncFlushBenchmark.class);
+        if (quick)
+        {
+            latency.iterations(1, 1, 3, 1).param("size", QUICK_SIZES);
+            throughput.iterations(1, 1, 3, 1).param("transport", "ipc").param("producers", "1");
+            hops.iterations(1, 1, 3, 1).param("size", "1024");
+            groups.add(latency);
+            groups.add(throughput);
+            groups.add(hops);
+        }
+        else
+        {
+            groups.add(latency);
+            groups.add(throughput);
+            groups.add(hops);
+            groups.add(groupCommit.threads(1));
+            groups.add(new Group("group-commit-4", SyncFlushBenchmark.class).threads(4).only("syncFlushSend"));
+            groups.add(new Group("group-commit-16", SyncFlushBenchmark.class).threads(16).only("syncFlushSend"));
+        }
+        return groups;
+    }
+
+    /**
+     * Benchmarks that run with the same options.
+     */
+    private static final class Group
+    {
+        final String name;
+        final List<Class<?>> benchmarks;
+        final List<String[]> params = new ArrayList<>();
+        String method = "";
+        int[] iterations;
+        int threads;
+        boolean gc;
+
+        Group(final String name, final Class<?>... benchmarks)
+        {
+            this.name = name;
+            this.benchmarks = Arrays.asList(benchmarks);
+        }
+
+        Group param(final String name, final String... values)
+        {
+            final String[] entry = new String[values.length + 1];
+            entry[0] = name;
+            System.arraycopy(values, 0, entry, 1, values.length);
+            params.add(entry);
+            return this;
+        }
+
+        Group iterations(final int warmups, final int warmupSeconds, final int measurements, final int measurementSeconds)
+        {
+            iterations = new int[] { warmups, warmupSeconds, measurements, measurementSeconds };
+            return this;
+        }
+
+        Group threads(final int count)
+        {
+            threads = count;
+            return this;
+        }
+
+        Group only(final String benchmarkMethod)
+        {
+            method = "." + benchmarkMethod + "$";
+            return this;
+        }
+
+        Group gc()
+        {
+            gc = true;
+            return this;
+        }
+
+        List<String> included(final List<String> userIncludes)
+        {
+            final List<String> included = new ArrayList<>();
+            for (final Class<?> benchmark : benchmarks)
+            {
+                final String fqn = benchmark.getName();
+                boolean wanted = userIncludes.isEmpty();
+                for (final String include : userIncludes)
+                {
+                    wanted |= Pattern.compile(include).matcher(fqn).find();
+                }
+                if (wanted)
+                {
+                    included.add(Pattern.quote(fqn) + (method.isEmpty() ? "\\." : method));
+                }
+            }
+            return included;
+        }
+
+        void apply(final ChainedOptionsBuilder options, final CommandLineOptions user)
+        {
+            if (null != iterations)
+            {
+                if (!user.getWarmupIterations().hasValue())
+                {
+                    options.warmupIterations(iterations[0]);
+                }
+                if (!user.getWarmupTime().hasValue())
+                {
+                    options.warmupTime(TimeValue.seconds(iterations[1]));
+                }
+                if (!user.getMeasurementIterations().hasValue())
+                {
+                    options.measurementIterations(iterations[2]);
+                }
+                if (!user.getMeasurementTime().hasValue())
+                {
+                    options.measurementTime(TimeValue.seconds(iterations[3]));
+                }
+            }
+            if (threads > 0 && !user.getThreads().hasValue())
+            {
+                options.threads(threads);
+            }
+            for (final String[] param : params)
+            {
+                if (!user.getParameter(param[0]).hasValue())
+                {
+                    options.param(param[0], Arrays.copyOfRange(param, 1, param.length));
+                }
+            }
+            if (gc)
+            {
+                options.addProfiler(GCProfiler.class);
+            }
+        }
+    }
+}

@@ -1,0 +1,414 @@
+package io.peregrine.jmh.report;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.text.DecimalFormat;
+import java.text.FieldPosition;
+import java.text.NumberFormat;
+import java.text.ParsePosition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/**
+ * Turns a JMH JSON result file into {@code README.md} (tables) and {@code latency-ipc.png} /
+ * {@code latency-udp.png} (latency against message size, log scales) in a results directory.
+ *
+ * <p>Each send-latency point is set beside its floors from the same run: ASYNC_FLUSH against the Aeron round
+ * trip plus a Chronicle append, SYNC_FLUSH against the round trip plus append and flush. Ratios are of p50s.
+ */
+public final class BenchReport
+{
+    static final String SEND = "SendLatencyBenchmark.send";
+    static final String ROUND_TRIP = "AeronRoundTripFloorBenchmark.roundTrip";
+    static final String APPEND = "JournalFloorBenchmark.append";
+    static final String APPEND_FLUSH = "JournalFloorBenchmark.appendAndFlush";
+    static final String ASYNC_FLUSH = "ASYNC_FLUSH";
+    static final String SYNC_FLUSH = "SYNC_FLUSH";
+    static final String[] TRANSPORTS = { "ipc", "udp" };
+    static final String[] FLUSHES = { ASYNC_FLUSH, SYNC_FLUSH };
+
+    private final List<BenchResult> results;
+
+    BenchReport(final List<BenchResult> results)
+    {
+        this.results = results;
+    }
+
+    /**
+     * Write the report and charts for a JMH JSON file.
+     *
+     * @param json   JMH results, JSON format.
+     * @param outDir where to write; a {@code machine.properties} there is used for the header.
+     * @return the Markdown file written.
+     * @throws IOException if reading or writing fails.
+     */
+    public static File write(final File json, final File outDir) throws IOException
+    {
+        System.setProperty("java.awt.headless", "true");
+        final BenchReport report = new BenchReport(parse(json));
+        Files.createDirectories(outDir.toPath());
+        final List<String> charts = new ArrayList<>();
+        for (final String transport : TRANSPORTS)
+        {
+            final JFreeChart chart = report.chart(transport);
+            if (null != chart)
+            {
+                final String name = "latency-" + transport + ".png";
+                ChartUtils.saveChartAsPNG(new File(outDir, name), chart, 1000, 640);
+                charts.add(name);
+            }
+        }
+        final File markdown = new File(outDir, "README.md");
+        Files.writeString(markdown.toPath(), report.markdown(Machine.read(outDir.toPath()), json.getName(), charts), StandardCharsets.UTF_8);
+        return markdown;
+    }
+
+    static List<BenchResult> parse(final File json) throws IOException
+    {
+        final List<BenchResult> parsed = new ArrayList<>();
+        final JsonElement root = JsonParser.parseString(Files.readString(json.toPath(), StandardCharsets.UTF_8));
+        if (!root.isJsonArray())
+        {
+            throw new IOException(json + " is not a JMH JSON result file (expected an array)");
+        }
+        for (final JsonElement entry : root.getAsJsonArray())
+        {
+            parsed.add(new BenchResult(entry.getAsJsonObject()));
+        }
+        return parsed;
+    }
+
+    BenchResult find(final String benchmark, final String size, final String transport, final String flush)
+    {
+        for (final BenchResult result : results)
+        {
+            if (result.benchmark.equals(benchmark) &&
+                size.equals(result.param("size")) &&
+                (null == transport || transport.equals(result.param("transport"))) &&
+                (null == flush || flush.equals(result.param("flush"))))
+            {
+                return result;
+            }
+        }
+        return null;
+    }
+
+    TreeSet<Integer> latencySizes()
+    {
+        final TreeSet<Integer> sizes = new TreeSet<>();
+        for (final BenchResult result : results)
+        {
+            if (result.benchmark.equals(SEND) || result.benchmark.equals(ROUND_TRIP) || result.benchmark.startsWith("JournalFloorBenchmark."))
+            {
+                sizes.add(Integer.parseInt(result.param("size")));
+            }
+        }
+        return sizes;
+    }
+
+    /**
+     * The floor of a send: round trip plus append, plus the flush under SYNC_FLUSH (p50 µs).
+     *
+     * @return NaN if a part is missing.
+     */
+    double floorP50(final String size, final String transport, final String flush)
+    {
+        final BenchResult roundTrip = find(ROUND_TRIP, size, transport, null);
+        final BenchResult store = find(flush.equals(SYNC_FLUSH) ? APPEND_FLUSH : APPEND, size, null, null);
+        return null == roundTrip || null == store ? Double.NaN : roundTrip.p50 + store.p50;
+    }
+
+    static double target(final String transport, final String flush)
+    {
+        if (flush.equals(SYNC_FLUSH))
+        {
+            return 1.2;
+        }
+        return transport.equals("udp") ? 1.5 : 2.0;
+    }
+
+    String markdown(final Machine machine, final String jsonName, final List<String> charts)
+    {
+        final StringBuilder md = new StringBuilder();
+        md.append("# Peregrine benchmarks: ").append(machine.get("suite")).append(" suite, ").append(machine.get("date")).append("\n\n");
+        if (!machine.isKnown())
+        {
+            md.append("(No ").append(Machine.FILE_NAME).append(" beside the results: machine, JDK and date unknown.)\n\n");
+        }
+        md.append("- Machine: ").append(machine.summary()).append('\n');
+        md.append("- JDK: ").append(machine.get("jdk")).append('\n');
+        md.append("- Raw results: [").append(jsonName).append("](").append(jsonName).append(") (JMH JSON).\n");
+        md.append("- Reproduce: `bin/peregrine bench ").append(machine.get("suite")).append("`; ")
+            .append("re-render: `bin/peregrine bench report ").append(jsonName).append("`.\n\n");
+        final TreeSet<Integer> sizes = latencySizes();
+        if (!sizes.isEmpty())
+        {
+            sendTable(md, sizes);
+            floorTable(md, sizes);
+        }
+        for (final String chart : charts)
+        {
+            md.append("![").append(chart).append("](").append(chart).append(")\n\n");
+        }
+        otherTable(md);
+        return md.toString();
+    }
+
+    private void sendTable(final StringBuilder md, final TreeSet<Integer> sizes)
+    {
+        md.append("## Send latency\n\n")
+            .append("Blocking `send` until SEND_OK, broker and driver in the benchmark's JVM, one sending thread. ")
+            .append("Cells: p50 / p99 µs, then p50 as a multiple of its floor measured in the same run ")
+            .append("(ASYNC_FLUSH: round trip + append; SYNC_FLUSH: round trip + append + flush). ")
+            .append("Targets: ASYNC_FLUSH ≤ 1.5× over UDP and ≤ 2× over IPC, SYNC_FLUSH ≤ 1.2×; a miss is marked ✗.\n\n");
+        md.append("| size |");
+        for (final String transport : TRANSPORTS)
+        {
+            for (final String flush : FLUSHES)
+            {
+                md.append(' ').append(transport).append(' ').append(flush).append(" |");
+            }
+        }
+        md.append("\n|---|---|---|---|---|\n");
+        for (final int size : sizes)
+        {
+            final String s = Integer.toString(size);
+            md.append("| ").append(sizeText(size)).append(" |");
+            for (final String transport : TRANSPORTS)
+            {
+                for (final String flush : FLUSHES)
+                {
+                    final BenchResult send = find(SEND, s, transport, flush);
+                    md.append(' ');
+                    if (null == send)
+                    {
+                        md.append('–');
+                    }
+                    else
+                    {
+                        md.append(micros(send.p50)).append(" / ").append(micros(send.p99));
+                        final double ratio = send.p50 / floorP50(s, transport, flush);
+                        if (!Double.isNaN(ratio))
+                        {
+                            md.append(String.format(Locale.ROOT, " (%.2f×%s)", ratio, ratio <= target(transport, flush) ? "" : " ✗"));
+                        }
+                    }
+                    md.append(" |");
+                }
+            }
+            md.append('\n');
+        }
+        md.append('\n');
+    }
+
+    private void floorTable(final StringBuilder md, final TreeSet<Integer> sizes)
+    {
+        md.append("## Floors\n\n")
+            .append("Same sizes, channels and driver settings, no Peregrine code: a request to an answering agent and a ")
+            .append("48-byte answer back (Aeron round trip); the record a broker would store, appended to a plain Chronicle ")
+            .append("queue with pages touched ahead (append), and the same plus `FileChannel.force` (append + flush). ")
+            .append("Cells: p50 / p99 µs.\n\n")
+            .append("| size | round trip ipc | round trip udp | append | append + flush |\n|---|---|---|---|---|\n");
+        for (final int size : sizes)
+        {
+            final String s = Integer.toString(size);
+            md.append("| ").append(sizeText(size)).append(" | ")
+                .append(cell(find(ROUND_TRIP, s, "ipc", null))).append(" | ")
+                .append(cell(find(ROUND_TRIP, s, "udp", null))).append(" | ")
+                .append(cell(find(APPEND, s, null, null))).append(" | ")
+                .append(cell(find(APPEND_FLUSH, s, null, null))).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private void otherTable(final StringBuilder md)
+    {
+        final List<BenchResult> others = new ArrayList<>();
+        for (final BenchResult result : results)
+        {
+            if (!result.benchmark.equals(SEND) && !result.benchmark.equals(ROUND_TRIP) && !result.benchmark.startsWith("JournalFloorBenchmark."))
+            {
+                others.add(result);
+            }
+        }
+        if (others.isEmpty())
+        {
+            return;
+        }
+        md.append("## Throughput, hops and group commit\n\n")
+            .append("Score ± 99.9% error as JMH reports it; p50 for sample-time runs; allocation per operation where ")
+            .append("`-prof gc` ran (broker in the same JVM, so it covers producer and broker).\n\n")
+            .append("| benchmark | parameters | threads | score | unit | p50 µs | alloc B/op |\n|---|---|---|---|---|---|---|\n");
+        for (final BenchResult result : others)
+        {
+            md.append("| ").append(result.benchmark)
+                .append(" | ").append(result.paramsText())
+                .append(" | ").append(result.threads)
+                .append(" | ").append(number(result.score)).append(" ± ").append(number(result.error))
+                .append(" | ").append(result.unit)
+                .append(" | ").append(Double.isNaN(result.p50) ? "–" : micros(result.p50))
+                .append(" | ").append(Double.isNaN(result.allocPerOp) ? "–" : String.format(Locale.ROOT, "%.3f", result.allocPerOp))
+                .append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    JFreeChart chart(final String transport)
+    {
+        final XYSeriesCollection data = new XYSeriesCollection();
+        final List<Color> colors = new ArrayList<>();
+        final List<Boolean> dashed = new ArrayList<>();
+        final Color[] flushColors = { new Color(0x1f77b4), new Color(0xd62728) };
+        for (int f = 0; f < FLUSHES.length; f++)
+        {
+            final String flush = FLUSHES[f];
+            final XYSeries p50 = new XYSeries(flush + " send p50");
+            final XYSeries p99 = new XYSeries(flush + " send p99");
+            final XYSeries floor = new XYSeries("floor p50: round trip + append" + (flush.equals(SYNC_FLUSH) ? " + flush" : ""));
+            for (final int size : latencySizes())
+            {
+                final BenchResult send = find(SEND, Integer.toString(size), transport, flush);
+                if (null != send)
+                {
+                    p50.add(size, send.p50);
+                    p99.add(size, send.p99);
+                }
+                final double floorP50 = floorP50(Integer.toString(size), transport, flush);
+                if (!Double.isNaN(floorP50))
+                {
+                    floor.add(size, floorP50);
+                }
+            }
+            add(data, colors, dashed, p50, flushColors[f], false);
+            add(data, colors, dashed, p99, flushColors[f].brighter(), false);
+            add(data, colors, dashed, floor, flushColors[f].darker(), true);
+        }
+        final XYSeries roundTrip = new XYSeries("floor p50: round trip");
+        for (final int size : latencySizes())
+        {
+            final BenchResult result = find(ROUND_TRIP, Integer.toString(size), transport, null);
+            if (null != result)
+            {
+                roundTrip.add(size, result.p50);
+            }
+        }
+        add(data, colors, dashed, roundTrip, Color.GRAY, true);
+        if (data.getSeriesCount() == 0)
+        {
+            return null;
+        }
+        final JFreeChart chart = ChartFactory.createXYLineChart("Peregrine send latency over " + transport.toUpperCase(Locale.ROOT) +
+            " against message size", "message size", "latency (µs)", data, PlotOrientation.VERTICAL, true, false, false);
+        final XYPlot plot = chart.getXYPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        final LogAxis sizeAxis = new LogAxis("message size");
+        sizeAxis.setBase(2);
+        sizeAxis.setTickUnit(new NumberTickUnit(2));
+        sizeAxis.setNumberFormatOverride(new SizeFormat());
+        sizeAxis.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        plot.setDomainAxis(sizeAxis);
+        final LogAxis latencyAxis = new LogAxis("latency (µs)");
+        latencyAxis.setTickUnit(new NumberTickUnit(1));
+        latencyAxis.setNumberFormatOverride(new DecimalFormat("#,##0.#"));
+        plot.setRangeAxis(latencyAxis);
+        final XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < data.getSeriesCount(); i++)
+        {
+            renderer.setSeriesPaint(i, colors.get(i));
+            renderer.setSeriesStroke(i, dashed.get(i) ?
+                new BasicStroke(1.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 10f, new float[] { 6f, 4f }, 0f) :
+                new BasicStroke(2f));
+        }
+        plot.setRenderer(renderer);
+        return chart;
+    }
+
+    private static void add(
+        final XYSeriesCollection data, final List<Color> colors, final List<Boolean> dashed, final XYSeries series, final Color color,
+        final boolean isDashed)
+    {
+        if (series.getItemCount() > 0)
+        {
+            data.addSeries(series);
+            colors.add(color);
+            dashed.add(isDashed);
+        }
+    }
+
+    static String sizeText(final long size)
+    {
+        if (size >= 1024 && size % 1024 == 0)
+        {
+            return size >= 1024 * 1024 && size % (1024 * 1024) == 0 ? size / (1024 * 1024) + " MiB" : size / 1024 + " KiB";
+        }
+        return size + " B";
+    }
+
+    private static String cell(final BenchResult result)
+    {
+        return null == result ? "–" : micros(result.p50) + " / " + micros(result.p99);
+    }
+
+    static String micros(final double value)
+    {
+        if (Double.isNaN(value))
+        {
+            return "–";
+        }
+        return value < 100 ? String.format(Locale.ROOT, "%.1f", value) : String.format(Locale.ROOT, "%,.0f", value);
+    }
+
+    private static String number(final double value)
+    {
+        if (Double.isNaN(value))
+        {
+            return "–";
+        }
+        return Math.abs(value) >= 100 ? String.format(Locale.ROOT, "%,.0f", value) : String.format(Locale.ROOT, "%.3f", value);
+    }
+
+    /**
+     * Axis labels in bytes, KiB and MiB.
+     */
+    private static final class SizeFormat extends NumberFormat
+    {
+        private static final long serialVersionUID = 1L;
+
+        public StringBuffer format(final double number, final StringBuffer toAppendTo, final FieldPosition pos)
+        {
+            return toAppendTo.append(sizeText(Math.round(number)));
+        }
+
+        public StringBuffer format(final long number, final StringBuffer toAppendTo, final FieldPosition pos)
+        {
+            return toAppendTo.append(sizeText(number));
+        }
+
+        public Number parse(final String source, final ParsePosition parsePosition)
+        {
+            return null;
+        }
+    }
+}
