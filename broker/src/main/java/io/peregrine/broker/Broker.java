@@ -1,5 +1,7 @@
 package io.peregrine.broker;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
@@ -8,6 +10,7 @@ import io.aeron.CommonContext;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.peregrine.journal.Journal;
+import io.peregrine.journal.TornTail;
 import io.peregrine.journal.JournalRecord;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.EmbeddedDriver;
@@ -120,6 +123,7 @@ public final class Broker implements AutoCloseable
         counters = new BrokerCounters(aeron);
         flusher = new Flusher(ctx.syncFlush(), ctx.flushIntervalMs(), ctx.epochClock(), ctx.journalDir(), ctx.flushListener(), counters);
         journal = Journal.open(ctx.journalDir(), maxRecordLength, false, ctx.rollCycle(), ctx.epochClock()::time);
+        fenceTornTail(journal);
         flusher.start(journal, ctx.fileReservedTimeMs(), ctx.usableSpace(),
             Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)), ctx.pretouch());
         final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
@@ -158,6 +162,24 @@ public final class Broker implements AutoCloseable
             " flushDiskType=" + (ctx.syncFlush() ? "SYNC_FLUSH" : "ASYNC_FLUSH") +
             " journalLastIndex=" + journal.lastIndex();
         ctx.readyListener().accept(readyLine);
+    }
+
+    private static void fenceTornTail(final Journal journal)
+    {
+        try
+        {
+            final TornTail torn = journal.fenceTornTail();
+            if (null != torn)
+            {
+                LOG.warn("journal: an append cut short by a crash left an incomplete excerpt at {} offset {}; it was never " +
+                    "acknowledged or served; zeroed {} bytes so appends continue after record {}", torn.file, torn.offset, torn.length,
+                    journal.lastIndex());
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("could not fence the torn tail of the journal at " + journal.dir(), ex);
+        }
     }
 
     private static String awaitResolvedEndpoint(final Subscription subscription)
@@ -240,11 +262,20 @@ public final class Broker implements AutoCloseable
     }
 
     /**
-     * @return responses dropped because the producer could not take them (slow, gone, or back-pressured).
+     * @return responses dropped: the producer was gone, or its response stream stayed full past the stall limit
+     * or the send's deadline.
      */
     public long responsesDropped()
     {
         return counters.responsesDropped.get();
+    }
+
+    /**
+     * @return times an answer was held back a duty cycle because its producer's response stream was full.
+     */
+    public long responsesDelayed()
+    {
+        return counters.responsesDelayed.get();
     }
 
     /**

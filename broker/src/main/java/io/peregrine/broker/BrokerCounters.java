@@ -26,6 +26,7 @@ final class BrokerCounters implements AutoCloseable
     final AtomicCounter duplicatesReceived;
     final AtomicCounter flushes;
     final AtomicCounter flushTimeouts;
+    final AtomicCounter responsesDelayed;
 
     BrokerCounters(final Aeron aeron)
     {
@@ -35,7 +36,7 @@ final class BrokerCounters implements AutoCloseable
         sendsRefused = aeron.addCounter(TYPE_ID_BASE + 3, "peregrine: sends refused with an error response");
         framesRejected = aeron.addCounter(TYPE_ID_BASE + 4, "peregrine: frames rejected (truncated, wrong schema or version)");
         unknownProducer = aeron.addCounter(TYPE_ID_BASE + 5, "peregrine: requests from unknown producers");
-        responsesDropped = aeron.addCounter(TYPE_ID_BASE + 6, "peregrine: responses dropped (producer slow or gone)");
+        responsesDropped = aeron.addCounter(TYPE_ID_BASE + 6, "peregrine: responses dropped (producer gone, or past the send's deadline)");
         producersConnected = aeron.addCounter(TYPE_ID_BASE + 7, "peregrine: producers connected");
         producersTimedOut = aeron.addCounter(TYPE_ID_BASE + 8, "peregrine: producers dropped after going silent");
         inboundRingFull = aeron.addCounter(TYPE_ID_BASE + 9, "peregrine: inbound ring full (receiver backed off)");
@@ -43,12 +44,13 @@ final class BrokerCounters implements AutoCloseable
         duplicatesReceived = aeron.addCounter(TYPE_ID_BASE + 11, "peregrine: resends of stored sequences (answered, not stored again)");
         flushes = aeron.addCounter(TYPE_ID_BASE + 12, "peregrine: journal flushes (fsync)");
         flushTimeouts = aeron.addCounter(TYPE_ID_BASE + 13, "peregrine: sends answered FLUSH_DISK_TIMEOUT");
+        responsesDelayed = aeron.addCounter(TYPE_ID_BASE + 14, "peregrine: answers held back a duty cycle (producer stream full)");
     }
 
     public void close()
     {
         CloseHelper.closeAll(sendsReceived, sendsStored, bytesStored, sendsRefused, framesRejected, unknownProducer,
             responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors, duplicatesReceived,
-            flushes, flushTimeouts);
+            flushes, flushTimeouts, responsesDelayed);
     }
 }

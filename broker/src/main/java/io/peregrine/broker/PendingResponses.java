@@ -101,7 +101,8 @@ final class PendingResponses
 
     /**
      * Release every entry whose index the watermark has passed, oldest first; entries already answered are
-     * dropped silently.
+     * dropped silently. Stops at an entry the handler could not answer yet (its producer's stream is full),
+     * which stays at the head, without a timer, for the next call.
      *
      * @param watermark highest journal index that satisfies the policy.
      * @param handler   called for each released entry.
@@ -117,9 +118,10 @@ final class PendingResponses
             {
                 break;
             }
-            if (!answered[i])
+            if (!answered[i] && !handler.onReleased(index[i], producerId[i], sequence[i], deadlineNs[i], slot[i], generation[i], timerId[i]))
             {
-                handler.onReleased(index[i], producerId[i], sequence[i], deadlineNs[i], slot[i], generation[i], timerId[i]);
+                timerId[i] = NO_TIMER; // the handler cancelled it: the watermark has passed, only the answer is waiting
+                break;
             }
             head++;
             released++;
@@ -132,7 +134,11 @@ final class PendingResponses
      */
     interface Handler
     {
-        void onReleased(
+        /**
+         * @return true if the entry is done with (answered, or its answer given up); false to be called again
+         * later for the same entry because its answer cannot go out yet.
+         */
+        boolean onReleased(
             long journalIndex, long producerId, long sequence, long deadlineNs, int sessionSlot, int sessionGeneration, long timerId);
 
         void onTimedOut(long journalIndex, long producerId, long sequence, int sessionSlot, int sessionGeneration);

@@ -14,6 +14,8 @@ final class ProducerSession
     static final int AWAITING_CONNECTION = 2;
     static final int ACTIVE = 3;
     static final int REFUSING = 4;
+    static final long NOT_BLOCKED = Long.MIN_VALUE;
+    static final long STALLED = Long.MAX_VALUE;
 
     final int slot;
     int generation;
@@ -29,6 +31,11 @@ final class ProducerSession
     ErrorCode refusalCode = ErrorCode.NONE;
     String refusalReason = "";
     long lastSeenMs;
+    /**
+     * Since when this producer's response stream has been too full for its oldest answer, or
+     * {@link #NOT_BLOCKED}; {@link #STALLED} once it stayed full past the responder's limit.
+     */
+    long answersBlockedSinceNs = NOT_BLOCKED;
     long handshakeDeadlineMs;
     ProducerHistory history;
 

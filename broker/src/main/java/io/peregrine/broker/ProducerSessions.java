@@ -151,6 +151,7 @@ final class ProducerSessions implements Agent
         session.refusalCode = refusal;
         session.refusalReason = reason;
         session.lastSeenMs = nowMs;
+        session.answersBlockedSinceNs = ProducerSession.NOT_BLOCKED;
         session.handshakeDeadlineMs = nowMs + HANDSHAKE_TIMEOUT_MS;
         session.history = refusal == ErrorCode.NONE ? histories.get(producerId, nowMs) : null;
         session.registrationId = aeron.asyncAddExclusivePublication(responseChannel, Protocol.RESPONSE_STREAM_ID);

@@ -3,6 +3,7 @@ package io.peregrine.broker;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
 import io.aeron.logbuffer.BufferClaim;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.codec.ConnectAckEncoder;
@@ -22,12 +23,26 @@ import org.agrona.concurrent.UnsafeBuffer;
  * (ASYNC_FLUSH, or waitStoreMsgOK=false) or flushed (SYNC_FLUSH); when the watermark passes it the send is
  * answered SEND_OK. A send waiting for a flush also has its own deadline in a timer wheel: if the flush
  * covering it has not returned by then, that send (and only that one) is answered FLUSH_DISK_TIMEOUT.
- * Answers never block: a response a producer cannot take at once is dropped and counted, and that
- * producer times out, while every other producer keeps getting its answers.
+ * An answer whose producer's stream is full (back-pressured: the producer, or the driver thread that moves
+ * its limit, is behind) is not dropped: it stays at the head of its queue and is offered again on the next
+ * duty cycle while the answers behind it wait (a full queue stops the journal writer, then the receiver, and
+ * Aeron's flow control pushes back on the producers). Seen in JMH: at a million async sends a second on two
+ * cores, the IPC response stream's limit lagged and answers to stored messages were dropped, so their sends
+ * timed out. A stream that stays full for {@link #STALL_LIMIT_NS}, or past the send's deadline, marks its
+ * producer stalled: that answer and the producer's further blocked answers are dropped and counted (its sends
+ * time out) until its stream takes an answer again, so one frozen producer holds the others up once, briefly.
+ * Answers to producers that are gone are dropped and counted at once.
  */
 final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerWheel.TimerHandler
 {
+    /**
+     * How long an answer may wait for a full response stream before its producer counts as stalled.
+     */
+    static final long STALL_LIMIT_NS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final int OFFER_ATTEMPTS = 3;
+    private static final int SENT = 0;
+    private static final int RETRY = 1;
+    private static final int DROPPED = 2;
     private static final int OK_RESPONSE_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + SendResponseEncoder.BLOCK_LENGTH +
         SendResponseEncoder.errorTextHeaderLength();
     private static final int TIMER_POLL_LIMIT = 256;
@@ -128,7 +143,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         appendedWatermark = index;
     }
 
-    public void onReleased(
+    public boolean onReleased(
         final long journalIndex,
         final long producerId,
         final long sequence,
@@ -142,14 +157,40 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             timers.cancelTimer(timerId);
             positionByTimer.remove(timerId);
         }
-        answer(journalIndex, sequence, sessionSlot, sessionGeneration, SendStatus.SEND_OK);
+        final ProducerSession session = sessions.session(sessionSlot, sessionGeneration);
+        if (null == session)
+        {
+            counters.responsesDropped.increment();
+            return true;
+        }
+        if (sendResponse(session, sequence, journalIndex, SendStatus.SEND_OK, ErrorCode.NONE, null) != RETRY)
+        {
+            return true;
+        }
+        final long nowNs = nanoClock.nanoTime();
+        final long blockedSinceNs = session.answersBlockedSinceNs;
+        if (blockedSinceNs == ProducerSession.NOT_BLOCKED)
+        {
+            session.answersBlockedSinceNs = nowNs;
+        }
+        else if (blockedSinceNs == ProducerSession.STALLED || nowNs - blockedSinceNs >= STALL_LIMIT_NS || nowNs - deadlineNs >= 0)
+        {
+            session.answersBlockedSinceNs = ProducerSession.STALLED;
+            counters.responsesDropped.increment();
+            return true;
+        }
+        counters.responsesDelayed.increment();
+        return false;
     }
 
     public void onTimedOut(
         final long journalIndex, final long producerId, final long sequence, final int sessionSlot, final int sessionGeneration)
     {
         counters.flushTimeouts.increment();
-        answer(journalIndex, sequence, sessionSlot, sessionGeneration, SendStatus.FLUSH_DISK_TIMEOUT);
+        if (answer(journalIndex, sequence, sessionSlot, sessionGeneration, SendStatus.FLUSH_DISK_TIMEOUT) == RETRY)
+        {
+            counters.responsesDropped.increment(); // answered at its deadline: the producer is about to give up anyway
+        }
     }
 
     public boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
@@ -162,29 +203,34 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         return true;
     }
 
-    private void answer(final long journalIndex, final long sequence, final int sessionSlot, final int sessionGeneration, final SendStatus status)
+    private int answer(final long journalIndex, final long sequence, final int sessionSlot, final int sessionGeneration, final SendStatus status)
     {
         final ProducerSession session = sessions.session(sessionSlot, sessionGeneration);
-        if (null != session)
+        if (null == session)
         {
-            sendResponse(session, sequence, journalIndex, status, ErrorCode.NONE, null);
+            counters.responsesDropped.increment();
+            return DROPPED;
         }
-        else
+        return sendResponse(session, sequence, journalIndex, status, ErrorCode.NONE, null);
+    }
+
+    /**
+     * Answer a send with an error; dropped (and counted) if the producer's stream is full.
+     */
+    void sendError(final ProducerSession session, final long sequence, final ErrorCode code, final String text)
+    {
+        counters.sendsRefused.increment();
+        if (sendResponse(session, sequence, -1, SendStatus.SEND_OK, code, text) == RETRY)
         {
             counters.responsesDropped.increment();
         }
     }
 
     /**
-     * Answer a send with an error.
+     * @return {@link #SENT}; {@link #DROPPED} (counted) if the producer is gone; {@link #RETRY} (not counted) if
+     * its stream is full for now.
      */
-    void sendError(final ProducerSession session, final long sequence, final ErrorCode code, final String text)
-    {
-        counters.sendsRefused.increment();
-        sendResponse(session, sequence, -1, SendStatus.SEND_OK, code, text);
-    }
-
-    private void sendResponse(
+    private int sendResponse(
         final ProducerSession session,
         final long sequence,
         final long journalIndex,
@@ -195,28 +241,36 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         if (!session.canRespond())
         {
             counters.responsesDropped.increment();
-            return;
+            return DROPPED;
         }
         final ExclusivePublication publication = session.publication;
+        final long result;
         if (null == text)
         {
-            if (!claim(publication, OK_RESPONSE_LENGTH))
+            result = claim(publication, OK_RESPONSE_LENGTH);
+            if (result > 0)
             {
-                counters.responsesDropped.increment();
-                return;
+                encode(claim.buffer(), claim.offset(), session.producerId, sequence, journalIndex, status, code).errorText("");
+                claim.commit();
             }
-            encode(claim.buffer(), claim.offset(), session.producerId, sequence, journalIndex, status, code).errorText("");
-            claim.commit();
         }
         else
         {
             final int length = MessageHeaderEncoder.ENCODED_LENGTH +
                 encode(scratch, 0, session.producerId, sequence, journalIndex, status, code).errorText(truncate(text)).encodedLength();
-            if (!offer(publication, length))
-            {
-                counters.responsesDropped.increment();
-            }
+            result = offer(publication, length);
         }
+        if (result > 0)
+        {
+            session.answersBlockedSinceNs = ProducerSession.NOT_BLOCKED;
+            return SENT;
+        }
+        if (result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION)
+        {
+            return RETRY;
+        }
+        counters.responsesDropped.increment(); // not connected, closed or at its end: the producer is gone
+        return DROPPED;
     }
 
     private SendResponseEncoder encode(
@@ -251,31 +305,27 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             .livenessTimeoutMs(livenessMs)
             .brokerVersion(Protocol.VERSION)
             .reason(session.refusalReason);
-        return offer(session.publication, MessageHeaderEncoder.ENCODED_LENGTH + ackEncoder.encodedLength());
+        return offer(session.publication, MessageHeaderEncoder.ENCODED_LENGTH + ackEncoder.encodedLength()) > 0;
     }
 
-    private boolean claim(final ExclusivePublication publication, final int length)
+    private long claim(final ExclusivePublication publication, final int length)
     {
-        for (int i = 0; i < OFFER_ATTEMPTS; i++)
+        long result = Publication.NOT_CONNECTED;
+        for (int i = 0; i < OFFER_ATTEMPTS && result <= 0; i++)
         {
-            if (publication.tryClaim(length, claim) > 0)
-            {
-                return true;
-            }
+            result = publication.tryClaim(length, claim);
         }
-        return false;
+        return result;
     }
 
-    private boolean offer(final ExclusivePublication publication, final int length)
+    private long offer(final ExclusivePublication publication, final int length)
     {
-        for (int i = 0; i < OFFER_ATTEMPTS; i++)
+        long result = Publication.NOT_CONNECTED;
+        for (int i = 0; i < OFFER_ATTEMPTS && result <= 0; i++)
         {
-            if (publication.offer(scratch, 0, length) > 0)
-            {
-                return true;
-            }
+            result = publication.offer(scratch, 0, length);
         }
-        return false;
+        return result;
     }
 
     private static String truncate(final String text)

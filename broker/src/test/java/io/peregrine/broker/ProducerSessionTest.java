@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 
 import io.aeron.Aeron;
 import io.aeron.CommonContext;
@@ -19,6 +21,7 @@ import io.peregrine.producer.SendTimeoutException;
 import io.peregrine.transport.EmbeddedDriver;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.CachedEpochClock;
+import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,7 +103,50 @@ class ProducerSessionTest
                 }
             }
             awaitTrue("all sends stored", () -> broker.sendsStored() == sends + sends / 1000);
-            assertTrue(broker.responsesDropped() > 0, "answers the dead reader could not take were dropped, not waited for");
+            assertTrue(broker.responsesDropped() > 0, "once its stream stayed full past the stall limit, its answers were dropped");
+        }
+        finally
+        {
+            CloseHelper.close(clientDriver);
+        }
+    }
+
+    @Test
+    void shouldHoldAnswersWhileAProducersStreamIsFullAndDeliverEveryOneOnceItReads()
+    {
+        // the broker's clock stands still, so no stall limit or deadline ever passes: what is tried is a producer
+        // that stops reading until its response stream is full, then reads again; none of its answers may be lost
+        final CachedNanoClock frozen = new CachedNanoClock();
+        final MediaDriver clientDriver = EmbeddedDriver.launch(CommonContext.generateRandomDirName(), "backoff", true);
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir).nanoClock(frozen));
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(clientDriver.aeronDirectoryName()));
+            RawClient slow = new RawClient(aeron, broker.udpChannel()))
+        {
+            slow.connect();
+            // 20,000 answers of 96 bytes are more than its 128 KiB receiver window and the 512 KiB its publication
+            // may run ahead of what was sent hold together
+            final int sends = 20_000;
+            for (int i = 1; i <= sends; i++)
+            {
+                slow.offer(slow.buffer, slow.encodeSend(i, "slow", new byte[16]));
+            }
+            awaitTrue("all stored", () -> broker.sendsStored() == sends);
+            awaitTrue("answers held back on the full stream", () -> broker.responsesDelayed() > 0);
+
+            awaitTrue("every answer arrives once the producer reads", () ->
+            {
+                slow.poll();
+                return slow.responses.size() >= sends;
+            });
+            final Set<String> distinct = new HashSet<>();
+            for (final String response : slow.responses)
+            {
+                assertTrue(response.matches("RESPONSE [0-9]+ SEND_OK [0-9]+"), response);
+                distinct.add(response.split(" ")[1]);
+            }
+            assertEquals(sends, slow.responses.size());
+            assertEquals(sends, distinct.size(), "each sequence answered once");
+            assertEquals(0, broker.responsesDropped());
         }
         finally
         {

@@ -115,6 +115,16 @@ final class RawClient implements AutoCloseable
         return found[0];
     }
 
+    /**
+     * Read what answers have arrived.
+     *
+     * @return fragments read.
+     */
+    int poll()
+    {
+        return subscription.poll(assembler, 100);
+    }
+
     private void onResponse(final DirectBuffer buffer, final int offset, final int length, final io.aeron.logbuffer.Header header)
     {
         headerDecoder.wrap(buffer, offset);

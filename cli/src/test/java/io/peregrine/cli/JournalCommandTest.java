@@ -16,9 +16,12 @@ import java.util.stream.Stream;
 
 import io.peregrine.broker.Broker;
 import io.peregrine.broker.BrokerContext;
+import io.peregrine.journal.CrashedAppends;
+import io.peregrine.journal.JournalRecord;
 import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
 import io.peregrine.producer.SendResult;
+import io.peregrine.transport.Protocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,6 +128,27 @@ class JournalCommandTest
         final int exit = commandLine.execute("journal", "verify", dir.resolve("nothing").toString());
         assertEquals(2, exit);
         assertTrue(err.toString().startsWith("peregrine verify: no journal at "), err.toString());
+    }
+
+    @Test
+    void shouldReportATornTailUntilAStartingBrokerFencesIt() throws Exception
+    {
+        final Path store = dir.resolve("store");
+        final List<SendResult> before = fillStore(store);
+        // what kill -9 in the middle of an append leaves: a claimed excerpt, 3000 bytes of a record, never completed
+        CrashedAppends.crashMidAppend(store.resolve("journal").toFile(),
+            JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, BrokerContext.MAX_MESSAGE_SIZE_DEFAULT), 3000);
+
+        final String[] torn = journal("verify", store.toString());
+        assertEquals("3", torn[0], "records intact, torn tail not fenced: " + torn[1]);
+        assertTrue(torn[1].startsWith("torn-tail " + store.resolve("journal")), torn[1]);
+        assertEquals(20, journal("dump", store.toString())[1].strip().split("\n").length, "the torn append is never served");
+
+        final List<SendResult> after = fillStore(store); // a broker starts on the store, fences the tail, takes 20 more
+        assertTrue(after.get(0).journalIndex() > before.get(19).journalIndex());
+        final String[] verify = journal("verify", store.toString());
+        assertEquals("0", verify[0], verify[1]);
+        assertTrue(verify[1].startsWith("ok 40 records"), verify[1]);
     }
 
     private static void copyTree(final Path from, final Path to) throws IOException

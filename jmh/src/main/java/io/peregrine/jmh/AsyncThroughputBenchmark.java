@@ -65,6 +65,7 @@ public class AsyncThroughputBenchmark
 
         BenchmarkBroker setup;
         final AtomicLong errors = new AtomicLong();
+        volatile String firstError;
 
         @Setup(Level.Trial)
         public void start() throws IOException
@@ -76,10 +77,11 @@ public class AsyncThroughputBenchmark
         public void stop() throws IOException
         {
             final long failed = errors.get(); // sends still in flight when the producers close fail with CLOSED: not counted
+            final String counters = failed > 0 ? setup.nonZeroCounters() : "";
             setup.close();
             if (failed > 0)
             {
-                throw new IllegalStateException(failed + " async sends failed");
+                throw new IllegalStateException(failed + " async sends failed; the first: " + firstError + "\ncounters:\n" + counters);
             }
         }
     }
@@ -107,6 +109,10 @@ public class AsyncThroughputBenchmark
         {
             if (status != SendStatus.SEND_OK)
             {
+                if (null == shared.firstError)
+                {
+                    shared.firstError = "answered " + status;
+                }
                 shared.errors.incrementAndGet();
             }
         }
@@ -115,6 +121,10 @@ public class AsyncThroughputBenchmark
         {
             if (error.kind() != ErrorKind.CLOSED)
             {
+                if (null == shared.firstError)
+                {
+                    shared.firstError = error.kind() + ": " + error.getMessage();
+                }
                 shared.errors.incrementAndGet();
             }
         }

@@ -133,6 +133,7 @@ public final class Bench
         Files.writeString(out.resolve(Machine.FILE_NAME), Machine.describe().toProperties(suite), StandardCharsets.UTF_8);
 
         final List<RunResult> results = new ArrayList<>();
+        final File json = out.resolve("results.json").toFile();
         for (final Group group : groups(quick))
         {
             final List<String> included = group.included(jmhArgs.getIncludes());
@@ -143,17 +144,22 @@ public final class Bench
             final ChainedOptionsBuilder options = new OptionsBuilder().parent(jmhArgs);
             included.forEach(options::include);
             group.apply(options, jmhArgs);
-            options.shouldFailOnError(true);
+            // a point that fails (its exception is in the log) must not cost the rest of the suite its results
+            options.shouldFailOnError(false);
             System.out.println("bench: running " + group.name + ": " + String.join(", ", included));
             results.addAll(new Runner(options.build()).run());
+            writeJson(results, json);
         }
-        final File json = out.resolve("results.json").toFile();
+        final File report = BenchReport.write(json, out.toFile());
+        System.out.println("bench: " + results.size() + " results; report " + report);
+    }
+
+    private static void writeJson(final List<RunResult> results, final File json) throws IOException
+    {
         try (PrintStream stream = new PrintStream(json, StandardCharsets.UTF_8))
         {
             ResultFormatFactory.getInstance(ResultFormatType.JSON, stream).writeOut(results);
         }
-        final File report = BenchReport.write(json, out.toFile());
-        System.out.println("bench: " + results.size() + " results; report " + report);
     }
 
     private static List<Group> groups(final boolean quick)

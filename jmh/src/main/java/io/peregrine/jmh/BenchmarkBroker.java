@@ -1,6 +1,8 @@
 package io.peregrine.jmh;
 
+import java.io.File;
 import java.io.IOException;
+import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,10 +11,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.stream.Stream;
 
+import io.aeron.CncFileDescriptor;
 import io.peregrine.broker.Broker;
 import io.peregrine.broker.BrokerContext;
 import io.peregrine.producer.Producer;
 import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.status.CountersReader;
 
 /**
  * A broker on a temporary store plus producers to it, for one benchmark trial.
@@ -71,6 +77,37 @@ final class BenchmarkBroker implements AutoCloseable
         CloseHelper.closeAll(producers);
         CloseHelper.close(broker);
         deleteTree(dir);
+    }
+
+    /**
+     * The broker's own counters and the driver's error and loss counters that are not zero, read from the
+     * driver's CnC file: what a failed run needs to say why.
+     *
+     * @return one {@code label=value} per line.
+     */
+    String nonZeroCounters()
+    {
+        final StringBuilder text = new StringBuilder();
+        final MappedByteBuffer cnc = IoUtil.mapExistingFile(new File(broker.aeronDirectoryName(), CncFileDescriptor.CNC_FILE), "cnc");
+        try
+        {
+            final DirectBuffer meta = CncFileDescriptor.createMetaDataBuffer(cnc);
+            final CountersReader counters = new CountersReader(
+                CncFileDescriptor.createCountersMetaDataBuffer(cnc, meta), CncFileDescriptor.createCountersValuesBuffer(cnc, meta));
+            counters.forEach((value, id, label) ->
+            {
+                if (value != 0 && (label.startsWith("peregrine") || label.contains("rror") || label.contains("loss") ||
+                    label.contains("NAK") || label.contains("back-pressure") || label.contains("timeout")))
+                {
+                    text.append(label).append('=').append(value).append('\n');
+                }
+            });
+        }
+        finally
+        {
+            IoUtil.unmap(cnc);
+        }
+        return text.toString();
     }
 
     static void deleteTree(final Path dir) throws IOException

@@ -1,6 +1,7 @@
 package io.peregrine.journal;
 
 import java.io.File;
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.BufferOverflowException;
@@ -8,6 +9,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -53,13 +55,15 @@ public final class Journal implements AutoCloseable, PreToucher.Target
 
     private final SingleChronicleQueue queue;
     private final int maxRecordLength;
+    private final boolean readOnly;
     private final DateTimeFormatter fileNames;
     @SuppressWarnings("unused") // written through WRITE_POSITION
     private volatile long writePosition;
     private ExcerptAppender appender;
 
-    private Journal(final SingleChronicleQueue queue, final int maxRecordLength)
+    private Journal(final SingleChronicleQueue queue, final int maxRecordLength, final boolean readOnly)
     {
+        this.readOnly = readOnly;
         this.queue = queue;
         this.maxRecordLength = maxRecordLength;
         this.fileNames = DateTimeFormatter.ofPattern(queue.rollCycle().format()).withZone(ZoneOffset.UTC);
@@ -158,7 +162,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
             .timeoutMS(WRITE_LOCK_TIMEOUT_MS)
             .readOnly(readOnly)
             .build();
-        return new Journal(queue, maxRecordLength);
+        return new Journal(queue, maxRecordLength, readOnly);
     }
 
     /**
@@ -276,6 +280,84 @@ public final class Journal implements AutoCloseable, PreToucher.Target
             queue.refreshDirectoryListing();
         }
         return deleted;
+    }
+
+    /**
+     * Look for an append cut short after the last complete record (see {@link TornTail}): in the file of the
+     * last record and in any newer cycle file. Reads only; on a live store an append in progress looks the
+     * same for a moment, so a caller that finds one should look again before calling it torn.
+     *
+     * @return the torn excerpt, or null if the journal ends cleanly.
+     * @throws IOException if a file cannot be read.
+     */
+    public TornTail findTornTail() throws IOException
+    {
+        final long maxRegion = BitUtil.align(maxRecordLength + 8L, 4);
+        final long last = lastIndex();
+        String lastFileName = "";
+        if (last >= 0)
+        {
+            final File lastFile = fileOf(last);
+            lastFileName = lastFile.getName();
+            long end = -1;
+            try (ExcerptTailer tailer = queue.createTailer())
+            {
+                if (tailer.moveToIndex(last))
+                {
+                    try (DocumentContext dc = tailer.readingDocument())
+                    {
+                        if (dc.isPresent())
+                        {
+                            end = dc.wire().bytes().readLimit();
+                        }
+                    }
+                }
+            }
+            final TornTail torn = end < 0 ? null : TornTail.scan(lastFile, end, maxRegion);
+            if (null != torn)
+            {
+                return torn;
+            }
+        }
+        final File[] files = queue.file().listFiles((dir, name) -> name.endsWith(SingleChronicleQueue.SUFFIX));
+        if (null != files)
+        {
+            Arrays.sort(files);
+            for (final File file : files)
+            {
+                if (file.getName().compareTo(lastFileName) > 0)
+                {
+                    final TornTail torn = TornTail.scan(file, 0, maxRegion);
+                    if (null != torn)
+                    {
+                        return torn;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Fence an append cut short by a crash: zero what it claimed, so it is never read and the next append
+     * starts on clean space. Only the store's one writer may call it, before it appends.
+     *
+     * @return what was fenced, or null if the journal ended cleanly.
+     * @throws IOException if a file cannot be read or written.
+     * @throws IllegalStateException if the journal was opened read-only.
+     */
+    public TornTail fenceTornTail() throws IOException
+    {
+        if (readOnly)
+        {
+            throw new IllegalStateException("journal at " + queue.file() + " is open read-only; only its writer may fence a torn tail");
+        }
+        final TornTail torn = findTornTail();
+        if (null != torn)
+        {
+            torn.fence();
+        }
+        return torn;
     }
 
     /**
