@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "peregrine 0.1.0",
     description = "Low-latency message broker and producer on Aeron and Chronicle Queue.",
+    footer = { "", "Benchmarks: bin/peregrine bench [quick|full|report] (JMH suites, tables and charts; bench --help)." },
     subcommands = {
         BrokerCommand.class, PerfCommand.class, DemoCommand.class, JournalCommand.class, CommandLine.HelpCommand.class })
 public final class Peregrine

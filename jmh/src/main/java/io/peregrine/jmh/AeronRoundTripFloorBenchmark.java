@@ -40,9 +40,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The transport floor of a send: a request of {@code size} bytes to an answering agent and a 48-byte answer
- * back, over the same channels (term length, MTU, windows, socket buffers), the same embedded driver and the
- * same idle strategy as a producer and broker. The answer is small on purpose: a send's answer is, and
- * echoing the whole body back would double the floor of large messages and flatter the ratios.
+ * back, over the same channels (term length, MTU, windows, socket buffers), the same embedded drivers (one
+ * shared over IPC, one per side over UDP) and the same idle strategy as a producer and broker. The answer is
+ * small on purpose: a send's answer is, and echoing the whole body back would double the floor of large
+ * messages and flatter the ratios.
  *
  * <p>The caller offers straight into its publication and polls the answers itself: no send queue, no producer
  * thread, no journal. What {@link SendLatencyBenchmark} adds to this is Peregrine's own cost.
@@ -72,7 +73,9 @@ public class AeronRoundTripFloorBenchmark
 
     Path dir;
     MediaDriver driver;
+    MediaDriver answererDriver;
     Aeron aeron;
+    Aeron answererAeron;
     AgentRunner answerer;
     ExclusivePublication requests;
     Subscription answers;
@@ -90,16 +93,20 @@ public class AeronRoundTripFloorBenchmark
     public void start() throws IOException
     {
         dir = Files.createTempDirectory("peregrine-jmh-rt-");
-        driver = EmbeddedDriver.launch(dir.resolve("aeron").toString(), IdleStrategies.DEFAULT, true);
-        aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
         final boolean ipc = transport.equals("ipc");
-        final Subscription requestSubscription = aeron.addSubscription(
+        // as in SendLatencyBenchmark: over IPC the producer joins the broker's driver; over UDP it runs its own,
+        // as it would on another host, so two driver threads share the cores
+        answererDriver = EmbeddedDriver.launch(dir.resolve("aeron-answerer").toString(), IdleStrategies.DEFAULT, true);
+        answererAeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(answererDriver.aeronDirectoryName()));
+        driver = ipc ? null : EmbeddedDriver.launch(dir.resolve("aeron-requester").toString(), IdleStrategies.DEFAULT, true);
+        aeron = ipc ? answererAeron : Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+        final Subscription requestSubscription = answererAeron.addSubscription(
             ipc ? "aeron:ipc" : Channels.requestSubscription("aeron:udp?endpoint=127.0.0.1:0"), REQUEST_STREAM_ID);
         final String endpoint = ipc ? null : awaitEndpoint(requestSubscription);
         answers = aeron.addSubscription(Channels.responseSubscription(ipc, "127.0.0.1", ANSWER_SESSION_ID,
             Channels.responseWindow(4096)), ANSWER_STREAM_ID);
         final String answerEndpoint = ipc ? null : awaitEndpoint(answers);
-        final ExclusivePublication answerPublication = aeron.addExclusivePublication(
+        final ExclusivePublication answerPublication = answererAeron.addExclusivePublication(
             Channels.responsePublication(answerEndpoint, ANSWER_SESSION_ID, Channels.responseWindow(4096)), ANSWER_STREAM_ID);
         requests = aeron.addExclusivePublication(Channels.requestPublication(
             ipc ? "aeron:ipc" : "aeron:udp?endpoint=" + endpoint, BenchmarkBroker.MAX_MESSAGE_SIZE), REQUEST_STREAM_ID);
@@ -126,7 +133,7 @@ public class AeronRoundTripFloorBenchmark
     @TearDown(Level.Trial)
     public void stop() throws IOException
     {
-        CloseHelper.closeAll(answerer, aeron, driver);
+        CloseHelper.closeAll(answerer, aeron == answererAeron ? null : aeron, driver, answererAeron, answererDriver);
         BenchmarkBroker.deleteTree(dir);
     }
 

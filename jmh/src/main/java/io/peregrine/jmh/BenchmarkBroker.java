@@ -41,11 +41,19 @@ final class BenchmarkBroker implements AutoCloseable
 
     BenchmarkBroker(final String transport, final int producerCount, final int maxInFlight, final String flushDiskType) throws IOException
     {
+        this(transport, producerCount, maxInFlight, flushDiskType, true);
+    }
+
+    BenchmarkBroker(
+        final String transport, final int producerCount, final int maxInFlight, final String flushDiskType, final boolean pretouch)
+        throws IOException
+    {
         dir = Files.createTempDirectory("peregrine-jmh-");
         broker = Broker.launch(new BrokerContext()
             .set(BrokerContext.STORE_PATH_ROOT_DIR, dir.resolve("store").toString())
             .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
             .set(BrokerContext.FLUSH_DISK_TYPE, flushDiskType)
+            .set(BrokerContext.PRETOUCH, Boolean.toString(pretouch))
             .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
         final boolean ipc = transport.equals("ipc");
         for (int i = 0; i < producerCount; i++)

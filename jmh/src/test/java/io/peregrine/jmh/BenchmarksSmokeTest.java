@@ -105,6 +105,14 @@ class BenchmarksSmokeTest
     }
 
     @Test
+    void shouldRunPreTouchOnceWithoutIt() throws Exception
+    {
+        final Collection<RunResult> results = runOnce(PreTouchBenchmark.class.getSimpleName(), "pretouch", "false", "size", "4096");
+        assertEquals(1, results.size());
+        assertTrue(results.iterator().next().getPrimaryResult().getSampleCount() > 0);
+    }
+
+    @Test
     void shouldRunInboundHopOnce() throws Exception
     {
         for (final String path : new String[] { "ring", "direct" })

@@ -255,10 +255,10 @@ public final class BenchReport
         {
             return;
         }
-        md.append("## Throughput, hops and group commit\n\n")
-            .append("Score ± 99.9% error as JMH reports it; p50 for sample-time runs; allocation per operation where ")
+        md.append("## Throughput, hops, group commit and pre-touch\n\n")
+            .append("Score ± 99.9% error as JMH reports it; percentiles for sample-time runs; allocation per operation where ")
             .append("`-prof gc` ran (broker in the same JVM, so it covers producer and broker).\n\n")
-            .append("| benchmark | parameters | threads | score | unit | p50 µs | alloc B/op |\n|---|---|---|---|---|---|---|\n");
+            .append("| benchmark | parameters | threads | score | unit | p50 / p99 / p99.9 µs | alloc B/op |\n|---|---|---|---|---|---|---|\n");
         for (final BenchResult result : others)
         {
             md.append("| ").append(result.benchmark)
@@ -266,7 +266,8 @@ public final class BenchReport
                 .append(" | ").append(result.threads)
                 .append(" | ").append(number(result.score)).append(" ± ").append(number(result.error))
                 .append(" | ").append(result.unit)
-                .append(" | ").append(Double.isNaN(result.p50) ? "–" : micros(result.p50))
+                .append(" | ").append(Double.isNaN(result.p50) ? "–" :
+                    micros(result.p50) + " / " + micros(result.p99) + " / " + micros(result.p999))
                 .append(" | ").append(Double.isNaN(result.allocPerOp) ? "–" : String.format(Locale.ROOT, "%.3f", result.allocPerOp))
                 .append(" |\n");
         }

@@ -8,6 +8,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Properties;
 
 /**
@@ -77,7 +80,7 @@ public final class Machine
         final Properties p = new Properties();
         p.putAll(properties);
         p.setProperty("suite", suite);
-        p.setProperty("date", java.time.ZonedDateTime.now().withNano(0).toString());
+        p.setProperty("date", OffsetDateTime.now(ZoneOffset.UTC).withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         final StringWriter writer = new StringWriter();
         try
         {
