@@ -432,7 +432,8 @@ public final class Producer implements AutoCloseable
 
     /**
      * Send without waiting. The callback is called exactly once, on the producer's thread, for every send
-     * this accepts: with the status, or with a {@link SendTimeoutException} if none arrives within timeoutMs.
+     * this accepts: with the status, or with a {@link SendTimeoutException} if none arrives within timeoutMs
+     * (checked in rounds: the timeout is reported up to about 8 ms after the deadline).
      *
      * @param message   to send; it may be reused as soon as this returns.
      * @param timeoutMs how long the outcome may take.
