@@ -49,7 +49,8 @@ public final class TornTail
      * Walk the excerpt headers of a cycle file from a header position to the end of what was written.
      *
      * @param file           cycle file.
-     * @param position       offset of an excerpt header (0 is the file's own header).
+     * @param position       offset of an excerpt header (0 is the file's own header) or of the end of the
+     *                       excerpt before it.
      * @param maxRegion      largest region a torn excerpt may cover.
      * @return the torn excerpt, or null if the written part ends cleanly.
      * @throws IOException if the file cannot be read.
@@ -60,7 +61,7 @@ public final class TornTail
         {
             final long size = channel.size();
             final ByteBuffer word = ByteBuffer.allocate(HEADER_LENGTH).order(ByteOrder.nativeOrder());
-            long at = position;
+            long at = align(position); // a record's end need not be aligned; Chronicle puts the next header on 4 bytes
             while (at + HEADER_LENGTH <= size)
             {
                 word.clear();
