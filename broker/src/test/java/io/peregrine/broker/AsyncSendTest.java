@@ -65,6 +65,72 @@ class AsyncSendTest
     }
 
     @Test
+    void shouldRunCallbacksOnlyOnTheProducerThreadWhileBlockingSendersReadTheirOwnAnswers() throws Exception
+    {
+        // blocked senders read answers themselves when the producer thread is not; what is tried here is that an
+        // async send's answer never gets its callback run on such a sender's thread
+        producer = Producer.start(udp().instanceName("mixed"));
+        awaitConnected(producer);
+        final Set<String> callbackThreads = ConcurrentHashMap.newKeySet();
+        final AtomicLong callbacks = new AtomicLong();
+        final SendCallback callback = new SendCallback()
+        {
+            public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+            {
+                callbackThreads.add(Thread.currentThread().getName());
+                callbacks.incrementAndGet();
+            }
+
+            public void onError(final long sequence, final SendException error)
+            {
+                callbackThreads.add(Thread.currentThread().getName() + " (error " + error.getMessage() + ")");
+                callbacks.incrementAndGet();
+            }
+        };
+        final ExecutorService blocking = Executors.newFixedThreadPool(2);
+        try
+        {
+            final List<Future<Integer>> senders = new ArrayList<>();
+            for (int t = 0; t < 2; t++)
+            {
+                senders.add(blocking.submit(() ->
+                {
+                    int ok = 0;
+                    for (int i = 0; i < 2_000; i++)
+                    {
+                        ok += producer.send(new Message().topic("sync").body(new byte[32]), 20_000).status() == SendStatus.SEND_OK ? 1 : 0;
+                    }
+                    return ok;
+                }));
+            }
+            long accepted = 0;
+            final Message async = new Message().topic("async").body(new byte[32]);
+            for (int i = 0; i < 4_000; i++)
+            {
+                if (producer.sendAsync(async, callback) > 0)
+                {
+                    accepted++;
+                }
+                else
+                {
+                    Thread.yield();
+                }
+            }
+            for (final Future<Integer> sender : senders)
+            {
+                assertEquals(2_000, sender.get(60, TimeUnit.SECONDS));
+            }
+            final long expected = accepted;
+            awaitTrue("every accepted async send called back", () -> callbacks.get() == expected);
+            assertEquals(Set.of("peregrine-producer-mixed"), callbackThreads);
+        }
+        finally
+        {
+            blocking.shutdownNow();
+        }
+    }
+
+    @Test
     void shouldCallEveryCallbackExactlyOnceForEightThreadsOfTenThousandSends() throws Exception
     {
         producer = Producer.start(udp().maxInFlight(1024));

@@ -113,6 +113,16 @@ final class PendingSends
     }
 
     /**
+     * @param sequence of an answer.
+     * @return true if an async send (one with a callback) is waiting for it.
+     */
+    boolean isAsync(final long sequence)
+    {
+        final Slot slot = slots[(int)sequence & mask];
+        return slot.state == WAITING && slot.sequence == sequence && null != slot.callback;
+    }
+
+    /**
      * Complete the waiting send of a sequence, if there still is one: wake its thread, or call its callback.
      *
      * @param sequence     of the response.

@@ -736,7 +736,11 @@ public final class Producer implements AutoCloseable
             {
                 return null;
             }
-            if (idle < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK)
+            if (conductor.pollForBlockedSender() > 0)
+            {
+                idle = 0;
+            }
+            else if (idle < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK)
             {
                 idle = idle(idle);
             }

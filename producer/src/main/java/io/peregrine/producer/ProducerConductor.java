@@ -1,9 +1,12 @@
 package io.peregrine.producer;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.aeron.FragmentAssembler;
+import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.Header;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.Protocol;
@@ -51,6 +54,9 @@ final class ProducerConductor implements Agent, FragmentHandler
     private final PendingSends pending;
     private final EpochClock clock;
     private final FragmentAssembler assembler = new FragmentAssembler(this);
+    // whoever holds it polls the response image: the producer thread, or a thread blocked in send()
+    private final AtomicInteger pollFlag = new AtomicInteger();
+    private final ControlledFragmentHandler callerHandler = this::onCallerFragment;
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final SendResponseDecoder responseDecoder = new SendResponseDecoder();
@@ -111,7 +117,17 @@ final class ProducerConductor implements Agent, FragmentHandler
             return relink(clock.time());
         }
         int work = producer.sendQueue().drain();
-        work += link.subscription.poll(assembler, 16);
+        if (pollFlag.compareAndSet(0, 1))
+        {
+            try
+            {
+                work += link.subscription.poll(assembler, 16);
+            }
+            finally
+            {
+                pollFlag.set(0);
+            }
+        }
         final long nowNs = nanoClock.nanoTime();
         if (nowNs - nextExpiryNs >= 0)
         {
@@ -164,9 +180,20 @@ final class ProducerConductor implements Agent, FragmentHandler
         {
             final ProducerLink fresh = ProducerLink.open(ctx, responseSessionIdForLink, errorHandler);
             final ProducerLink old = link;
-            link = fresh;
-            producer.link(fresh);
-            old.close();
+            while (!pollFlag.compareAndSet(0, 1))
+            {
+                Thread.onSpinWait(); // a blocked sender is polling the old link's answers: it lets go within one poll
+            }
+            try
+            {
+                link = fresh;
+                producer.link(fresh);
+                old.close();
+            }
+            finally
+            {
+                pollFlag.set(0);
+            }
             responseEndpoint = null;
             connectLength = 0;
             return 1;
@@ -231,6 +258,48 @@ final class ProducerConductor implements Agent, FragmentHandler
     void onRequestSent(final long nowMs)
     {
         lastRequestSentMs = nowMs;
+    }
+
+    /**
+     * For a thread blocked in {@code send}: read answers itself instead of waiting for the producer thread to
+     * read them and wake it, which on a small host costs a thread hand-off per send. Only if no one else is
+     * reading them, and only answers to blocking sends: an answer to an async send, a connect acknowledgement,
+     * a fragment or anything unexpected is left for the producer thread (callbacks run only there), and so is
+     * everything behind it.
+     *
+     * @return answers read.
+     */
+    int pollForBlockedSender()
+    {
+        if (state != STATE_CONNECTED || !pollFlag.compareAndSet(0, 1))
+        {
+            return 0;
+        }
+        try
+        {
+            return producer.link().subscription.controlledPoll(callerHandler, 16);
+        }
+        finally
+        {
+            pollFlag.set(0);
+        }
+    }
+
+    private ControlledFragmentHandler.Action onCallerFragment(
+        final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if ((header.flags() & FrameDescriptor.UNFRAGMENTED) != FrameDescriptor.UNFRAGMENTED ||
+            WireFrames.check(headerDecoder, buffer, offset, length) != SendResponseDecoder.TEMPLATE_ID)
+        {
+            return ControlledFragmentHandler.Action.ABORT;
+        }
+        responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        if (responseDecoder.producerId() != producerId || pending.isAsync(responseDecoder.sequence()))
+        {
+            return ControlledFragmentHandler.Action.ABORT;
+        }
+        onFragment(buffer, offset, length, header);
+        return ControlledFragmentHandler.Action.CONTINUE;
     }
 
     public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
@@ -347,6 +416,10 @@ final class ProducerConductor implements Agent, FragmentHandler
             producer.sendQueue().offerControl(controlBuffer, MessageHeaderEncoder.ENCODED_LENGTH + closeEncoder.encodedLength());
         }
         state = STATE_CLOSED;
+        while (!pollFlag.compareAndSet(0, 1))
+        {
+            Thread.onSpinWait(); // taken for good: no blocked sender polls the link once the producer closes it
+        }
         pending.failAll(ErrorKind.CLOSED, "producer closed");
     }
 
