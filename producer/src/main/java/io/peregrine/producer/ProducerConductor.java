@@ -277,7 +277,9 @@ final class ProducerConductor implements Agent, FragmentHandler
         }
         try
         {
-            return producer.link().subscription.controlledPoll(callerHandler, 16);
+            final ProducerLink current = producer.link();
+            // a link whose Aeron client died is the producer thread's to replace, as it checks before its own poll
+            return current.isBroken() ? 0 : current.subscription.controlledPoll(callerHandler, 16);
         }
         finally
         {
