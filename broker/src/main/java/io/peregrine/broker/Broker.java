@@ -131,7 +131,7 @@ public final class Broker implements AutoCloseable
         final Subscription udp = aeron.addSubscription(Channels.requestSubscription(ctx.listenChannel()), Protocol.REQUEST_STREAM_ID);
         final Subscription ipc = ctx.ipcEnabled() ?
             aeron.addSubscription(CommonContext.IPC_CHANNEL, Protocol.REQUEST_STREAM_ID) : null;
-        listenEndpoint = awaitResolvedEndpoint(udp);
+        listenEndpoint = Channels.awaitResolvedEndpoint(udp, START_TIMEOUT_MS);
 
         // one receiver writes the ring today, so the one-to-one ring (no CAS on claim) is enough; JFR showed
         // ManyToOneRingBuffer.claimCapacity at ~6% of the pipeline thread. Several receivers would need many-to-one.
@@ -180,21 +180,6 @@ public final class Broker implements AutoCloseable
         {
             throw new UncheckedIOException("could not fence the torn tail of the journal at " + journal.dir(), ex);
         }
-    }
-
-    private static String awaitResolvedEndpoint(final Subscription subscription)
-    {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
-        String endpoint;
-        while (null == (endpoint = subscription.resolvedEndpoint()))
-        {
-            if (System.nanoTime() - deadline > 0)
-            {
-                throw new IllegalStateException("could not bind " + subscription.channel() + " within " + START_TIMEOUT_MS + " ms");
-            }
-            Thread.yield();
-        }
-        return endpoint;
     }
 
     /**

@@ -157,16 +157,11 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             timers.cancelTimer(timerId);
             positionByTimer.remove(timerId);
         }
-        final ProducerSession session = sessions.session(sessionSlot, sessionGeneration);
-        if (null == session)
-        {
-            counters.responsesDropped.increment();
-            return true;
-        }
-        if (sendResponse(session, sequence, journalIndex, SendStatus.SEND_OK, ErrorCode.NONE, null) != RETRY)
+        if (answer(journalIndex, sequence, sessionSlot, sessionGeneration, SendStatus.SEND_OK) != RETRY)
         {
             return true;
         }
+        final ProducerSession session = sessions.session(sessionSlot, sessionGeneration); // present: it was just offered to
         final long nowNs = nanoClock.nanoTime();
         final long blockedSinceNs = session.answersBlockedSinceNs;
         if (blockedSinceNs == ProducerSession.NOT_BLOCKED)

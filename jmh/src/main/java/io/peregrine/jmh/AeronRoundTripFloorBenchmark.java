@@ -63,7 +63,7 @@ public class AeronRoundTripFloorBenchmark
     private static final int ANSWER_STREAM_ID = 7002;
     private static final int ANSWER_SESSION_ID = 0x5EED;
     private static final int ANSWER_LENGTH = 48;
-    private static final long START_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final long START_TIMEOUT_MS = 10_000;
 
     @Param({ "64", "256", "1024", "4096", "16384", "65536", "262144", "524288" })
     int size;
@@ -102,10 +102,10 @@ public class AeronRoundTripFloorBenchmark
         aeron = ipc ? answererAeron : Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
         final Subscription requestSubscription = answererAeron.addSubscription(
             ipc ? "aeron:ipc" : Channels.requestSubscription("aeron:udp?endpoint=127.0.0.1:0"), REQUEST_STREAM_ID);
-        final String endpoint = ipc ? null : awaitEndpoint(requestSubscription);
+        final String endpoint = ipc ? null : Channels.awaitResolvedEndpoint(requestSubscription, START_TIMEOUT_MS);
         answers = aeron.addSubscription(Channels.responseSubscription(ipc, "127.0.0.1", ANSWER_SESSION_ID,
             Channels.responseWindow(4096)), ANSWER_STREAM_ID);
-        final String answerEndpoint = ipc ? null : awaitEndpoint(answers);
+        final String answerEndpoint = ipc ? null : Channels.awaitResolvedEndpoint(answers, START_TIMEOUT_MS);
         final ExclusivePublication answerPublication = answererAeron.addExclusivePublication(
             Channels.responsePublication(answerEndpoint, ANSWER_SESSION_ID, Channels.responseWindow(4096)), ANSWER_STREAM_ID);
         requests = aeron.addExclusivePublication(Channels.requestPublication(
@@ -113,7 +113,7 @@ public class AeronRoundTripFloorBenchmark
         answerer = new AgentRunner(IdleStrategies.create(IdleStrategies.DEFAULT), Throwable::printStackTrace, null,
             new Answerer(requestSubscription, answerPublication));
         AgentRunner.startOnThread(answerer);
-        final long deadline = System.nanoTime() + START_TIMEOUT_NS;
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
         while (!requests.isConnected() || !answerPublication.isConnected())
         {
             if (System.nanoTime() - deadline > 0)
@@ -162,21 +162,6 @@ public class AeronRoundTripFloorBenchmark
             idle.idle(answers.poll(onAnswer, 1));
         }
         return answered;
-    }
-
-    private static String awaitEndpoint(final Subscription subscription)
-    {
-        final long deadline = System.nanoTime() + START_TIMEOUT_NS;
-        String endpoint;
-        while (null == (endpoint = subscription.resolvedEndpoint()))
-        {
-            if (System.nanoTime() - deadline > 0)
-            {
-                throw new IllegalStateException("could not bind " + subscription.channel());
-            }
-            Thread.yield();
-        }
-        return endpoint;
     }
 
     /**

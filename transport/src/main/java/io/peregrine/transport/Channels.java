@@ -1,8 +1,11 @@
 package io.peregrine.transport;
 
+import java.util.concurrent.TimeUnit;
+
 import io.aeron.ChannelUri;
 import io.aeron.ChannelUriStringBuilder;
 import io.aeron.CommonContext;
+import io.aeron.Subscription;
 import org.agrona.BitUtil;
 
 /**
@@ -174,6 +177,29 @@ public final class Channels
             builder.sessionId(sessionId);
         }
         return builder.build();
+    }
+
+    /**
+     * Wait for the driver to bind a UDP subscription (its port may have been 0) and say where.
+     *
+     * @param subscription a UDP subscription just added.
+     * @param timeoutMs    how long the driver may take.
+     * @return the bound host:port.
+     * @throws IllegalStateException naming the channel if it is not bound in time.
+     */
+    public static String awaitResolvedEndpoint(final Subscription subscription, final long timeoutMs)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        String endpoint;
+        while (null == (endpoint = subscription.resolvedEndpoint()))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("could not bind " + subscription.channel() + " within " + timeoutMs + " ms");
+            }
+            Thread.yield();
+        }
+        return endpoint;
     }
 
     private static void putIfAbsent(final ChannelUri uri, final String key, final String value)
