@@ -56,8 +56,14 @@ public final class BrokerProcess implements AutoCloseable
      * @throws IOException           if it cannot be started.
      * @throws IllegalStateException if it exits or stays silent, with the tail of its log.
      */
-    public static BrokerProcess start(
-        final List<String> settings, final List<String> jvmArgs, final File log, final long readyTimeoutMs) throws IOException
+    /**
+     * The command that runs {@code bin/peregrine} in a new JVM like this one: same java, same module
+     * opens and exports, same class path.
+     *
+     * @param jvmArgs further JVM options (heap, system properties).
+     * @return the command up to the main class; append the subcommand and its options.
+     */
+    public static List<String> peregrineCommand(final List<String> jvmArgs)
     {
         final List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
@@ -68,11 +74,20 @@ public final class BrokerProcess implements AutoCloseable
                 command.add(arg);
             }
         }
-        command.add("-Xmx512m");
         command.addAll(jvmArgs);
         command.add("-cp");
         command.add(ManagementFactory.getRuntimeMXBean().getClassPath());
         command.add(Peregrine.class.getName());
+        return command;
+    }
+
+    public static BrokerProcess start(
+        final List<String> settings, final List<String> jvmArgs, final File log, final long readyTimeoutMs) throws IOException
+    {
+        final List<String> heapAndArgs = new ArrayList<>();
+        heapAndArgs.add("-Xmx512m");
+        heapAndArgs.addAll(jvmArgs);
+        final List<String> command = peregrineCommand(heapAndArgs);
         command.add("broker");
         for (final String setting : settings)
         {

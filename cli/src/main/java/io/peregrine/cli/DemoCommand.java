@@ -4,13 +4,12 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 import io.peregrine.producer.Producer;
 import io.peregrine.producer.SendStatus;
+import org.agrona.IoUtil;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -81,14 +80,8 @@ final class DemoCommand implements Callable<Integer>
         return errors == 0 ? 0 : 1;
     }
 
-    static void delete(final Path dir) throws IOException
+    static void delete(final Path dir)
     {
-        if (Files.exists(dir))
-        {
-            try (Stream<Path> paths = Files.walk(dir))
-            {
-                paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            }
-        }
+        IoUtil.delete(dir.toFile(), true);
     }
 }

@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -125,19 +124,7 @@ class CrashRecoveryTest
 
     private static Process startPerf(final int port, final Path acked, final File log) throws IOException
     {
-        final List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
-        {
-            if (arg.startsWith("--add-"))
-            {
-                command.add(arg);
-            }
-        }
-        command.add("-Xmx256m");
-        command.add("-cp");
-        command.add(ManagementFactory.getRuntimeMXBean().getClassPath());
-        command.add(Peregrine.class.getName());
+        final List<String> command = BrokerProcess.peregrineCommand(List.of("-Xmx256m"));
         command.addAll(List.of("perf", "--channel", "aeron:udp?endpoint=127.0.0.1:" + port, "--mode", "async",
             "--size", "256", "--count", "10000000", "--warmup", "0", "--inflight", "256", "--timeout", "5000",
             "--acked-log", acked.toString()));

@@ -6,10 +6,8 @@ import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
-import java.util.stream.Stream;
 
 import io.aeron.CncFileDescriptor;
 import io.peregrine.broker.Broker;
@@ -118,11 +116,8 @@ final class BenchmarkBroker implements AutoCloseable
         return text.toString();
     }
 
-    static void deleteTree(final Path dir) throws IOException
+    static void deleteTree(final Path dir)
     {
-        try (Stream<Path> paths = Files.walk(dir))
-        {
-            paths.sorted(Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());
-        }
+        IoUtil.delete(dir.toFile(), true);
     }
 }
