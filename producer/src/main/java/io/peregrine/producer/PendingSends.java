@@ -263,6 +263,24 @@ final class PendingSends
         }
 
         /**
+         * Make a blocking send's slot wait again if its answer was BROKER_BUSY (nothing stored), so the answer
+         * to a resend can complete it. Only the thread that owns the slot calls this.
+         *
+         * @return true if the slot held a BROKER_BUSY answer and waits again.
+         */
+        boolean rearmIfBusy()
+        {
+            if (state != DONE || error != ErrorKind.BROKER_BUSY)
+            {
+                return false;
+            }
+            error = null;
+            errorText = null;
+            state = WAITING;
+            return true;
+        }
+
+        /**
          * Give back a slot just claimed, keeping its in-flight permit for another claim.
          */
         void abandonKeepingPermit()

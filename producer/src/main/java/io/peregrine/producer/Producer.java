@@ -67,6 +67,12 @@ public final class Producer implements AutoCloseable
     private static final int FLAG_ONEWAY = 2;
     private static final int FLAG_RESEND = 4;
     private static final int MAX_BATCH = 65_535;
+    private static final long BUSY_BACKOFF_MIN_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long BUSY_BACKOFF_MAX_NS = TimeUnit.MILLISECONDS.toNanos(50);
+    /**
+     * What {@link #await} returns when the broker answered BROKER_BUSY: nothing was stored, back off and resend.
+     */
+    private static final SendResult BUSY_ANSWER = new SendResult(SendStatus.SEND_OK, 0, 0, -1);
 
     /**
      * sendAsync: maxInFlight sends are already waiting for their outcome.
@@ -188,7 +194,10 @@ public final class Producer implements AutoCloseable
     }
 
     /**
-     * Send and wait for the outcome.
+     * Send and wait for the outcome. An attempt that gets no answer in its share of the timeout, or whose
+     * connection drops, is resent with the same message id up to retryTimesWhenSendFailed times; a BROKER_BUSY
+     * answer (nothing stored) is resent after a back-off of 1 ms doubling up to 50 ms for as long as the timeout
+     * allows, and only then thrown.
      *
      * @param message   to send.
      * @param timeoutMs how long to wait for the outcome in all.
@@ -212,16 +221,19 @@ public final class Producer implements AutoCloseable
         final PendingSends.Slot slot = claimSlot(null, deadlineNs);
         final long sequence = slot.sequence;
         final int attempts = ctx.retryTimesWhenSendFailed() + 1;
-        for (int attempt = 0; ; attempt++)
+        int attempt = 0;
+        int busyAnswers = 0;
+        while (true)
         {
             final long attemptStartNs = nanoClock.nanoTime();
+            final boolean resend = attempt > 0 || busyAnswers > 0;
             try
             {
-                if (attempt > 0)
+                if (resend)
                 {
                     awaitConnected(deadlineNs, timeoutMs);
                 }
-                offerBlocking(message, sequence, flags(message, false) | (attempt > 0 ? FLAG_RESEND : 0), deadlineNs, timeoutMs);
+                offerBlocking(message, sequence, flags(message, false) | (resend ? FLAG_RESEND : 0), deadlineNs, timeoutMs);
             }
             catch (final RuntimeException ex)
             {
@@ -234,11 +246,46 @@ public final class Producer implements AutoCloseable
             // each attempt gets an equal share of what is left; the last one waits until the overall deadline
             final long attemptEndNs = attempt + 1 >= attempts ? deadlineNs : attemptStartNs + (deadlineNs - attemptStartNs) / (attempts - attempt);
             final SendResult result = await(slot, sequence, attemptEndNs, deadlineNs, timeoutMs);
-            if (null != result)
+            if (BUSY_ANSWER == result)
+            {
+                backOffBusy(busyAnswers++, deadlineNs, timeoutMs, slot, sequence);
+            }
+            else if (null != result)
             {
                 return result;
             }
+            else
+            {
+                attempt++;
+            }
             retries.incrementAndGet();
+        }
+    }
+
+    /**
+     * The broker answered BROKER_BUSY (it stored nothing): wait before resending, 1 ms after the first busy answer
+     * and twice as long after each next one up to 50 ms, or give up with BROKER_BUSY if less than the wait would
+     * be left for the resend's answer.
+     */
+    private void backOffBusy(
+        final int busyAnswers, final long deadlineNs, final long timeoutMs, final PendingSends.Slot slot, final long sequence)
+    {
+        final long backOffNs = Math.min(BUSY_BACKOFF_MAX_NS, BUSY_BACKOFF_MIN_NS << Math.min(busyAnswers, 16));
+        final long resendAtNs = nanoClock.nanoTime() + backOffNs;
+        if (resendAtNs + backOffNs - deadlineNs >= 0)
+        {
+            if (slot.abandon())
+            {
+                throw new SendException(ErrorKind.BROKER_BUSY, "broker " + ctx.brokerChannel() + " answered BROKER_BUSY " +
+                    (busyAnswers + 1) + " times for msgId " + Protocol.msgId(producerId, sequence) + " and the send's " + timeoutMs +
+                    " ms ran out backing off; the message was not stored by those attempts");
+            }
+            return; // an answer to an earlier attempt arrived meanwhile: the next await takes it
+        }
+        long nowNs;
+        while ((nowNs = nanoClock.nanoTime()) - resendAtNs < 0 && slot.state != PendingSends.DONE)
+        {
+            LockSupport.parkNanos(this, resendAtNs - nowNs);
         }
     }
 
@@ -325,13 +372,16 @@ public final class Producer implements AutoCloseable
         final List<SendResult> results = new ArrayList<>(count);
         final int attempts = ctx.retryTimesWhenSendFailed() + 1;
         int next = 0;
-        for (int attempt = 0; next < count; attempt++)
+        int attempt = 0;
+        int busyAnswers = 0;
+        while (next < count)
         {
             final long attemptStartNs = nanoClock.nanoTime();
-            final int flags = flags(first, false) | (attempt > 0 ? FLAG_RESEND : 0);
+            final boolean resend = attempt > 0 || busyAnswers > 0;
+            final int flags = flags(first, false) | (resend ? FLAG_RESEND : 0);
             try
             {
-                if (attempt > 0)
+                if (resend)
                 {
                     awaitConnected(deadlineNs, timeoutMs);
                 }
@@ -349,9 +399,22 @@ public final class Producer implements AutoCloseable
                 while (next < count)
                 {
                     final SendResult result = await(slots[next], baseSequence + next, attemptEndNs, deadlineNs, timeoutMs);
+                    if (BUSY_ANSWER == result)
+                    {
+                        retries.incrementAndGet();
+                        backOffBusy(busyAnswers++, deadlineNs, timeoutMs, slots[next], baseSequence + next);
+                        // the resend covers every message still unanswered (the broker stores each once), so later
+                        // busy answers already in are waited for again; one that comes in after this costs a resend
+                        for (int i = next + 1; i < count; i++)
+                        {
+                            slots[i].rearmIfBusy();
+                        }
+                        break;
+                    }
                     if (null == result)
                     {
                         retries.incrementAndGet();
+                        attempt++;
                         break;
                     }
                     results.add(result);
@@ -715,7 +778,8 @@ public final class Producer implements AutoCloseable
      * Wait for the outcome of a send.
      *
      * @return the result; null if this attempt ended (its time is up, or the connection dropped) and the
-     * overall deadline has not passed, so the caller may resend.
+     * overall deadline has not passed, so the caller may resend; {@link #BUSY_ANSWER} if the broker answered
+     * BROKER_BUSY, with the slot waiting again for the resend's answer.
      */
     private SendResult await(
         final PendingSends.Slot slot, final long sequence, final long attemptEndNs, final long deadlineNs, final long timeoutMs)
@@ -751,6 +815,10 @@ public final class Producer implements AutoCloseable
             {
                 LockSupport.parkNanos(this, Math.min(remainingNs, attemptEndNs - nowNs));
             }
+        }
+        if (slot.rearmIfBusy())
+        {
+            return BUSY_ANSWER;
         }
         final ErrorKind error = slot.error;
         final String errorText = slot.errorText;
