@@ -288,6 +288,15 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * @return time spent in journal flushes since start, in nanoseconds; divided by {@link #flushes()}, the
+     * average flush (fsync) takes this long.
+     */
+    public long flushNanos()
+    {
+        return counters.flushNanos.get();
+    }
+
+    /**
      * @return sends answered FLUSH_DISK_TIMEOUT since start.
      */
     public long flushTimeouts()

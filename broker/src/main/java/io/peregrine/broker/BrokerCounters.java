@@ -25,6 +25,7 @@ final class BrokerCounters implements AutoCloseable
     final AtomicCounter journalErrors;
     final AtomicCounter duplicatesReceived;
     final AtomicCounter flushes;
+    final AtomicCounter flushNanos;
     final AtomicCounter flushTimeouts;
     final AtomicCounter responsesDelayed;
 
@@ -43,6 +44,7 @@ final class BrokerCounters implements AutoCloseable
         journalErrors = aeron.addCounter(TYPE_ID_BASE + 10, "peregrine: journal append failures");
         duplicatesReceived = aeron.addCounter(TYPE_ID_BASE + 11, "peregrine: resends of stored sequences (answered, not stored again)");
         flushes = aeron.addCounter(TYPE_ID_BASE + 12, "peregrine: journal flushes (fsync)");
+        flushNanos = aeron.addCounter(TYPE_ID_BASE + 15, "peregrine: time spent in journal flushes (ns)");
         flushTimeouts = aeron.addCounter(TYPE_ID_BASE + 13, "peregrine: sends answered FLUSH_DISK_TIMEOUT");
         responsesDelayed = aeron.addCounter(TYPE_ID_BASE + 14, "peregrine: answers held back a duty cycle (producer stream full)");
     }
@@ -51,6 +53,6 @@ final class BrokerCounters implements AutoCloseable
     {
         CloseHelper.closeAll(sendsReceived, sendsStored, bytesStored, sendsRefused, framesRejected, unknownProducer,
             responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors, duplicatesReceived,
-            flushes, flushTimeouts, responsesDelayed);
+            flushes, flushNanos, flushTimeouts, responsesDelayed);
     }
 }

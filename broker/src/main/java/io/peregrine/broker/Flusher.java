@@ -209,6 +209,7 @@ final class Flusher implements Agent
         }
         nextFlushMs = nowMs + intervalMs;
         listener.beforeFlush(target);
+        final long startNs = System.nanoTime();
         try
         {
             final int cycle = journal.cycleOf(target);
@@ -234,6 +235,7 @@ final class Flusher implements Agent
         }
         listener.afterFlush(target); // before publishing: no answer for it can leave until this returned
         flushedWatermark = target;
+        counters.flushNanos.getAndAddOrdered(System.nanoTime() - startNs);
         counters.flushes.increment();
         return 1;
     }

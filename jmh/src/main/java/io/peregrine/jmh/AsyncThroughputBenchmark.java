@@ -32,7 +32,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * One application thread sends, rotating over the producers: on a 2-core host more sending threads only
  * starve the producers' and drivers' own threads (seen: publications timing out under four sending
  * threads). Run with {@code -prof gc}: the broker is in
- * this JVM, so {@code gc.alloc.rate.norm} covers producer and broker per message.
+ * this JVM, so {@code gc.alloc.rate.norm} covers producer and broker per message; add
+ * {@code -prof io.peregrine.jmh.ThreadAllocationProfiler} to split it between Peregrine's threads and the
+ * embedded Aeron drivers'.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -103,6 +105,24 @@ public class AsyncThroughputBenchmark
             this.shared = shared;
             producers = shared.setup.producers.toArray(new Producer[0]);
             message = new Message().topic("jmh").body(new byte[shared.size]);
+        }
+
+        /**
+         * Let the sends of the iteration finish, so the last iteration's window (which holds the trial teardown)
+         * does not count thousands of sends failing with CLOSED: their exceptions were all of the bytes
+         * {@code -prof gc} showed in that iteration.
+         */
+        @TearDown(Level.Iteration)
+        public void drain()
+        {
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            for (final Producer producer : producers)
+            {
+                while (producer.inFlight() > 0 && System.nanoTime() - deadlineNs < 0)
+                {
+                    Thread.yield();
+                }
+            }
         }
 
         public void onComplete(final long sequence, final SendStatus status, final long journalIndex)

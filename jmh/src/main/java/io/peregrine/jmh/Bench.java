@@ -23,6 +23,7 @@ import com.google.gson.JsonParser;
 import io.peregrine.jmh.report.BenchReport;
 import io.peregrine.jmh.report.Machine;
 import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.profile.Profiler;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -191,9 +192,10 @@ public final class Bench
     {
         final List<Group> groups = new ArrayList<>();
         final Group latency = new Group("latency", SendLatencyBenchmark.class, AeronRoundTripFloorBenchmark.class, JournalFloorBenchmark.class);
-        final Group throughput = new Group("throughput", AsyncThroughputBenchmark.class).gc();
+        final Group throughput = new Group("throughput", AsyncThroughputBenchmark.class)
+            .profile(GCProfiler.class).profile(ThreadAllocationProfiler.class);
         final Group hops = new Group("hops", InboundHopBenchmark.class, OfferPathBenchmark.class).threads(1);
-        final Group groupCommit = new Group("group-commit", SyncFlushBenchmark.class);
+        final Group groupCommit = new Group("group-commit", SyncFlushBenchmark.class).profile(FlushProfiler.class);
         if (quick)
         {
             latency.iterations(1, 1, 3, 1).param("size", QUICK_SIZES);
@@ -209,8 +211,8 @@ public final class Bench
             groups.add(throughput);
             groups.add(hops);
             groups.add(groupCommit.threads(1));
-            groups.add(new Group("group-commit-4", SyncFlushBenchmark.class).threads(4).only("syncFlushSend"));
-            groups.add(new Group("group-commit-16", SyncFlushBenchmark.class).threads(16).only("syncFlushSend"));
+            groups.add(new Group("group-commit-4", SyncFlushBenchmark.class).threads(4).only("syncFlushSend").profile(FlushProfiler.class));
+            groups.add(new Group("group-commit-16", SyncFlushBenchmark.class).threads(16).only("syncFlushSend").profile(FlushProfiler.class));
             groups.add(new Group("pretouch", PreTouchBenchmark.class));
         }
         return groups;
@@ -227,7 +229,7 @@ public final class Bench
         String method = "";
         int[] iterations;
         int threads;
-        boolean gc;
+        final List<Class<? extends Profiler>> profilers = new ArrayList<>();
 
         Group(final String name, final Class<?>... benchmarks)
         {
@@ -262,9 +264,9 @@ public final class Bench
             return this;
         }
 
-        Group gc()
+        Group profile(final Class<? extends Profiler> profiler)
         {
-            gc = true;
+            profilers.add(profiler);
             return this;
         }
 
@@ -319,9 +321,9 @@ public final class Bench
                     options.param(param[0], Arrays.copyOfRange(param, 1, param.length));
                 }
             }
-            if (gc)
+            for (final Class<? extends Profiler> profiler : profilers)
             {
-                options.addProfiler(GCProfiler.class);
+                options.addProfiler(profiler);
             }
         }
     }

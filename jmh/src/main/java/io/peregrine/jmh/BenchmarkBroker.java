@@ -28,6 +28,10 @@ final class BenchmarkBroker implements AutoCloseable
      */
     static final int MAX_MESSAGE_SIZE = 1024 * 1024;
 
+    private static volatile Broker running;
+    private static volatile Broker lastClosed;
+    private static volatile long[] lastClosedFlushCounters;
+
     final Path dir;
     final Broker broker;
     final List<Producer> producers = new ArrayList<>();
@@ -47,7 +51,7 @@ final class BenchmarkBroker implements AutoCloseable
         throws IOException
     {
         dir = Files.createTempDirectory("peregrine-jmh-");
-        broker = Broker.launch(new BrokerContext()
+        broker = launch(new BrokerContext()
             .set(BrokerContext.STORE_PATH_ROOT_DIR, dir.resolve("store").toString())
             .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
             .set(BrokerContext.FLUSH_DISK_TYPE, flushDiskType)
@@ -78,10 +82,63 @@ final class BenchmarkBroker implements AutoCloseable
         }
     }
 
+    /**
+     * Launch a broker and make it the one profilers read.
+     *
+     * @param ctx of the broker.
+     * @return the running broker.
+     */
+    static Broker launch(final BrokerContext ctx)
+    {
+        final Broker broker = Broker.launch(ctx);
+        running = broker;
+        return broker;
+    }
+
+    /**
+     * @return the broker started last with {@link #launch(BrokerContext)} and still running, or null.
+     */
+    static Broker running()
+    {
+        return running;
+    }
+
+    /**
+     * Flushes, time spent flushing (ns) and sends stored of a broker started with {@link #launch(BrokerContext)},
+     * also once it closed (JMH tears the trial down before profilers see the last iteration).
+     *
+     * @param broker one that {@link #running()} returned.
+     * @return the three counters, or null if the broker is neither running nor the last one closed.
+     */
+    static long[] flushCounters(final Broker broker)
+    {
+        if (broker == running)
+        {
+            return new long[]{ broker.flushes(), broker.flushNanos(), broker.sendsStored() };
+        }
+        return broker == lastClosed ? lastClosedFlushCounters : null;
+    }
+
+    /**
+     * Close a broker started with {@link #launch(BrokerContext)}.
+     *
+     * @param broker to close; null is ignored.
+     */
+    static void close(final Broker broker)
+    {
+        if (null != broker && running == broker)
+        {
+            lastClosedFlushCounters = flushCounters(broker);
+            lastClosed = broker;
+            running = null;
+        }
+        CloseHelper.close(broker);
+    }
+
     public void close() throws IOException
     {
         CloseHelper.closeAll(producers);
-        CloseHelper.close(broker);
+        close(broker);
         deleteTree(dir);
     }
 

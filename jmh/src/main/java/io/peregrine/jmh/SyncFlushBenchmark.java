@@ -69,7 +69,7 @@ public class SyncFlushBenchmark
         public void start() throws IOException
         {
             dir = Files.createTempDirectory("peregrine-jmh-sync-");
-            broker = Broker.launch(new BrokerContext()
+            broker = BenchmarkBroker.launch(new BrokerContext()
                 .set(BrokerContext.STORE_PATH_ROOT_DIR, dir.resolve("store").toString())
                 .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
                 .set(BrokerContext.FLUSH_DISK_TYPE, "SYNC_FLUSH")
@@ -93,7 +93,7 @@ public class SyncFlushBenchmark
         public void stop() throws IOException
         {
             CloseHelper.closeAll(producers);
-            CloseHelper.close(broker);
+            BenchmarkBroker.close(broker);
             BenchmarkBroker.deleteTree(dir);
         }
     }

@@ -23,7 +23,6 @@ import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
@@ -36,6 +35,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
 class BenchmarksSmokeTest
 {
     private static Collection<RunResult> runOnce(final String benchmark, final String... params) throws Exception
+    {
+        return new Runner(once(benchmark, params).build()).run();
+    }
+
+    private static OptionsBuilder once(final String benchmark, final String... params)
     {
         final OptionsBuilder builder = new OptionsBuilder();
         builder.include(benchmark)
@@ -52,27 +56,48 @@ class BenchmarksSmokeTest
         {
             builder.param(params[i], params[i + 1]);
         }
-        final Options options = builder.build();
-        return new Runner(options).run();
+        return builder;
     }
 
     @Test
     void shouldRunAsyncThroughputOnce() throws Exception
     {
-        final Collection<RunResult> results = runOnce(AsyncThroughputBenchmark.class.getSimpleName(),
+        final OptionsBuilder options = once(AsyncThroughputBenchmark.class.getSimpleName(),
             "transport", "ipc", "producers", "1", "size", "64");
+        options.addProfiler(ThreadAllocationProfiler.class);
+        final Collection<RunResult> results = new Runner(options.build()).run();
         assertEquals(1, results.size());
-        assertTrue(results.iterator().next().getPrimaryResult().getScore() > 0);
+        final RunResult result = results.iterator().next();
+        assertTrue(result.getPrimaryResult().getScore() > 0);
+        for (final String split : List.of("alloc.peregrine.norm", "alloc.driver.norm", "alloc.ended.norm"))
+        {
+            assertTrue(result.getSecondaryResults().containsKey(split), split + " in " + result.getSecondaryResults().keySet());
+        }
+        assertTrue(result.getSecondaryResults().get("alloc.peregrine.norm").getScore() >= 0);
+        assertTrue(result.getSecondaryResults().get("alloc.driver.norm").getScore() >= 0);
     }
 
     @Test
     void shouldRunSyncFlushAndItsFloorOnce() throws Exception
     {
-        final Collection<RunResult> results = runOnce(SyncFlushBenchmark.class.getSimpleName());
+        // a warmup iteration: JMH sets the trial up inside the first iteration, after profilers looked for a broker
+        final Collection<RunResult> results = new Runner(once(SyncFlushBenchmark.class.getSimpleName())
+            .addProfiler(FlushProfiler.class).warmupIterations(1).warmupTime(TimeValue.milliseconds(300)).build()).run();
         assertEquals(2, results.size());
         for (final RunResult result : results)
         {
-            assertTrue(result.getPrimaryResult().getSampleCount() > 0, result.getParams().getBenchmark());
+            final String benchmark = result.getParams().getBenchmark();
+            assertTrue(result.getPrimaryResult().getSampleCount() > 0, benchmark);
+            if (benchmark.endsWith("syncFlushSend"))
+            {
+                // one iteration: the profiler reads the broker's counters after JMH closed it, from the close-time copy
+                assertTrue(result.getSecondaryResults().get("flush.us").getScore() > 0, benchmark);
+                assertTrue(result.getSecondaryResults().get("flush.sends").getScore() > 0, benchmark);
+            }
+            else
+            {
+                assertFalse(result.getSecondaryResults().containsKey("flush.us"), "the floor runs no broker");
+            }
         }
     }
 

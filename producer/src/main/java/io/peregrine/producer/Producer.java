@@ -593,12 +593,21 @@ public final class Producer implements AutoCloseable
     }
 
     /**
-     * @return how many times blocking sends were resent (same message id) after an attempt timed out or
-     * the connection dropped.
+     * @return how many times blocking and batch sends were resent (same message id) after an attempt timed out,
+     * the connection dropped or the broker answered BROKER_BUSY.
      */
     public long retries()
     {
         return retries.get();
+    }
+
+    /**
+     * @return sends (blocking and async) waiting for their outcome now, at most maxInFlight; for example, wait
+     * for 0 before {@link #close()} so no async send fails with CLOSED.
+     */
+    public int inFlight()
+    {
+        return pending.inFlight();
     }
 
     /**

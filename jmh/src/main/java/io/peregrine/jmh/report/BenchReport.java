@@ -257,8 +257,11 @@ public final class BenchReport
         }
         md.append("## Throughput, hops, group commit and pre-touch\n\n")
             .append("Score ± 99.9% error as JMH reports it; percentiles for sample-time runs; allocation per operation where ")
-            .append("`-prof gc` ran (broker in the same JVM, so it covers producer and broker).\n\n")
-            .append("| benchmark | parameters | threads | score | unit | p50 / p99 / p99.9 µs | alloc B/op |\n|---|---|---|---|---|---|---|\n");
+            .append("`-prof gc` ran (broker in the same JVM, so it covers producer and broker), with in brackets the part of ")
+            .append("Peregrine's threads (producer, broker, sending thread) and of the embedded Aeron drivers' threads; ")
+            .append("for SYNC_FLUSH runs the broker's average flush (fsync) under that load and the sends each flush covered.\n\n")
+            .append("| benchmark | parameters | threads | score | unit | p50 / p99 / p99.9 µs | alloc B/op (Peregrine / drivers) ")
+            .append("| flush µs × sends |\n|---|---|---|---|---|---|---|---|\n");
         for (final BenchResult result : others)
         {
             md.append("| ").append(result.benchmark)
@@ -268,10 +271,23 @@ public final class BenchReport
                 .append(" | ").append(result.unit)
                 .append(" | ").append(Double.isNaN(result.p50) ? "–" :
                     micros(result.p50) + " / " + micros(result.p99) + " / " + micros(result.p999))
-                .append(" | ").append(Double.isNaN(result.allocPerOp) ? "–" : String.format(Locale.ROOT, "%.3f", result.allocPerOp))
+                .append(" | ").append(allocText(result))
+                .append(" | ").append(Double.isNaN(result.flushMicros) ? "–" :
+                    micros(result.flushMicros) + " × " + String.format(Locale.ROOT, "%.1f", result.sendsPerFlush))
                 .append(" |\n");
         }
         md.append('\n');
+    }
+
+    private static String allocText(final BenchResult result)
+    {
+        if (Double.isNaN(result.allocPerOp))
+        {
+            return "–";
+        }
+        final String all = String.format(Locale.ROOT, "%.3f", result.allocPerOp);
+        return Double.isNaN(result.allocPeregrinePerOp) ? all :
+            all + String.format(Locale.ROOT, " (%.3f / %.3f)", result.allocPeregrinePerOp, result.allocDriverPerOp);
     }
 
     JFreeChart chart(final String transport)

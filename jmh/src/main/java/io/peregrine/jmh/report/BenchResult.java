@@ -8,11 +8,15 @@ import com.google.gson.JsonObject;
 
 /**
  * One entry of a JMH JSON result file: which benchmark at which parameters, its score and, for sample-time
- * runs, its percentiles; the allocation per operation if {@code -prof gc} ran.
+ * runs, its percentiles; the allocation per operation if {@code -prof gc} ran, and its split between Peregrine's
+ * threads and the Aeron drivers' if {@code ThreadAllocationProfiler} ran; the broker's average flush and sends per
+ * flush if {@code FlushProfiler} ran.
  */
 public final class BenchResult
 {
     private static final String ALLOC_NORM = "gc.alloc.rate.norm";
+    private static final String ALLOC_PEREGRINE = "alloc.peregrine.norm";
+    private static final String ALLOC_DRIVER = "alloc.driver.norm";
 
     final String benchmark;
     final String mode;
@@ -25,6 +29,10 @@ public final class BenchResult
     final double p99;
     final double p999;
     final double allocPerOp;
+    final double allocPeregrinePerOp;
+    final double allocDriverPerOp;
+    final double flushMicros;
+    final double sendsPerFlush;
 
     BenchResult(final JsonObject entry)
     {
@@ -51,18 +59,17 @@ public final class BenchResult
         p50 = percentiles.has("50.0") ? number(percentiles.get("50.0")) : Double.NaN;
         p99 = percentiles.has("99.0") ? number(percentiles.get("99.0")) : Double.NaN;
         p999 = percentiles.has("99.9") ? number(percentiles.get("99.9")) : Double.NaN;
-        double alloc = Double.NaN;
-        if (entry.has("secondaryMetrics"))
-        {
-            for (final Map.Entry<String, JsonElement> metric : entry.getAsJsonObject("secondaryMetrics").entrySet())
-            {
-                if (metric.getKey().endsWith(ALLOC_NORM))
-                {
-                    alloc = number(metric.getValue().getAsJsonObject().get("score"));
-                }
-            }
-        }
-        allocPerOp = alloc;
+        final JsonObject secondary = entry.has("secondaryMetrics") ? entry.getAsJsonObject("secondaryMetrics") : new JsonObject();
+        allocPerOp = secondaryScore(secondary, ALLOC_NORM);
+        allocPeregrinePerOp = secondaryScore(secondary, ALLOC_PEREGRINE);
+        allocDriverPerOp = secondaryScore(secondary, ALLOC_DRIVER);
+        flushMicros = secondaryScore(secondary, "flush.us");
+        sendsPerFlush = secondaryScore(secondary, "flush.sends");
+    }
+
+    private static double secondaryScore(final JsonObject secondary, final String name)
+    {
+        return secondary.has(name) ? number(secondary.getAsJsonObject(name).get("score")) : Double.NaN;
     }
 
     /**
