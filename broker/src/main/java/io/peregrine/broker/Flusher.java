@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes the journal durable on its own thread, since fsync blocks. It snapshots the appended watermark,
  * forces the journal file holding that index (found from the index itself; the one before it again, and the
- * directory, after a roll), then publishes the flushed watermark. One flush covers everything appended before it started, so concurrent
+ * directory, after a roll; on the first flush also the store directory and its parent, whose entries may be new),
+ * then publishes the flushed watermark. One flush covers everything appended before it started, so concurrent
  * senders share it (group commit), and the pipeline keeps receiving and appending while it runs.
  *
  * <p>SYNC_FLUSH flushes as soon as something new is appended; ASYNC_FLUSH every
@@ -216,14 +217,22 @@ final class Flusher implements Agent
             if (null == current || cycle != currentCycle)
             {
                 final File file = journal.fileOf(target);
-                if (null != current)
+                final boolean first = null == current;
+                if (!first)
                 {
                     current.force(false); // the rolled file's last records
                     current.close();
                 }
                 currentCycle = cycle;
                 current = FileChannel.open(file.toPath(), StandardOpenOption.READ);
-                forceDirectory(); // the new file's directory entry
+                forceDirectory(dir); // the new file's directory entry
+                if (first)
+                {
+                    // the journal directory's entry in the store, and the store's in its parent: both may be new
+                    final File store = dir.getAbsoluteFile().getParentFile();
+                    forceDirectory(store);
+                    forceDirectory(store.getParentFile());
+                }
             }
             current.force(false);
         }
@@ -240,9 +249,13 @@ final class Flusher implements Agent
         return 1;
     }
 
-    private void forceDirectory() throws IOException
+    private static void forceDirectory(final File directoryFile) throws IOException
     {
-        try (FileChannel directory = FileChannel.open(dir.toPath(), StandardOpenOption.READ))
+        if (null == directoryFile)
+        {
+            return;
+        }
+        try (FileChannel directory = FileChannel.open(directoryFile.toPath(), StandardOpenOption.READ))
         {
             directory.force(true);
         }

@@ -45,18 +45,6 @@ public final class BrokerProcess implements AutoCloseable
     }
 
     /**
-     * Start {@code peregrine broker} with extra JVM arguments. Only this JVM's module flags are passed on;
-     * system properties are not, so the broker sets what it needs (analytics off) itself.
-     *
-     * @param settings       KEY=VALUE pairs passed as {@code --set}.
-     * @param jvmArgs        extra JVM arguments, e.g. {@code -Duser.home=...}.
-     * @param log            file the broker's stderr goes to.
-     * @param readyTimeoutMs how long to wait for READY.
-     * @return the running broker.
-     * @throws IOException           if it cannot be started.
-     * @throws IllegalStateException if it exits or stays silent, with the tail of its log.
-     */
-    /**
      * The command that runs {@code bin/peregrine} in a new JVM like this one: same java, same module
      * opens and exports, same class path.
      *
@@ -81,6 +69,18 @@ public final class BrokerProcess implements AutoCloseable
         return command;
     }
 
+    /**
+     * Start {@code peregrine broker} with extra JVM arguments. Only this JVM's module flags are passed on;
+     * system properties are not, so the broker sets what it needs (analytics off) itself.
+     *
+     * @param settings       KEY=VALUE pairs passed as {@code --set}.
+     * @param jvmArgs        extra JVM arguments, e.g. {@code -Duser.home=...}.
+     * @param log            file the broker's stderr goes to.
+     * @param readyTimeoutMs how long to wait for READY.
+     * @return the running broker.
+     * @throws IOException           if it cannot be started.
+     * @throws IllegalStateException if it exits or stays silent, with the tail of its log.
+     */
     public static BrokerProcess start(
         final List<String> settings, final List<String> jvmArgs, final File log, final long readyTimeoutMs) throws IOException
     {

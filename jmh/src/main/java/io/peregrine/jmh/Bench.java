@@ -94,9 +94,12 @@ public final class Bench
             System.exit(2);
         }
         final CommandLineOptions jmhArgs;
+        final CommandLineOptions userSettings;
         try
         {
-            jmhArgs = new CommandLineOptions(rest.subList(1, rest.size()).toArray(new String[0]));
+            final List<String> jmhArgList = rest.subList(1, rest.size());
+            jmhArgs = new CommandLineOptions(jmhArgList.toArray(new String[0]));
+            userSettings = new CommandLineOptions(withoutIncludes(jmhArgList, jmhArgs.getIncludes()).toArray(new String[0]));
         }
         catch (final CommandLineOptionException ex)
         {
@@ -110,7 +113,27 @@ public final class Bench
             jmhArgs.showHelp();
             return;
         }
-        run(suite, jmhArgs, resultsRoot);
+        run(suite, jmhArgs, userSettings, resultsRoot);
+    }
+
+    /**
+     * The user's JMH arguments without their include patterns (the arguments that are no option's value). Each
+     * group applies the patterns to its own benchmarks; given to JMH as the parent options they would add to
+     * every group's includes and run what they match in every group, with that group's settings. JMH sends
+     * its options to the forked JVMs, so they must stay JMH's own, serialisable kind.
+     */
+    static List<String> withoutIncludes(final List<String> args, final List<String> includes)
+    {
+        final List<String> kept = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++)
+        {
+            final boolean optionValue = i > 0 && args.get(i - 1).startsWith("-");
+            if (optionValue || !includes.contains(args.get(i)))
+            {
+                kept.add(args.get(i));
+            }
+        }
+        return kept;
     }
 
     private static void report(final List<String> args) throws IOException
@@ -131,7 +154,7 @@ public final class Bench
         System.out.println("report: " + written);
     }
 
-    private static void run(final String suite, final CommandLineOptions jmhArgs, final File resultsRoot)
+    private static void run(final String suite, final CommandLineOptions jmhArgs, final CommandLineOptions userSettings, final File resultsRoot)
         throws IOException, RunnerException
     {
         final boolean quick = suite.equals("quick");
@@ -149,7 +172,7 @@ public final class Bench
             {
                 continue;
             }
-            final ChainedOptionsBuilder options = new OptionsBuilder().parent(jmhArgs);
+            final ChainedOptionsBuilder options = new OptionsBuilder().parent(userSettings);
             included.forEach(options::include);
             group.apply(options, jmhArgs);
             // a point that fails (its exception is in the log) must not cost the rest of the suite its results

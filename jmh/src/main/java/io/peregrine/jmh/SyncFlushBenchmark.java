@@ -26,6 +26,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -60,6 +61,12 @@ public class SyncFlushBenchmark
     @State(Scope.Benchmark)
     public static class Shared
     {
+        /**
+         * Pre-touch ahead of the writer (the broker's default); {@code -p pretouch=false} compares without.
+         */
+        @Param({ "true" })
+        boolean pretouch;
+
         Path dir;
         Broker broker;
         final Producer[] producers = new Producer[MAX_PRODUCERS];
@@ -73,6 +80,7 @@ public class SyncFlushBenchmark
                 .set(BrokerContext.STORE_PATH_ROOT_DIR, dir.resolve("store").toString())
                 .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
                 .set(BrokerContext.FLUSH_DISK_TYPE, "SYNC_FLUSH")
+                .set(BrokerContext.PRETOUCH, Boolean.toString(pretouch))
                 .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
         }
 
