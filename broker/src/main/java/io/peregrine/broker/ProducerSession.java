@@ -36,6 +36,10 @@ final class ProducerSession
      * {@link #NOT_BLOCKED}; {@link #STALLED} once it stayed full past the responder's limit.
      */
     long answersBlockedSinceNs = NOT_BLOCKED;
+    /**
+     * Answers its full stream could not take yet, in order; null until that first happens.
+     */
+    DeferredAnswers deferred;
     long handshakeDeadlineMs;
     ProducerHistory history;
 

@@ -315,6 +315,10 @@ final class ProducerSessions implements Agent
         session.registrationId = Aeron.NULL_VALUE;
         session.publication = null;
         session.history = null;
+        if (null != session.deferred)
+        {
+            counters.responsesDropped.getAndAddOrdered(session.deferred.clear()); // the producer is gone
+        }
         session.generation++;
         session.state = ProducerSession.FREE;
         session.refusalCode = ErrorCode.NONE;

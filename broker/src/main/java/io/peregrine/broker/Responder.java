@@ -1,5 +1,6 @@
 package io.peregrine.broker;
 
+import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.ExclusivePublication;
@@ -13,6 +14,7 @@ import io.peregrine.transport.codec.SendResponseEncoder;
 import io.peregrine.transport.codec.SendStatus;
 import org.agrona.DeadlineTimerWheel;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.IntArrayList;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
@@ -24,14 +26,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  * answered SEND_OK. A send waiting for a flush also has its own deadline in a timer wheel: if the flush
  * covering it has not returned by then, that send (and only that one) is answered FLUSH_DISK_TIMEOUT.
  * An answer whose producer's stream is full (back-pressured: the producer, or the driver thread that moves
- * its limit, is behind) is not dropped: it stays at the head of its queue and is offered again on the next
- * duty cycle while the answers behind it wait (a full queue stops the journal writer, then the receiver, and
- * Aeron's flow control pushes back on the producers). Seen in JMH: at a million async sends a second on two
- * cores, the IPC response stream's limit lagged and answers to stored messages were dropped, so their sends
- * timed out. A stream that stays full for {@link #STALL_LIMIT_NS}, or past the send's deadline, marks its
- * producer stalled: that answer and the producer's further blocked answers are dropped and counted (its sends
- * time out) until its stream takes an answer again, so one frozen producer holds the others up once, briefly.
- * Answers to producers that are gone are dropped and counted at once.
+ * its limit, is behind) is not dropped. It moves to that producer's own deferred queue (up to
+ * {@link DeferredAnswers#CAPACITY} answers, in order; the producer's later answers join it) and is offered again
+ * every duty cycle, while answers to other producers go on. Seen in JMH: at a million async sends a second on
+ * two cores, the IPC response stream's limit lagged and answers to stored messages were dropped, so their sends
+ * timed out. Past that capacity the answer waits at the head of the shared queue (a full queue stops the journal
+ * writer, then the receiver, and Aeron's flow control pushes back on the producers). A producer whose stream
+ * takes nothing for {@link #STALL_LIMIT_NS}, or whose oldest waiting answer is past its send's deadline, counts
+ * as stalled: its waiting answers are dropped and counted (its sends time out), and so are its further answers
+ * until its stream takes one again. Answers to producers that are gone are dropped and counted at once.
  */
 final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerWheel.TimerHandler
 {
@@ -61,6 +64,8 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     private final SendResponseEncoder responseEncoder = new SendResponseEncoder();
     private final ConnectAckEncoder ackEncoder = new ConnectAckEncoder();
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[8192]);
+    private final ArrayList<ProducerSession> deferring = new ArrayList<>();
+    private final IntArrayList deferringGenerations = new IntArrayList();
     private long appendedWatermark = -1;
 
     /**
@@ -89,7 +94,8 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
 
     public int doWork()
     {
-        int work = awaitingAppend.release(appendedWatermark, this);
+        int work = deferring.isEmpty() ? 0 : offerDeferred(nanoClock.nanoTime());
+        work += awaitingAppend.release(appendedWatermark, this);
         if (null != awaitingFlush)
         {
             work += awaitingFlush.release(flusher.flushedWatermark(), this);
@@ -109,7 +115,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
 
     boolean isIdle()
     {
-        return awaitingAppend.isEmpty() && (null == awaitingFlush || awaitingFlush.isEmpty());
+        return awaitingAppend.isEmpty() && (null == awaitingFlush || awaitingFlush.isEmpty()) && deferring.isEmpty();
     }
 
     /**
@@ -157,32 +163,16 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             timers.cancelTimer(timerId);
             positionByTimer.remove(timerId);
         }
-        if (answer(journalIndex, sequence, sessionSlot, sessionGeneration, SendStatus.SEND_OK) != RETRY)
-        {
-            return true;
-        }
-        final ProducerSession session = sessions.session(sessionSlot, sessionGeneration); // present: it was just offered to
-        final long nowNs = nanoClock.nanoTime();
-        final long blockedSinceNs = session.answersBlockedSinceNs;
-        if (blockedSinceNs == ProducerSession.NOT_BLOCKED)
-        {
-            session.answersBlockedSinceNs = nowNs;
-        }
-        else if (blockedSinceNs == ProducerSession.STALLED || nowNs - blockedSinceNs >= STALL_LIMIT_NS || nowNs - deadlineNs >= 0)
-        {
-            session.answersBlockedSinceNs = ProducerSession.STALLED;
-            counters.responsesDropped.increment();
-            return true;
-        }
-        counters.responsesDelayed.increment();
-        return false;
+        return answer(journalIndex, sequence, deadlineNs, sessionSlot, sessionGeneration, SendStatus.SEND_OK);
     }
 
     public void onTimedOut(
         final long journalIndex, final long producerId, final long sequence, final int sessionSlot, final int sessionGeneration)
     {
         counters.flushTimeouts.increment();
-        if (answer(journalIndex, sequence, sessionSlot, sessionGeneration, SendStatus.FLUSH_DISK_TIMEOUT) == RETRY)
+        // sent at the send's own deadline, less the margin the producer still waits: give it the stall limit
+        final long deadlineNs = nanoClock.nanoTime() + STALL_LIMIT_NS;
+        if (!answer(journalIndex, sequence, deadlineNs, sessionSlot, sessionGeneration, SendStatus.FLUSH_DISK_TIMEOUT))
         {
             counters.responsesDropped.increment(); // answered at its deadline: the producer is about to give up anyway
         }
@@ -198,15 +188,127 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         return true;
     }
 
-    private int answer(final long journalIndex, final long sequence, final int sessionSlot, final int sessionGeneration, final SendStatus status)
+    /**
+     * Answer a send, or defer the answer while its producer's stream is full.
+     *
+     * @return false only if the answer must stay where it is (the producer's deferred queue is full) and be
+     * offered again later.
+     */
+    private boolean answer(
+        final long journalIndex,
+        final long sequence,
+        final long deadlineNs,
+        final int sessionSlot,
+        final int sessionGeneration,
+        final SendStatus status)
     {
         final ProducerSession session = sessions.session(sessionSlot, sessionGeneration);
         if (null == session)
         {
             counters.responsesDropped.increment();
-            return DROPPED;
+            return true;
         }
-        return sendResponse(session, sequence, journalIndex, status, ErrorCode.NONE, null);
+        final DeferredAnswers deferred = session.deferred;
+        if ((null == deferred || deferred.isEmpty()) &&
+            sendResponse(session, sequence, journalIndex, status, ErrorCode.NONE, null) != RETRY)
+        {
+            return true;
+        }
+        return defer(session, sequence, journalIndex, deadlineNs, status);
+    }
+
+    private boolean defer(
+        final ProducerSession session, final long sequence, final long journalIndex, final long deadlineNs, final SendStatus status)
+    {
+        final long nowNs = nanoClock.nanoTime();
+        if (session.answersBlockedSinceNs == ProducerSession.STALLED)
+        {
+            counters.responsesDropped.increment();
+            return true;
+        }
+        if (null == session.deferred)
+        {
+            session.deferred = new DeferredAnswers(); // once per session slot, the first time its stream fills up
+        }
+        final DeferredAnswers deferred = session.deferred;
+        if (deferred.isEmpty())
+        {
+            session.answersBlockedSinceNs = nowNs;
+            deferring.add(session);
+            deferringGenerations.addInt(session.generation);
+        }
+        if (deferred.add(sequence, journalIndex, deadlineNs, status.value()))
+        {
+            counters.responsesDelayed.increment();
+            return true;
+        }
+        if (nowNs - session.answersBlockedSinceNs >= STALL_LIMIT_NS || nowNs - deadlineNs >= 0)
+        {
+            stall(session);
+            counters.responsesDropped.increment();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Offer deferred answers, oldest first per producer, until each producer's stream is full again.
+     */
+    private int offerDeferred(final long nowNs)
+    {
+        int work = 0;
+        for (int i = deferring.size() - 1; i >= 0; i--)
+        {
+            final ProducerSession session = deferring.get(i);
+            final DeferredAnswers deferred = session.deferred;
+            if (session.generation != deferringGenerations.getInt(i) || deferred.isEmpty())
+            {
+                removeDeferring(i); // gone (its answers were dropped when it was freed), or emptied by a stall
+                continue;
+            }
+            boolean progress = false;
+            while (!deferred.isEmpty())
+            {
+                final int result = sendResponse(session, deferred.sequence(), deferred.journalIndex(), SendStatus.get((short)deferred.status()),
+                    ErrorCode.NONE, null);
+                if (result == RETRY)
+                {
+                    break;
+                }
+                deferred.removeOldest();
+                progress = true;
+                work++;
+            }
+            if (deferred.isEmpty())
+            {
+                removeDeferring(i);
+            }
+            else if (progress)
+            {
+                session.answersBlockedSinceNs = nowNs;
+            }
+            else if (nowNs - session.answersBlockedSinceNs >= STALL_LIMIT_NS || nowNs - deferred.deadlineNs() >= 0)
+            {
+                stall(session);
+                removeDeferring(i);
+            }
+        }
+        return work;
+    }
+
+    private void stall(final ProducerSession session)
+    {
+        session.answersBlockedSinceNs = ProducerSession.STALLED;
+        counters.responsesDropped.getAndAddOrdered(session.deferred.clear());
+    }
+
+    private void removeDeferring(final int i)
+    {
+        final int last = deferring.size() - 1;
+        deferring.set(i, deferring.get(last));
+        deferring.remove(last);
+        deferringGenerations.setInt(i, deferringGenerations.getInt(last));
+        deferringGenerations.removeAt(last);
     }
 
     /**

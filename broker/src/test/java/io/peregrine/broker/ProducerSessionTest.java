@@ -16,6 +16,7 @@ import io.peregrine.producer.ErrorKind;
 import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
 import io.peregrine.producer.SendException;
+import io.peregrine.producer.SendResult;
 import io.peregrine.producer.SendStatus;
 import io.peregrine.producer.SendTimeoutException;
 import io.peregrine.transport.EmbeddedDriver;
@@ -146,6 +147,58 @@ class ProducerSessionTest
             }
             assertEquals(sends, slow.responses.size());
             assertEquals(sends, distinct.size(), "each sequence answered once");
+            assertEquals(0, broker.responsesDropped());
+        }
+        finally
+        {
+            CloseHelper.close(clientDriver);
+        }
+    }
+
+    @Test
+    void shouldAnswerOtherProducersWhileOneProducersAnswersWaitForItsFullStream() throws Exception
+    {
+        // the broker's clock stands still, so the stall limit never passes: what is tried is a producer that stops
+        // reading until its answers wait in the broker, and another producer sending meanwhile; the other must not
+        // wait behind them, and the slow one must get every answer once it reads again
+        final CachedNanoClock frozen = new CachedNanoClock();
+        final MediaDriver clientDriver = EmbeddedDriver.launch(CommonContext.generateRandomDirName(), "backoff", true);
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir).nanoClock(frozen));
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(clientDriver.aeronDirectoryName()));
+            RawClient slow = new RawClient(aeron, broker.udpChannel());
+            Producer other = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel())))
+        {
+            slow.connect();
+            int sends = 0;
+            while (broker.responsesDelayed() == 0 && sends < 20_000)
+            {
+                for (int i = 0; i < 500; i++)
+                {
+                    sends++;
+                    slow.offer(slow.buffer, slow.encodeSend(sends, "slow", new byte[16]));
+                }
+                final int sent = sends;
+                awaitTrue("stored", () -> broker.sendsStored() == sent);
+            }
+            assertTrue(broker.responsesDelayed() > 0, "the slow producer's answers wait after " + sends + " sends");
+            assertTrue(broker.responsesDelayed() < DeferredAnswers.CAPACITY, "within its own deferred queue");
+
+            final SendResult result = other.send(new Message().topic("other").body(new byte[16]), 10_000);
+            assertEquals(SendStatus.SEND_OK, result.status());
+
+            final int expected = sends;
+            awaitTrue("every answer arrives once the slow producer reads", () ->
+            {
+                slow.poll();
+                return slow.responses.size() >= expected;
+            });
+            final Set<String> distinct = new HashSet<>();
+            for (final String response : slow.responses)
+            {
+                distinct.add(response.split(" ")[1]);
+            }
+            assertEquals(expected, slow.responses.size());
+            assertEquals(expected, distinct.size(), "each sequence answered once");
             assertEquals(0, broker.responsesDropped());
         }
         finally
