@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +48,20 @@ class StandaloneBrokerTest
      */
     private static String[] perf(final String... args)
     {
+        return run(new CommandLine(new PerfCommand()), args);
+    }
+
+    /**
+     * Runs a {@code peregrine} command in this JVM, with the launcher's error handling, and returns [exit code,
+     * stdout, stderr].
+     */
+    private static String[] peregrine(final String... args)
+    {
+        return run(Peregrine.commandLine(), args);
+    }
+
+    private static String[] run(final CommandLine command, final String... args)
+    {
         final PrintStream out = System.out;
         final PrintStream err = System.err;
         final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
@@ -56,7 +71,7 @@ class StandaloneBrokerTest
         {
             System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-            exit = new CommandLine(new PerfCommand()).execute(args);
+            exit = command.execute(args);
         }
         finally
         {
@@ -112,6 +127,20 @@ class StandaloneBrokerTest
 
             final String[] after = perf("--channel", channel, "--size", "64", "--count", "10", "--warmup", "0", "--json");
             assertEquals("0", after[0], "broker still serves after the oversized send: " + after[2]);
+
+            // the running broker's counters, read from its media driver: everything above was stored, one refused
+            final String[] counters = peregrine("counters", "--aeron-dir", dir.resolve("aeron").toString());
+            assertEquals("0", counters[0], counters[2]);
+            final long stored = Long.parseLong(counters[1].lines().filter((l) -> l.endsWith(" peregrine: sends stored"))
+                .findFirst().orElseThrow(() -> new AssertionError(counters[1])).split(" ")[0]);
+            assertTrue(stored >= 2000 + 100 + 3000 + 95 + 10, counters[1]);
+            assertTrue(counters[1].lines().allMatch((l) -> l.matches("-?[0-9]+ peregrine: .+")), counters[1]);
+            final java.io.StringWriter noBroker = new java.io.StringWriter();
+            final CommandLine counting = Peregrine.commandLine();
+            counting.getSubcommands().get("counters").setErr(new PrintWriter(noBroker, true));
+            assertEquals(2, counting.execute("counters", "--aeron-dir", dir.resolve("no-such-dir").toString()));
+            assertTrue(noBroker.toString().startsWith("peregrine counters: no media driver at " + dir.resolve("no-such-dir")),
+                noBroker.toString());
 
             broker.kill();
             assertFalse(broker.process().isAlive());

@@ -1,22 +1,18 @@
 package io.peregrine.jmh;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
 
-import io.aeron.CncFileDescriptor;
 import io.peregrine.broker.Broker;
 import io.peregrine.broker.BrokerContext;
 import io.peregrine.producer.Producer;
+import io.peregrine.transport.DriverCounters;
 import org.agrona.CloseHelper;
-import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
-import org.agrona.concurrent.status.CountersReader;
 
 /**
  * A broker on a temporary store plus producers to it, for one benchmark trial.
@@ -151,25 +147,14 @@ final class BenchmarkBroker implements AutoCloseable
     String nonZeroCounters()
     {
         final StringBuilder text = new StringBuilder();
-        final MappedByteBuffer cnc = IoUtil.mapExistingFile(new File(broker.aeronDirectoryName(), CncFileDescriptor.CNC_FILE), "cnc");
-        try
+        DriverCounters.forEach(broker.aeronDirectoryName(), (value, id, label) ->
         {
-            final DirectBuffer meta = CncFileDescriptor.createMetaDataBuffer(cnc);
-            final CountersReader counters = new CountersReader(
-                CncFileDescriptor.createCountersMetaDataBuffer(cnc, meta), CncFileDescriptor.createCountersValuesBuffer(cnc, meta));
-            counters.forEach((value, id, label) ->
+            if (value != 0 && (label.startsWith("peregrine") || label.contains("rror") || label.contains("loss") ||
+                label.contains("NAK") || label.contains("back-pressure") || label.contains("timeout")))
             {
-                if (value != 0 && (label.startsWith("peregrine") || label.contains("rror") || label.contains("loss") ||
-                    label.contains("NAK") || label.contains("back-pressure") || label.contains("timeout")))
-                {
-                    text.append(label).append('=').append(value).append('\n');
-                }
-            });
-        }
-        finally
-        {
-            IoUtil.unmap(cnc);
-        }
+                text.append(label).append('=').append(value).append('\n');
+            }
+        });
         return text.toString();
     }
 
