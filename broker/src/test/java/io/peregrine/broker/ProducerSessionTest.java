@@ -134,20 +134,7 @@ class ProducerSessionTest
             awaitTrue("all stored", () -> broker.sendsStored() == sends);
             awaitTrue("answers held back on the full stream", () -> broker.responsesDelayed() > 0);
 
-            awaitTrue("every answer arrives once the producer reads", () ->
-            {
-                slow.poll();
-                return slow.responses.size() >= sends;
-            });
-            final Set<String> distinct = new HashSet<>();
-            for (final String response : slow.responses)
-            {
-                assertTrue(response.matches("RESPONSE [0-9]+ SEND_OK [0-9]+"), response);
-                distinct.add(response.split(" ")[1]);
-            }
-            assertEquals(sends, slow.responses.size());
-            assertEquals(sends, distinct.size(), "each sequence answered once");
-            assertEquals(0, broker.responsesDropped());
+            assertEveryAnswerArrivesOnce(slow, sends, broker);
         }
         finally
         {
@@ -186,25 +173,33 @@ class ProducerSessionTest
             final SendResult result = other.send(new Message().topic("other").body(new byte[16]), 10_000);
             assertEquals(SendStatus.SEND_OK, result.status());
 
-            final int expected = sends;
-            awaitTrue("every answer arrives once the slow producer reads", () ->
-            {
-                slow.poll();
-                return slow.responses.size() >= expected;
-            });
-            final Set<String> distinct = new HashSet<>();
-            for (final String response : slow.responses)
-            {
-                distinct.add(response.split(" ")[1]);
-            }
-            assertEquals(expected, slow.responses.size());
-            assertEquals(expected, distinct.size(), "each sequence answered once");
-            assertEquals(0, broker.responsesDropped());
+            assertEveryAnswerArrivesOnce(slow, sends, broker);
         }
         finally
         {
             CloseHelper.close(clientDriver);
         }
+    }
+
+    /**
+     * The client reads again: it must get a SEND_OK for each of its sends, each sequence once, none dropped.
+     */
+    private static void assertEveryAnswerArrivesOnce(final RawClient client, final int sends, final Broker broker)
+    {
+        awaitTrue("every answer arrives once the producer reads", () ->
+        {
+            client.poll();
+            return client.responses.size() >= sends;
+        });
+        final Set<String> distinct = new HashSet<>();
+        for (final String response : client.responses)
+        {
+            assertTrue(response.matches("RESPONSE [0-9]+ SEND_OK [0-9]+"), response);
+            distinct.add(response.split(" ")[1]);
+        }
+        assertEquals(sends, client.responses.size());
+        assertEquals(sends, distinct.size(), "each sequence answered once");
+        assertEquals(0, broker.responsesDropped());
     }
 
     @Test
