@@ -22,11 +22,6 @@ final class DeferredAnswers
         return size == 0;
     }
 
-    int size()
-    {
-        return size;
-    }
-
     /**
      * @return false if full.
      */
