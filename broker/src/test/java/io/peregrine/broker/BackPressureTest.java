@@ -61,8 +61,7 @@ class BackPressureTest
     {
         final MediaDriver driver = EmbeddedDriver.launch(CommonContext.generateRandomDirName(), "backoff", true);
         final Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
-        final Subscription requests = aeron.addSubscription(
-            Channels.requestSubscription("aeron:udp?endpoint=127.0.0.1:0|rcv-wnd=128k"), Protocol.REQUEST_STREAM_ID);
+        final Subscription requests;
         final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
         final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
         final UnsafeBuffer out = new UnsafeBuffer(new byte[1024]);
@@ -70,12 +69,24 @@ class BackPressureTest
         Publication responses;
         volatile long answered;
         volatile int busyAnswersLeft;
+        volatile boolean ignoreFirstAttempts;
         volatile LongPredicate busyFor = sequence -> true;
         final Long2LongHashMap stored = new Long2LongHashMap(-1);
         final AtomicBoolean polling = new AtomicBoolean(true);
         Thread poller;
         volatile int requestsSeen;
         volatile int resends;
+
+        StallingBroker()
+        {
+            this(0);
+        }
+
+        StallingBroker(final int port)
+        {
+            requests = aeron.addSubscription(
+                Channels.requestSubscription("aeron:udp?endpoint=127.0.0.1:" + port + "|rcv-wnd=128k"), Protocol.REQUEST_STREAM_ID);
+        }
 
         String channel()
         {
@@ -111,8 +122,12 @@ class BackPressureTest
             {
                 final SendRequestDecoder request = new SendRequestDecoder().wrapAndApplyHeader(buffer, offset, headerDecoder);
                 requestsSeen++;
-                resends += request.flags().resend() ? 1 : 0;
-                answer(request.producerId(), request.sequence());
+                final boolean resend = request.flags().resend();
+                resends += resend ? 1 : 0;
+                if (resend || !ignoreFirstAttempts)
+                {
+                    answer(request.producerId(), request.sequence());
+                }
             }
             else if (headerDecoder.templateId() == BatchSendRequestDecoder.TEMPLATE_ID)
             {
@@ -214,6 +229,110 @@ class BackPressureTest
             assertEquals(4, broker.requestsSeen, "the first request and three resends after busy answers");
             assertEquals(3, broker.resends, "every resend is flagged so a broker checks it against what it stored");
             assertEquals(3, producer.retries());
+        }
+    }
+
+    @Test
+    void shouldResendAnAsyncSendWhoseAnswerDoesNotComeAndCallBackOnce() throws Exception
+    {
+        // tried: a broker that never answers a first attempt (as if the request or its answer were lost), an async
+        // send with retryTimesWhenSendAsyncFailed=2 and 3 s: the resend after its first 1 s is answered
+        try (StallingBroker broker = new StallingBroker();
+            Producer producer = Producer.start(new Producer.Context()
+                .brokerChannel(broker.channel())
+                .maxMessageSize(64 * 1024)
+                .retryTimesWhenSendAsyncFailed(2)))
+        {
+            awaitTrue("handshake", () ->
+            {
+                broker.poll();
+                return producer.isConnected();
+            });
+            broker.pollInBackground();
+            broker.ignoreFirstAttempts = true;
+            final AtomicLong completed = new AtomicLong();
+            final AtomicLong failed = new AtomicLong();
+            final long[] journalIndex = { -2 };
+            final long sequence = producer.sendAsync(new Message().topic("lost").body(new byte[100]), 3_000, new SendCallback()
+            {
+                public void onComplete(final long sequence, final SendStatus status, final long index)
+                {
+                    journalIndex[0] = index;
+                    completed.incrementAndGet();
+                }
+
+                public void onError(final long sequence, final SendException error)
+                {
+                    failed.incrementAndGet();
+                }
+            });
+            assertTrue(sequence > 0, producer.codeText(sequence));
+            awaitTrue("the callback", () -> completed.get() + failed.get() > 0);
+
+            assertEquals(1, completed.get(), "answered by the resend, not timed out");
+            assertEquals(0, failed.get());
+            assertEquals(0, journalIndex[0]);
+            assertEquals(2, broker.requestsSeen, "the unanswered first attempt and one resend");
+            assertEquals(1, broker.resends);
+            assertEquals(1, producer.retries());
+        }
+    }
+
+    @Test
+    void shouldResendInFlightAsyncSendsToABrokerThatTookOver() throws Exception
+    {
+        // tried: a broker that never answers first attempts goes away with an async send in flight and another takes
+        // its port; the producer's clock stands still, so no attempt's time runs out: only seeing the new broker's
+        // response stream can resend it
+        final int port;
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress()))
+        {
+            port = socket.getLocalPort();
+        }
+        StallingBroker broker = new StallingBroker(port);
+        final Producer producer = Producer.start(new Producer.Context()
+            .brokerChannel(broker.channel())
+            .maxMessageSize(64 * 1024)
+            .nanoClock(new org.agrona.concurrent.CachedNanoClock())
+            .retryTimesWhenSendAsyncFailed(1));
+        try
+        {
+            final StallingBroker first = broker;
+            awaitTrue("handshake", () ->
+            {
+                first.poll();
+                return producer.isConnected();
+            });
+            first.ignoreFirstAttempts = true;
+            first.pollInBackground();
+            final AtomicLong completed = new AtomicLong();
+            final long sequence = producer.sendAsync(new Message().topic("moved").body(new byte[100]), 60_000, new SendCallback()
+            {
+                public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+                {
+                    completed.incrementAndGet();
+                }
+
+                public void onError(final long sequence, final SendException error)
+                {
+                    completed.addAndGet(1000);
+                }
+            });
+            assertTrue(sequence > 0, producer.codeText(sequence));
+            awaitTrue("the first broker got the send", () -> first.requestsSeen == 1);
+            first.close();
+
+            broker = new StallingBroker(port);
+            final StallingBroker second = broker;
+            second.pollInBackground();
+            awaitTrue("the callback", () -> completed.get() > 0);
+            assertEquals(1, completed.get(), "SEND_OK from the new broker, once");
+            assertEquals(1, second.resends, "the new broker got the send as a resend");
+            assertEquals(0, first.resends);
+        }
+        finally
+        {
+            CloseHelper.closeAll(producer, broker);
         }
     }
 

@@ -65,6 +65,13 @@ public class AsyncThroughputBenchmark
         @Param({ "64", "1024" })
         int size;
 
+        /**
+         * retryTimesWhenSendAsyncFailed: 0 (the default) or, with {@code -p asyncRetries=2}, the cost of keeping
+         * a copy of every request for resends.
+         */
+        @Param({ "0" })
+        int asyncRetries;
+
         BenchmarkBroker setup;
         final AtomicLong errors = new AtomicLong();
         volatile String firstError;
@@ -72,7 +79,7 @@ public class AsyncThroughputBenchmark
         @Setup(Level.Trial)
         public void start() throws IOException
         {
-            setup = new BenchmarkBroker(transport, producers, 4096);
+            setup = new BenchmarkBroker(transport, producers, 4096, "ASYNC_FLUSH", true, asyncRetries);
         }
 
         @TearDown(Level.Trial)

@@ -46,6 +46,18 @@ final class BenchmarkBroker implements AutoCloseable
         final String transport, final int producerCount, final int maxInFlight, final String flushDiskType, final boolean pretouch)
         throws IOException
     {
+        this(transport, producerCount, maxInFlight, flushDiskType, pretouch, 0);
+    }
+
+    BenchmarkBroker(
+        final String transport,
+        final int producerCount,
+        final int maxInFlight,
+        final String flushDiskType,
+        final boolean pretouch,
+        final int asyncRetries)
+        throws IOException
+    {
         dir = Files.createTempDirectory("peregrine-jmh-");
         broker = launch(new BrokerContext()
             .set(BrokerContext.STORE_PATH_ROOT_DIR, dir.resolve("store").toString())
@@ -62,6 +74,7 @@ final class BenchmarkBroker implements AutoCloseable
                 .brokerChannel(ipc ? "aeron:ipc" : broker.udpChannel())
                 .aeronDirectoryName(ipc ? broker.aeronDirectoryName() : null)
                 .maxInFlight(maxInFlight)
+                .retryTimesWhenSendAsyncFailed(asyncRetries)
                 .maxMessageSize(MAX_MESSAGE_SIZE)));
         }
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

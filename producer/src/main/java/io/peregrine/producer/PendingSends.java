@@ -6,6 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.BitUtil;
 import org.agrona.ErrorHandler;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Sends waiting for their response, in a fixed table indexed by sequence. Claiming, completing and
@@ -108,6 +109,8 @@ final class PendingSends
         slot.callback = callback;
         slot.waiter = null == callback ? Thread.currentThread() : null;
         slot.deadlineNs = deadlineNs;
+        slot.retainedLength = 0;
+        slot.attemptsLeft = 0;
         slot.state = WAITING;
         return slot;
     }
@@ -177,26 +180,35 @@ final class PendingSends
     }
 
     /**
-     * Time out async sends whose deadline has passed, looking at one eighth of the slots per call (the
+     * Time out async sends whose deadline has passed, and resend those whose attempt's share of it passed and that
+     * may be resent, looking at one eighth of the slots per call (the
      * producer's thread calls it every millisecond, so an async send times out at most about 8 ms after its
      * deadline; JFR showed the full scan of 8,192 slots every millisecond at a third of that thread's samples).
      * Blocked threads time themselves out.
      *
-     * @param nowNs   nano clock now.
-     * @param handler builds the timeout message for a sequence.
-     * @return number timed out.
+     * @param nowNs    nano clock now.
+     * @param handler  builds the timeout message for a sequence.
+     * @param resender hands a retained request to the send queue again.
+     * @return sends timed out or resent.
      */
-    int expire(final long nowNs, final TimeoutText handler)
+    int expire(final long nowNs, final TimeoutText handler, final Resender resender)
     {
         int expired = 0;
         final int end = expiryCursor + expiryChunk;
         for (int i = expiryCursor; i < end; i++)
         {
             final Slot slot = slots[i & mask];
-            if (slot.state == WAITING && null != slot.callback && nowNs - slot.deadlineNs >= 0)
+            if (slot.state == WAITING && null != slot.callback)
             {
-                final long sequence = slot.sequence;
-                if (complete(sequence, 0, ErrorKind.TIMEOUT, handler.text(sequence), -1))
+                if (nowNs - slot.deadlineNs >= 0)
+                {
+                    final long sequence = slot.sequence;
+                    if (complete(sequence, 0, ErrorKind.TIMEOUT, handler.text(sequence), -1))
+                    {
+                        expired++;
+                    }
+                }
+                else if (slot.attemptsLeft > 0 && nowNs - slot.attemptDeadlineNs >= 0 && resend(slot, nowNs, resender))
                 {
                     expired++;
                 }
@@ -204,6 +216,38 @@ final class PendingSends
         }
         expiryCursor = end & mask;
         return expired;
+    }
+
+    /**
+     * Resend every async send that still waits and may be resent, for example after the producer reconnected.
+     *
+     * @param nowNs    nano clock now.
+     * @param resender hands a retained request to the send queue.
+     * @return sends resent.
+     */
+    int resendAll(final long nowNs, final Resender resender)
+    {
+        int resent = 0;
+        for (final Slot slot : slots)
+        {
+            if (slot.state == WAITING && null != slot.callback && slot.attemptsLeft > 0 && resend(slot, nowNs, resender))
+            {
+                resent++;
+            }
+        }
+        return resent;
+    }
+
+    private static boolean resend(final Slot slot, final long nowNs, final Resender resender)
+    {
+        if (slot.retainedLength <= 0 || !resender.resend(slot, nowNs))
+        {
+            return false;
+        }
+        slot.attemptsLeft--;
+        // each attempt gets an equal share of what is left
+        slot.attemptDeadlineNs = nowNs + (slot.deadlineNs - nowNs) / (slot.attemptsLeft + 1);
+        return true;
     }
 
     /**
@@ -221,6 +265,18 @@ final class PendingSends
                 complete(slot.sequence, 0, error, errorText, -1);
             }
         }
+    }
+
+    /**
+     * Hands an async send's retained request to the send queue again, flagged as a resend.
+     */
+    @FunctionalInterface
+    interface Resender
+    {
+        /**
+         * @return true if handed off; false to try again at the next chance.
+         */
+        boolean resend(Slot slot, long nowNs);
     }
 
     /**
@@ -246,6 +302,18 @@ final class PendingSends
         ErrorKind error;
         String errorText;
         long journalIndex;
+        /**
+         * An async send's request as sent (header and body), kept for resends; grows to the largest request
+         * the slot has held, so it is allocated while warming up only.
+         */
+        UnsafeBuffer retained;
+        /**
+         * Bytes of {@link #retained} in use; 0 if this send is not retained. Written by the claiming thread after
+         * the copy, read by the producer thread.
+         */
+        volatile int retainedLength;
+        int attemptsLeft;
+        long attemptDeadlineNs;
 
         /**
          * Give up on the send (deadline passed, or it could not be offered).

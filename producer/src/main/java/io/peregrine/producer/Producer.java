@@ -20,6 +20,7 @@ import io.peregrine.transport.Protocol;
 import io.peregrine.transport.Sizing;
 import io.peregrine.transport.codec.BatchSendRequestEncoder;
 import io.peregrine.transport.codec.MessageHeaderEncoder;
+import io.peregrine.transport.codec.SendFlagsEncoder;
 import io.peregrine.transport.codec.SendRequestEncoder;
 import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
@@ -67,6 +68,9 @@ public final class Producer implements AutoCloseable
     private static final int FLAG_ONEWAY = 2;
     private static final int FLAG_RESEND = 4;
     private static final int MAX_BATCH = 65_535;
+    private static final int MAX_RETAINED_REQUEST = 64 * 1024;
+    private static final int FLAGS_OFFSET = MessageHeaderEncoder.ENCODED_LENGTH + SendRequestEncoder.flagsEncodingOffset();
+    private static final int BUDGET_OFFSET = MessageHeaderEncoder.ENCODED_LENGTH + SendRequestEncoder.timeBudgetMsEncodingOffset();
     private static final long BUSY_BACKOFF_MIN_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long BUSY_BACKOFF_MAX_NS = TimeUnit.MILLISECONDS.toNanos(50);
     /**
@@ -103,6 +107,7 @@ public final class Producer implements AutoCloseable
     private final AgentRunner runner;
     private final AtomicLong sequences = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
+    private final SendFlagsEncoder resendFlags = new SendFlagsEncoder();
     private final NanoClock nanoClock;
     private final ThreadLocal<Encoder> encoders;
     private volatile boolean closed;
@@ -525,7 +530,14 @@ public final class Producer implements AutoCloseable
         final long deadlineNs = nowNs + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         final PendingSends.Slot slot = claimSlot(callback, deadlineNs);
         final long sequence = slot.sequence;
-        final long result = offerOnce(message, sequence, flags(message, false), timeoutMs);
+        final Encoder encoder = encoders.get();
+        final int headerLength = encoder.encode(message, sequence, flags(message, false), (int)Math.min(Integer.MAX_VALUE, timeoutMs));
+        final int asyncRetries = ctx.retryTimesWhenSendAsyncFailed();
+        if (asyncRetries > 0 && headerLength + message.bodyLength() <= MAX_RETAINED_REQUEST)
+        {
+            retain(slot, encoder.buffer, headerLength, message, asyncRetries, nowNs);
+        }
+        final long result = handOff(encoder.buffer, headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength());
         if (result < 0 && slot.abandon())
         {
             return result;
@@ -700,6 +712,52 @@ public final class Producer implements AutoCloseable
                 return slot;
             }
         }
+    }
+
+    /**
+     * Keep a copy of an async request in its slot so the producer thread can resend it.
+     */
+    private static void retain(
+        final PendingSends.Slot slot, final DirectBuffer header, final int headerLength, final Message message, final int retries,
+        final long nowNs)
+    {
+        final int length = headerLength + message.bodyLength();
+        UnsafeBuffer retained = slot.retained;
+        if (null == retained || retained.capacity() < length)
+        {
+            retained = new UnsafeBuffer(new byte[BitUtil.findNextPositivePowerOfTwo(Math.max(length, 256))]); // warming up only
+            slot.retained = retained;
+        }
+        retained.putBytes(0, header, 0, headerLength);
+        retained.putBytes(headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength());
+        slot.attemptsLeft = retries;
+        slot.attemptDeadlineNs = nowNs + (slot.deadlineNs - nowNs) / (retries + 1);
+        slot.retainedLength = length; // volatile: publishes the copy to the producer thread
+    }
+
+    /**
+     * Hand a retained async request to the send queue again, flagged as a resend and with what is left of its
+     * time. Producer thread only.
+     *
+     * @return true if handed off.
+     */
+    boolean resendRetained(final PendingSends.Slot slot, final long nowNs)
+    {
+        final int length = slot.retainedLength;
+        if (length <= 0 || conductor.state() != ProducerConductor.STATE_CONNECTED)
+        {
+            return false;
+        }
+        final UnsafeBuffer request = slot.retained;
+        resendFlags.wrap(request, FLAGS_OFFSET).resend(true);
+        final long budgetMs = TimeUnit.NANOSECONDS.toMillis(Math.max(0, slot.deadlineNs - nowNs));
+        request.putInt(BUDGET_OFFSET, (int)Math.min(Integer.MAX_VALUE, budgetMs), LITTLE_ENDIAN);
+        if (handOff(request, length, request, 0, 0) <= 0)
+        {
+            return false;
+        }
+        retries.incrementAndGet();
+        return true;
     }
 
     private int flags(final Message message, final boolean oneway)
@@ -1078,6 +1136,7 @@ public final class Producer implements AutoCloseable
         private int maxMessageSize = MAX_MESSAGE_SIZE_DEFAULT;
         private int maxInFlight = MAX_IN_FLIGHT_DEFAULT;
         private int retryTimesWhenSendFailed = RETRY_TIMES_WHEN_SEND_FAILED_DEFAULT;
+        private int retryTimesWhenSendAsyncFailed;
         private long asyncBusyWaitMs;
         private int sendQueueLength = SEND_QUEUE_LENGTH_DEFAULT;
         private String idleStrategy = IdleStrategies.DEFAULT;
@@ -1139,6 +1198,10 @@ public final class Producer implements AutoCloseable
             if (retryTimesWhenSendFailed < 0 || retryTimesWhenSendFailed > 100)
             {
                 throw new IllegalArgumentException("retryTimesWhenSendFailed must be in 0..100: " + retryTimesWhenSendFailed);
+            }
+            if (retryTimesWhenSendAsyncFailed < 0 || retryTimesWhenSendAsyncFailed > 100)
+            {
+                throw new IllegalArgumentException("retryTimesWhenSendAsyncFailed must be in 0..100: " + retryTimesWhenSendAsyncFailed);
             }
             if (sendQueueLength < 64 * 1024 || !BitUtil.isPowerOfTwo(sendQueueLength))
             {
@@ -1328,6 +1391,30 @@ public final class Producer implements AutoCloseable
         public int retryTimesWhenSendFailed()
         {
             return retryTimesWhenSendFailed;
+        }
+
+        /**
+         * @param retryTimesWhenSendAsyncFailed how often an async send is resent, with the same message id, when an
+         *                                      attempt gets no answer in its share of the send's timeout or the
+         *                                      producer reconnects (default 0: off). To resend, the producer keeps a
+         *                                      copy of each async request of up to 64 KiB (larger ones are not
+         *                                      resent): one more copy per send, and up to 2 × maxInFlight copies of
+         *                                      the largest request sent held in memory. The broker stores a resent
+         *                                      message once; the callback is still called exactly once.
+         * @return this.
+         */
+        public Context retryTimesWhenSendAsyncFailed(final int retryTimesWhenSendAsyncFailed)
+        {
+            this.retryTimesWhenSendAsyncFailed = retryTimesWhenSendAsyncFailed;
+            return this;
+        }
+
+        /**
+         * @return resends of an async send.
+         */
+        public int retryTimesWhenSendAsyncFailed()
+        {
+            return retryTimesWhenSendAsyncFailed;
         }
 
         /**

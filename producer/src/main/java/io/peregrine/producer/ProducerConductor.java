@@ -73,6 +73,8 @@ final class ProducerConductor implements Agent, FragmentHandler
     private volatile ErrorKind refusalKind;
     private final NanoClock nanoClock;
     private final PendingSends.TimeoutText timeoutText;
+    private final PendingSends.Resender resender;
+    private int responseStreamSessionId;
     private long nextExpiryNs;
     private String responseEndpoint;
     private long lastRequestSentMs;
@@ -103,6 +105,7 @@ final class ProducerConductor implements Agent, FragmentHandler
         this.timeoutText = (sequence) -> "no response from broker " + ctx.brokerChannel() + " by the send's deadline for msgId " +
             Protocol.msgId(producerId, sequence);
         this.unmatchedResponses = unmatchedResponses;
+        this.resender = producer::resendRetained;
     }
 
     public String roleName()
@@ -134,7 +137,7 @@ final class ProducerConductor implements Agent, FragmentHandler
             nextExpiryNs = nowNs + EXPIRY_INTERVAL_NS;
             if (pending.inFlight() > 0)
             {
-                work += pending.expire(nowNs, timeoutText);
+                work += pending.expire(nowNs, timeoutText, resender);
             }
         }
         final long nowMs = clock.time();
@@ -331,7 +334,7 @@ final class ProducerConductor implements Agent, FragmentHandler
         }
         else if (templateId == ConnectAckDecoder.TEMPLATE_ID)
         {
-            onConnectAck(buffer, offset);
+            onConnectAck(buffer, offset, header.sessionId());
         }
         else
         {
@@ -341,7 +344,7 @@ final class ProducerConductor implements Agent, FragmentHandler
         }
     }
 
-    private void onConnectAck(final DirectBuffer buffer, final int offset)
+    private void onConnectAck(final DirectBuffer buffer, final int offset, final int brokerSessionId)
     {
         ackDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
         if (ackDecoder.producerId() != producerId)
@@ -363,7 +366,15 @@ final class ProducerConductor implements Agent, FragmentHandler
                 LOG.info("producer {}/{} connected to broker {} (version {}, maxMessageSize {})",
                     ctx.producerGroup(), ctx.instanceName(), ctx.brokerChannel(), brokerVersion, maxMessageSize);
             }
+            // a new response stream means a new broker (or the same one restarted, which may have lost what was in
+            // flight), also when it came back too fast for this producer to notice it had gone
+            final boolean newBroker = state != STATE_CONNECTED || brokerSessionId != responseStreamSessionId;
+            responseStreamSessionId = brokerSessionId;
             state = STATE_CONNECTED;
+            if (newBroker && pending.inFlight() > 0)
+            {
+                pending.resendAll(nanoClock.nanoTime(), resender); // async sends that may be resent, at once
+            }
         }
         else if (state != STATE_REFUSED || !reason.equals(refusal))
         {
