@@ -605,8 +605,9 @@ public final class Producer implements AutoCloseable
     }
 
     /**
-     * @return how many times blocking and batch sends were resent (same message id) after an attempt timed out,
-     * the connection dropped or the broker answered BROKER_BUSY.
+     * @return how many times sends were resent (same message id): blocking and batch sends after an attempt timed
+     * out, the connection dropped or the broker answered BROKER_BUSY; async sends, if retryTimesWhenSendAsyncFailed
+     * is set, after an attempt timed out or a new broker stream appeared.
      */
     public long retries()
     {
