@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
@@ -126,7 +127,7 @@ class PowerCutTest
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (AckedMessages.lines(acked) < target && perf.isAlive() && System.nanoTime() - deadline < 0)
             {
-                Thread.sleep(1);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // poll the other process's log, bounded above
             }
             assertTrue(AckedMessages.lines(acked) >= target, name + ": acks arrived; perf log:\n" + BrokerProcess.tail(perfLog.toFile()));
 
