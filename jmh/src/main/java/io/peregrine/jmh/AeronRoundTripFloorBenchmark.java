@@ -24,19 +24,12 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The transport floor of a send: a request of {@code size} bytes to an answering agent and a 48-byte answer
@@ -49,15 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * thread, no journal. What {@link SendLatencyBenchmark} adds to this is Peregrine's own cost.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.SampleTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 2)
-@Threads(1)
-@Fork(value = 1, jvmArgsAppend = {
-    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-    "-Xms1g", "-Xmx1g" })
-public class AeronRoundTripFloorBenchmark
+public class AeronRoundTripFloorBenchmark extends SampledLatencyBenchmark
 {
     private static final int REQUEST_STREAM_ID = 7001;
     private static final int ANSWER_STREAM_ID = 7002;
