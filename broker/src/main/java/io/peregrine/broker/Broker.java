@@ -1,5 +1,6 @@
 package io.peregrine.broker;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -10,8 +11,9 @@ import io.aeron.CommonContext;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.peregrine.journal.Journal;
-import io.peregrine.journal.TornTail;
 import io.peregrine.journal.JournalRecord;
+import io.peregrine.journal.TornTail;
+import io.peregrine.journal.UnwrittenCycle;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.EmbeddedDriver;
 import io.peregrine.transport.IdleStrategies;
@@ -122,8 +124,7 @@ public final class Broker implements AutoCloseable
         final int maxRecordLength = JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, ctx.maxMessageSize());
         counters = new BrokerCounters(aeron);
         flusher = new Flusher(ctx.syncFlush(), ctx.flushIntervalMs(), ctx.epochClock(), ctx.journalDir(), ctx.flushListener(), counters);
-        journal = Journal.open(ctx.journalDir(), maxRecordLength, false, ctx.rollCycle(), ctx.epochClock()::time);
-        fenceTornTail(journal);
+        journal = openJournal(ctx, maxRecordLength);
         flusher.start(journal, ctx.fileReservedTimeMs(), ctx.usableSpace(),
             Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)), ctx.pretouch());
         final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
@@ -162,6 +163,48 @@ public final class Broker implements AutoCloseable
             " flushDiskType=" + (ctx.syncFlush() ? "SYNC_FLUSH" : "ASYNC_FLUSH") +
             " journalLastIndex=" + journal.lastIndex();
         ctx.readyListener().accept(readyLine);
+    }
+
+    /**
+     * Open the journal as its one writer, after setting aside cycle files whose header never reached the disk, and
+     * fence an append cut short. A journal Chronicle still cannot open is refused with what to do, never changed.
+     */
+    private static Journal openJournal(final BrokerContext ctx, final int maxRecordLength)
+    {
+        final File dir = ctx.journalDir();
+        try
+        {
+            for (final UnwrittenCycle cycle : UnwrittenCycle.setAside(dir))
+            {
+                LOG.warn("journal: cycle file {} of {} bytes has no header ({}): the header never reached the disk before a " +
+                    "crash, so none of it can be read; moved to {} (not deleted); appends continue from what precedes it",
+                    cycle.file.getName(), cycle.length,
+                    cycle.firstNonZeroOffset < 0 ? "every byte is zero" : "bytes follow from offset " + cycle.firstNonZeroOffset,
+                    UnwrittenCycle.setAsideDir(dir));
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("could not set aside the unwritten cycle files of the journal at " + dir, ex);
+        }
+        Journal journal = null;
+        try
+        {
+            journal = Journal.open(dir, maxRecordLength, false, ctx.rollCycle(), ctx.epochClock()::time);
+            fenceTornTail(journal);
+            return journal;
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(journal);
+            if (ex instanceof UncheckedIOException)
+            {
+                throw ex;
+            }
+            throw new IllegalStateException("the journal at " + dir + " cannot be opened (" + ex + "): a cycle file is damaged, " +
+                "by a crash under ASYNC_FLUSH or a disk fault; the broker changes nothing in it. Move the journal directory aside " +
+                "(keep it for salvage) to start with an empty journal", ex);
+        }
     }
 
     private static void fenceTornTail(final Journal journal)

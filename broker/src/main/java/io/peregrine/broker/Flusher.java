@@ -225,13 +225,13 @@ final class Flusher implements Agent
                 }
                 currentCycle = cycle;
                 current = FileChannel.open(file.toPath(), StandardOpenOption.READ);
-                forceDirectory(dir); // the new file's directory entry
+                Journal.forceDirectory(dir); // the new file's directory entry
                 if (first)
                 {
                     // the journal directory's entry in the store, and the store's in its parent: both may be new
                     final File store = dir.getAbsoluteFile().getParentFile();
-                    forceDirectory(store);
-                    forceDirectory(store.getParentFile());
+                    Journal.forceDirectory(store);
+                    Journal.forceDirectory(store.getParentFile());
                 }
             }
             current.force(false);
@@ -247,18 +247,6 @@ final class Flusher implements Agent
         counters.flushNanos.getAndAddOrdered(System.nanoTime() - startNs);
         counters.flushes.increment();
         return 1;
-    }
-
-    private static void forceDirectory(final File directoryFile) throws IOException
-    {
-        if (null == directoryFile)
-        {
-            return;
-        }
-        try (FileChannel directory = FileChannel.open(directoryFile.toPath(), StandardOpenOption.READ))
-        {
-            directory.force(true);
-        }
     }
 
     public void onClose()

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -14,6 +15,7 @@ import io.peregrine.journal.Journal;
 import io.peregrine.journal.JournalRecord;
 import io.peregrine.journal.RecordView;
 import io.peregrine.journal.TornTail;
+import io.peregrine.journal.UnwrittenCycle;
 import io.peregrine.transport.Protocol;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -38,14 +40,33 @@ final class JournalCommand
     {
     }
 
-    static Journal open(final File storeRoot)
+    static File journalDir(final File storeRoot)
     {
         final File dir = new File(storeRoot, "journal");
         if (!dir.isDirectory())
         {
             throw new IllegalArgumentException("no journal at " + dir + " (DIR must be a broker's storePathRootDir)");
         }
+        return dir;
+    }
+
+    static Journal open(final File storeRoot) throws IOException
+    {
+        final File dir = journalDir(storeRoot);
+        final List<UnwrittenCycle> unwritten = UnwrittenCycle.find(dir);
+        if (!unwritten.isEmpty())
+        {
+            throw new IllegalArgumentException("cannot read the journal past " + describe(unwritten.get(0)) +
+                "; a broker started on this store moves such files to " + UnwrittenCycle.setAsideDir(dir) + ", then it reads");
+        }
         return Journal.open(dir, MAX_RECORD_LENGTH, true);
+    }
+
+    private static String describe(final UnwrittenCycle cycle)
+    {
+        return "cycle file " + cycle.file + " (" + cycle.length + " bytes), whose header never reached the disk before a crash: " +
+            (cycle.firstNonZeroOffset < 0 ? "every byte is zero" : "bytes follow from offset " + cycle.firstNonZeroOffset +
+            " but cannot be read by index");
     }
 
     /**
@@ -58,7 +79,7 @@ final class JournalCommand
         @Parameters(paramLabel = "DIR", description = "the broker's storePathRootDir")
         File dir;
 
-        public Integer call()
+        public Integer call() throws IOException
         {
             final PrintStream out = System.out;
             try (Journal journal = open(dir); Journal.JournalReader reader = journal.reader())
@@ -92,7 +113,9 @@ final class JournalCommand
         "Check every record (magic, version, lengths, CRC32C). Exit 0 only if all are intact and the journal",
         "ends cleanly. A bad record: print '<firstBadIndex> <reason>', exit 1. An append cut short by a crash",
         "that no broker has fenced yet (it is never served; a starting broker fences it):",
-        "print 'torn-tail <file> offset=<n>', exit 3 if every record is intact." })
+        "print 'torn-tail <file> offset=<n>', exit 3 if every record is intact. A cycle file whose header never",
+        "reached the disk (a crash soon after it was created; the journal cannot be read past it until a broker",
+        "starts and moves it aside): print 'unwritten-cycle <file> ...', exit 3 if every byte of it is zero, else 1." })
     static final class Verify implements Callable<Integer>
     {
         /**
@@ -111,6 +134,19 @@ final class JournalCommand
 
         public Integer call() throws IOException, InterruptedException
         {
+            final List<UnwrittenCycle> unwritten = UnwrittenCycle.find(journalDir(dir));
+            if (!unwritten.isEmpty())
+            {
+                boolean anyData = false;
+                for (final UnwrittenCycle cycle : unwritten)
+                {
+                    System.out.println("unwritten-cycle " + describe(cycle));
+                    anyData |= cycle.firstNonZeroOffset >= 0;
+                }
+                System.out.println("the rest of the journal is checked once a starting broker has moved these to " +
+                    UnwrittenCycle.setAsideDir(journalDir(dir)));
+                return anyData ? 1 : TORN_TAIL_EXIT_CODE;
+            }
             final long[] counts = { 0, -1 };
             final String[] firstBad = { null };
             try (Journal journal = open(dir); Journal.JournalReader reader = journal.reader())
@@ -186,7 +222,7 @@ final class JournalCommand
         @Parameters(paramLabel = "DIR", description = "the broker's storePathRootDir")
         File dir;
 
-        public Integer call() throws NoSuchAlgorithmException
+        public Integer call() throws NoSuchAlgorithmException, IOException
         {
             final MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
             final ByteBuffer prefix = ByteBuffer.allocate(12);

@@ -2,17 +2,15 @@ package io.peregrine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A producer process that logs every acknowledged send (perf --acked-log), and the check that every logged
@@ -74,7 +72,7 @@ final class AckedMessages
      * @param store a storePathRootDir.
      * @return what the journal holds of the log.
      */
-    static Check check(final Path acked, final Path store) throws IOException
+    static Check check(final Path acked, final Path store) throws IOException, InterruptedException
     {
         final Map<Long, String> msgIdByIndex = new HashMap<>();
         long previous = Long.MIN_VALUE;
@@ -104,27 +102,31 @@ final class AckedMessages
     }
 
     /**
-     * Run {@code bin/peregrine journal ...} in this JVM.
+     * Run {@code bin/peregrine journal ...} in its own JVM, as an operator does: without {@code -ea}, so a store
+     * damaged by the crash meets the tool as in production, not Chronicle's internal assertions.
      *
      * @return the exit code and what it printed to standard output.
      */
-    static String[] journal(final String... args)
+    static String[] journal(final String... args) throws IOException, InterruptedException
     {
-        final PrintStream out = System.out;
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final int exit;
+        final List<String> command = BrokerProcess.peregrineCommand(List.of("-Xmx256m"));
+        command.add("journal");
+        command.addAll(List.of(args));
+        final Path out = Files.createTempFile("peregrine-journal", ".out");
         try
         {
-            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-            final String[] all = new String[args.length + 1];
-            all[0] = "journal";
-            System.arraycopy(args, 0, all, 1, args.length);
-            exit = Peregrine.commandLine().execute(all);
+            final Process process = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(out.toFile()).start();
+            if (!process.waitFor(120, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                throw new AssertionError("journal " + String.join(" ", args) + " did not end within 120 s");
+            }
+            return new String[]{ Integer.toString(process.exitValue()), Files.readString(out) };
         }
         finally
         {
-            System.setOut(out);
+            Files.delete(out);
         }
-        return new String[]{ Integer.toString(exit), bytes.toString(StandardCharsets.UTF_8) };
     }
 }

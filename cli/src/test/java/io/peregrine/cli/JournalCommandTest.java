@@ -151,6 +151,43 @@ class JournalCommandTest
         assertTrue(verify[1].startsWith("ok 40 records"), verify[1]);
     }
 
+    @Test
+    void shouldReportACycleFileWithoutItsHeaderUntilAStartingBrokerSetsItAside() throws Exception
+    {
+        final Path store = dir.resolve("store");
+        final List<SendResult> before = fillStore(store);
+        // what a power cut leaves of a cycle file none of whose pages reached the disk: its full length, all zeros
+        final Path file;
+        try (Stream<Path> files = Files.list(store.resolve("journal")))
+        {
+            file = files.filter((path) -> path.toString().endsWith(".cq4")).findFirst().orElseThrow();
+        }
+        final long length = Files.size(file);
+        try (java.io.RandomAccessFile zeroed = new java.io.RandomAccessFile(file.toFile(), "rw"))
+        {
+            zeroed.setLength(0);
+            zeroed.setLength(length);
+        }
+
+        final String[] verify = journal("verify", store.toString());
+        assertEquals("3", verify[0], "nothing of the file was ever on disk: crash debris, not damage: " + verify[1]);
+        assertTrue(verify[1].startsWith("unwritten-cycle cycle file " + file + " (" + length + " bytes)"), verify[1]);
+        final java.io.StringWriter err = new java.io.StringWriter();
+        final CommandLine commandLine = Peregrine.commandLine();
+        commandLine.getSubcommands().get("journal").getSubcommands().get("dump").setErr(new java.io.PrintWriter(err, true));
+        assertEquals(2, commandLine.execute("journal", "dump", store.toString()), "dump cannot read past the file");
+        assertTrue(err.toString().contains("cannot read the journal past cycle file " + file), err.toString());
+
+        // a broker starts on the store: it moves the file aside (intact) and appends from the cycle's start again
+        final List<SendResult> after = fillStore(store);
+        assertEquals(before.get(0).journalIndex(), after.get(0).journalIndex(), "the lost records' indices are given anew");
+        final Path setAside = store.resolve("journal-damaged").resolve(file.getFileName());
+        assertEquals(length, Files.size(setAside), "set aside, not deleted");
+        final String[] again = journal("verify", store.toString());
+        assertEquals("0", again[0], again[1]);
+        assertTrue(again[1].startsWith("ok 20 records"), again[1]);
+    }
+
     private static void copyTree(final Path from, final Path to) throws IOException
     {
         try (Stream<Path> paths = Files.walk(from))

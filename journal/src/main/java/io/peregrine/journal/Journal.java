@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.BufferOverflowException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -358,6 +360,24 @@ public final class Journal implements AutoCloseable, PreToucher.Target
             torn.fence();
         }
         return torn;
+    }
+
+    /**
+     * Force a directory's entries to disk (a new or renamed file's name), as fsync on the directory does.
+     *
+     * @param directory to force; nothing happens if null.
+     * @throws IOException if it cannot be opened or forced.
+     */
+    public static void forceDirectory(final File directory) throws IOException
+    {
+        if (null == directory)
+        {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(directory.toPath(), StandardOpenOption.READ))
+        {
+            channel.force(true);
+        }
     }
 
     /**
