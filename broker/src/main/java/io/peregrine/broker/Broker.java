@@ -14,6 +14,7 @@ import io.peregrine.journal.Journal;
 import io.peregrine.journal.JournalRecord;
 import io.peregrine.journal.TornTail;
 import io.peregrine.journal.UnwrittenCycle;
+import io.peregrine.journal.VoidedRecord;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.EmbeddedDriver;
 import io.peregrine.transport.IdleStrategies;
@@ -49,12 +50,13 @@ public final class Broker implements AutoCloseable
     private static final int HISTORIES_PER_PRODUCER_SLOT = 4;
 
     /**
-     * How many of the newest journal records a start reads to rebuild duplicate detection.
+     * How many of the newest journal records a start reads to rebuild duplicate detection, and checks for records
+     * a crash left half on disk.
      */
     public static final long HISTORY_REBUILD_RECORDS = 1L << 20;
 
     /**
-     * How many bytes of the newest journal records a start reads, at most, to rebuild duplicate detection.
+     * How many bytes of the newest journal records a start reads, at most, for the same.
      */
     public static final long HISTORY_REBUILD_BYTES = 256L << 20;
 
@@ -180,7 +182,7 @@ public final class Broker implements AutoCloseable
                     "crash, so none of it can be read; moved to {} (not deleted); appends continue from what precedes it",
                     cycle.file.getName(), cycle.length,
                     cycle.firstNonZeroOffset < 0 ? "every byte is zero" : "bytes follow from offset " + cycle.firstNonZeroOffset,
-                    UnwrittenCycle.setAsideDir(dir));
+                    Journal.damagedDir(dir));
             }
         }
         catch (final IOException ex)
@@ -192,6 +194,7 @@ public final class Broker implements AutoCloseable
         {
             journal = Journal.open(dir, maxRecordLength, false, ctx.rollCycle(), ctx.epochClock()::time);
             fenceTornTail(journal);
+            voidDamagedRecords(journal);
             return journal;
         }
         catch (final RuntimeException ex)
@@ -204,6 +207,27 @@ public final class Broker implements AutoCloseable
             throw new IllegalStateException("the journal at " + dir + " cannot be opened (" + ex + "): a cycle file is damaged, " +
                 "by a crash under ASYNC_FLUSH or a disk fault; the broker changes nothing in it. Move the journal directory aside " +
                 "(keep it for salvage) to start with an empty journal", ex);
+        }
+    }
+
+    /**
+     * In the window duplicate detection reads anyway: records a crash left half on disk.
+     */
+    private static void voidDamagedRecords(final Journal journal)
+    {
+        try
+        {
+            for (final VoidedRecord voided : journal.voidDamagedRecords(HISTORY_REBUILD_RECORDS, HISTORY_REBUILD_BYTES))
+            {
+                LOG.warn("journal: record {} failed its check ({}): its bytes only partly reached the disk before a crash " +
+                    "(under SYNC_FLUSH it was never acknowledged) or the disk damaged it; voided in place, so its index stays " +
+                    "and readers pass over it; its {} original bytes are saved in {}", voided.index, voided.reason, voided.length,
+                    voided.savedTo);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("could not void the damaged records of the journal at " + journal.dir(), ex);
         }
     }
 

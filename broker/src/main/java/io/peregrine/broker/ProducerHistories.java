@@ -92,7 +92,10 @@ final class ProducerHistories
                 final String invalid = record.validate();
                 if (null == invalid)
                 {
-                    get(record.producerId(), nowMs).rebuild(record.sequence(), record.index());
+                    if (!record.voided())
+                    {
+                        get(record.producerId(), nowMs).rebuild(record.sequence(), record.index());
+                    }
                 }
                 else
                 {

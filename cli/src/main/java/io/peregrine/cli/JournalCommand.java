@@ -57,7 +57,7 @@ final class JournalCommand
         if (!unwritten.isEmpty())
         {
             throw new IllegalArgumentException("cannot read the journal past " + describe(unwritten.get(0)) +
-                "; a broker started on this store moves such files to " + UnwrittenCycle.setAsideDir(dir) + ", then it reads");
+                "; a broker started on this store moves such files to " + Journal.damagedDir(dir) + ", then it reads");
         }
         return Journal.open(dir, MAX_RECORD_LENGTH, true);
     }
@@ -73,7 +73,7 @@ final class JournalCommand
      * One line per record.
      */
     @Command(name = "dump", mixinStandardHelpOptions = true,
-        description = "One line per record: <journalIndex> <msgId> <topic> <size> crc=ok|bad")
+        description = "One line per record: <journalIndex> <msgId> <topic> <size> crc=ok|bad, or <journalIndex> - - <length> voided")
     static final class Dump implements Callable<Integer>
     {
         @Parameters(paramLabel = "DIR", description = "the broker's storePathRootDir")
@@ -87,7 +87,11 @@ final class JournalCommand
                 while (reader.readNext((record) ->
                 {
                     final String invalid = record.validate();
-                    if (null == invalid || invalid.startsWith(RecordView.CRC_MISMATCH))
+                    if (null == invalid && record.voided())
+                    {
+                        out.println(record.index() + " - - " + record.length() + " voided");
+                    }
+                    else if (null == invalid || invalid.startsWith(RecordView.CRC_MISMATCH))
                     {
                         // a CRC failure leaves the header readable: print what it says, marked bad
                         out.println(record.index() + " " + Protocol.msgId(record.producerId(), record.sequence()) + " " +
@@ -144,10 +148,10 @@ final class JournalCommand
                     anyData |= cycle.firstNonZeroOffset >= 0;
                 }
                 System.out.println("the rest of the journal is checked once a starting broker has moved these to " +
-                    UnwrittenCycle.setAsideDir(journalDir(dir)));
+                    Journal.damagedDir(journalDir(dir)));
                 return anyData ? 1 : TORN_TAIL_EXIT_CODE;
             }
-            final long[] counts = { 0, -1 };
+            final long[] counts = { 0, -1, 0 };
             final String[] firstBad = { null };
             try (Journal journal = open(dir); Journal.JournalReader reader = journal.reader())
             {
@@ -158,6 +162,10 @@ final class JournalCommand
                     if (null != invalid && null == firstBad[0])
                     {
                         firstBad[0] = record.index() + " " + invalid;
+                    }
+                    if (null == invalid && record.voided())
+                    {
+                        counts[2]++;
                     }
                     counts[1] = record.index();
                 }))
@@ -183,7 +191,8 @@ final class JournalCommand
             {
                 return TORN_TAIL_EXIT_CODE;
             }
-            System.out.println("ok " + counts[0] + " records" + (counts[0] > 0 ? ", last index " + counts[1] : ""));
+            System.out.println("ok " + counts[0] + " records" + (counts[0] > 0 ? ", last index " + counts[1] : "") +
+                (counts[2] > 0 ? ", " + counts[2] + " of them voided by a broker after a crash" : ""));
             return 0;
         }
 

@@ -188,6 +188,31 @@ class JournalCommandTest
         assertTrue(again[1].startsWith("ok 20 records"), again[1]);
     }
 
+    @Test
+    void shouldReportABadRecordUntilAStartingBrokerVoidsItKeepingItsBytes() throws Exception
+    {
+        final Path store = dir.resolve("store");
+        final List<SendResult> before = fillStore(store);
+        // what a crash during a flush can leave: a complete excerpt whose record bytes only partly reached the disk
+        flipMarkerByte(store);
+        final long bad = before.get(7).journalIndex();
+        final String[] broken = journal("verify", store.toString());
+        assertEquals("1", broken[0], broken[1]);
+        assertTrue(broken[1].startsWith(bad + " crc mismatch"), broken[1]);
+
+        final List<SendResult> after = fillStore(store); // a broker starts on the store, voids the record, takes 20 more
+        assertEquals(before.get(19).journalIndex() + 1, after.get(0).journalIndex(), "no index is given twice");
+        final String[] verify = journal("verify", store.toString());
+        assertEquals("0", verify[0], verify[1]);
+        assertTrue(verify[1].startsWith("ok 40 records") && verify[1].contains(", 1 of them voided"), verify[1]);
+        final String[] dump = journal("dump", store.toString())[1].strip().split("\n");
+        assertEquals(40, dump.length);
+        assertTrue(dump[7].matches(bad + " - - \\d+ voided"), dump[7]);
+        assertEquals(before.get(8).journalIndex() + " " + before.get(8).msgId() + " orders.eu 9 crc=ok", dump[8]);
+        final byte[] saved = Files.readAllBytes(store.resolve("journal-damaged").resolve("record-" + bad + ".bin"));
+        assertTrue(new String(saved, StandardCharsets.US_ASCII).contains("-me-here"), "the record's original bytes are kept");
+    }
+
     private static void copyTree(final Path from, final Path to) throws IOException
     {
         try (Stream<Path> paths = Files.walk(from))

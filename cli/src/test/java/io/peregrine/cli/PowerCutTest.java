@@ -95,15 +95,16 @@ class PowerCutTest
     /**
      * @param fenced   torn tails the broker restarted on the copy fenced.
      * @param setAside cycle files without a header it set aside.
+     * @param voided   records half on disk it voided.
      * @param refused  why it refused to open the journal, or null if it started.
      */
-    private record Outcome(AckedMessages.Check check, String[] verify, long fenced, long setAside, String refused)
+    private record Outcome(AckedMessages.Check check, String[] verify, long fenced, long setAside, long voided, String refused)
     {
         public String toString()
         {
             return check.acked() + " acked, " + check.records() + " records in the copy, missing " + check.missing().size() +
                 (check.missing().isEmpty() ? "" : " (first: " + check.missing().get(0) + ")") +
-                ", restart fenced " + fenced + " torn tail(s), set aside " + setAside + " unwritten cycle file(s)" +
+                ", restart fenced " + fenced + " torn tail(s), set aside " + setAside + " unwritten cycle file(s), voided " + voided + " record(s)" +
                 (null == refused ? "" : ", restart refused: " + refused);
         }
     }
@@ -158,6 +159,7 @@ class PowerCutTest
         final Path restartLog = dir.resolve("restart-" + name + ".log");
         long fenced = 0;
         long setAside = 0;
+        long voided = 0;
         String refused = null;
         if (Files.isDirectory(store))
         {
@@ -175,9 +177,10 @@ class PowerCutTest
             final List<String> log = Files.readAllLines(restartLog);
             fenced = log.stream().filter((line) -> line.contains("cut short by a crash")).count();
             setAside = log.stream().filter((line) -> line.contains("has no header")).count();
+            voided = log.stream().filter((line) -> line.contains("failed its check")).count();
         }
         final String[] verify = AckedMessages.journal("verify", store.toString());
-        return new Outcome(AckedMessages.check(acked, store), verify, fenced, setAside, refused);
+        return new Outcome(AckedMessages.check(acked, store), verify, fenced, setAside, voided, refused);
     }
 
     private Path mount(final Path image, final String name) throws IOException, InterruptedException

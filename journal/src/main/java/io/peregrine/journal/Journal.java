@@ -363,6 +363,18 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     }
 
     /**
+     * Where a starting broker keeps what it takes out of a journal after a crash (cycle files without a header,
+     * the original bytes of records it voids): the journal directory's sibling {@code <name>-damaged}.
+     *
+     * @param journalDir directory of the queue files.
+     * @return the directory (it may not exist).
+     */
+    public static File damagedDir(final File journalDir)
+    {
+        return new File(journalDir.getAbsoluteFile().getParentFile(), journalDir.getName() + "-damaged");
+    }
+
+    /**
      * Force a directory's entries to disk (a new or renamed file's name), as fsync on the directory does.
      *
      * @param directory to force; nothing happens if null.
@@ -377,6 +389,29 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         try (FileChannel channel = FileChannel.open(directory.toPath(), StandardOpenOption.READ))
         {
             channel.force(true);
+        }
+    }
+
+    /**
+     * Void the newest records that fail their check (see {@link VoidedRecord}): what a crash during a flush
+     * leaves of appends whose bytes only partly reached the disk. Only the store's one writer may call it,
+     * before it appends.
+     *
+     * @param maxRecords most records to check, newest first.
+     * @param maxBytes   most record bytes to check.
+     * @return the records voided, newest first; empty if all were intact.
+     * @throws IOException if a file cannot be read or written.
+     * @throws IllegalStateException if the journal was opened read-only.
+     */
+    public List<VoidedRecord> voidDamagedRecords(final long maxRecords, final long maxBytes) throws IOException
+    {
+        if (readOnly)
+        {
+            throw new IllegalStateException("journal at " + queue.file() + " is open read-only; only its writer may void records");
+        }
+        try (ExcerptTailer tailer = queue.createTailer())
+        {
+            return VoidedRecord.voidDamaged(this, tailer, maxRecords, maxBytes);
         }
     }
 

@@ -27,6 +27,18 @@ public final class JournalRecord
     public static final short VERSION = 1;
 
     /**
+     * Flag of a record a starting broker voided: it failed its check after a crash (an append whose bytes only
+     * partly reached the disk) and was overwritten, at its length, by a record with no producer, no topic and
+     * a zero body. Readers pass over it; no request can set it.
+     */
+    public static final int FLAG_VOIDED = 0x80;
+
+    /**
+     * The flags a request may carry into its record.
+     */
+    public static final int REQUEST_FLAGS_MASK = 0x7F;
+
+    /**
      * Length of the CRC32C trailer.
      */
     public static final int TRAILER_LENGTH = 4;
@@ -69,7 +81,7 @@ public final class JournalRecord
      * @param producerId      of the sender.
      * @param sequence        of the message.
      * @param receivedEpochNs when the broker received it.
-     * @param flags           the request's flags.
+     * @param flags           the request's flags (only {@link #REQUEST_FLAGS_MASK} of them are kept).
      * @param topic           buffer holding the topic bytes.
      * @param topicOffset     of the topic bytes.
      * @param topicLength     of the topic bytes.
@@ -97,7 +109,7 @@ public final class JournalRecord
             .sequence(sequence)
             .receivedEpochNs(receivedEpochNs)
             .appendedEpochNs(0)
-            .flags((short)(flags & 0xFF))
+            .flags((short)(flags & REQUEST_FLAGS_MASK))
             .bodyLength(bodyLength)
             .putTopic(topic, topicOffset, topicLength);
         return MessageHeaderEncoder.ENCODED_LENGTH + header.encodedLength();

@@ -138,6 +138,15 @@ public final class RecordView
     }
 
     /**
+     * @return true if a starting broker voided this record after a crash ({@link JournalRecord#FLAG_VOIDED}): it
+     * holds no message and readers pass over it.
+     */
+    public boolean voided()
+    {
+        return (header.flags() & JournalRecord.FLAG_VOIDED) != 0;
+    }
+
+    /**
      * @return the topic (allocates; for tools and tests).
      */
     public String topic()

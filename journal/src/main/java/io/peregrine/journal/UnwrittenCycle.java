@@ -53,18 +53,6 @@ public final class UnwrittenCycle
     }
 
     /**
-     * The directory a journal directory's unwritten cycles are set aside into: its sibling named
-     * {@code <journal dir name>-damaged}.
-     *
-     * @param journalDir directory of the queue files.
-     * @return the set-aside directory (it may not exist).
-     */
-    public static File setAsideDir(final File journalDir)
-    {
-        return new File(journalDir.getAbsoluteFile().getParentFile(), journalDir.getName() + "-damaged");
-    }
-
-    /**
      * Find the cycle files of a journal directory whose header is missing. Reads only.
      *
      * @param journalDir directory of the queue files; need not exist.
@@ -98,7 +86,7 @@ public final class UnwrittenCycle
     }
 
     /**
-     * Move every unwritten cycle file of a journal directory into {@link #setAsideDir(File)}, and force both
+     * Move every unwritten cycle file of a journal directory into {@link Journal#damagedDir(File)}, and force both
      * directories. Only for the store's one writer, before it opens the journal.
      *
      * @param journalDir directory of the queue files; need not exist.
@@ -112,7 +100,7 @@ public final class UnwrittenCycle
         {
             return found;
         }
-        final File target = setAsideDir(journalDir);
+        final File target = Journal.damagedDir(journalDir);
         Files.createDirectories(target.toPath());
         for (final UnwrittenCycle cycle : found)
         {

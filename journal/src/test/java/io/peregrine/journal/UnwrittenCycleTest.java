@@ -91,7 +91,7 @@ class UnwrittenCycleTest
 
         final List<UnwrittenCycle> setAside = UnwrittenCycle.setAside(journalDir);
         assertEquals(2, setAside.size());
-        final File target = UnwrittenCycle.setAsideDir(journalDir);
+        final File target = Journal.damagedDir(journalDir);
         assertEquals(dir.resolve("journal-damaged").toFile().getAbsoluteFile(), target);
         assertFalse(files.get(1).exists() || files.get(2).exists(), "moved out of the journal directory");
         assertArrayEquals(middleBytes, Files.readAllBytes(new File(target, files.get(1).getName()).toPath()),
@@ -141,7 +141,7 @@ class UnwrittenCycleTest
                 assertEquals(List.of(2L + round), sequences(journal));
             }
         }
-        final File target = UnwrittenCycle.setAsideDir(journalDir);
+        final File target = Journal.damagedDir(journalDir);
         assertTrue(new File(target, file.getName()).isFile() && new File(target, file.getName() + ".1").isFile(),
             "a second set-aside of the same name does not replace the first");
     }
