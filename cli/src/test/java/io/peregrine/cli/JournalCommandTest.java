@@ -100,9 +100,7 @@ class JournalCommandTest
             assertEquals(results.get(i).journalIndex() + " " + results.get(i).msgId() + " orders.eu " + size + " crc=ok", lines[i]);
         }
 
-        final String[] verify = journal("verify", store.toString());
-        assertEquals("0", verify[0], verify[1]);
-        assertTrue(verify[1].startsWith("ok 20 records"), verify[1]);
+        assertVerifiesOk(store, "ok 20 records");
 
         final Path copy = dir.resolve("copy");
         copyTree(store, copy);
@@ -146,9 +144,7 @@ class JournalCommandTest
 
         final List<SendResult> after = fillStore(store); // a broker starts on the store, fences the tail, takes 20 more
         assertTrue(after.get(0).journalIndex() > before.get(19).journalIndex());
-        final String[] verify = journal("verify", store.toString());
-        assertEquals("0", verify[0], verify[1]);
-        assertTrue(verify[1].startsWith("ok 40 records"), verify[1]);
+        assertVerifiesOk(store, "ok 40 records");
     }
 
     @Test
@@ -183,9 +179,7 @@ class JournalCommandTest
         assertEquals(before.get(0).journalIndex(), after.get(0).journalIndex(), "the lost records' indices are given anew");
         final Path setAside = store.resolve("journal-damaged").resolve(file.getFileName());
         assertEquals(length, Files.size(setAside), "set aside, not deleted");
-        final String[] again = journal("verify", store.toString());
-        assertEquals("0", again[0], again[1]);
-        assertTrue(again[1].startsWith("ok 20 records"), again[1]);
+        assertVerifiesOk(store, "ok 20 records");
     }
 
     @Test
@@ -202,15 +196,27 @@ class JournalCommandTest
 
         final List<SendResult> after = fillStore(store); // a broker starts on the store, voids the record, takes 20 more
         assertEquals(before.get(19).journalIndex() + 1, after.get(0).journalIndex(), "no index is given twice");
-        final String[] verify = journal("verify", store.toString());
-        assertEquals("0", verify[0], verify[1]);
-        assertTrue(verify[1].startsWith("ok 40 records") && verify[1].contains(", 1 of them voided"), verify[1]);
+        assertVerifiesOk(store, "ok 40 records", ", 1 of them voided");
         final String[] dump = journal("dump", store.toString())[1].strip().split("\n");
         assertEquals(40, dump.length);
         assertTrue(dump[7].matches(bad + " - - \\d+ voided"), dump[7]);
         assertEquals(before.get(8).journalIndex() + " " + before.get(8).msgId() + " orders.eu 9 crc=ok", dump[8]);
         final byte[] saved = Files.readAllBytes(store.resolve("journal-damaged").resolve("record-" + bad + ".bin"));
         assertTrue(new String(saved, StandardCharsets.US_ASCII).contains("-me-here"), "the record's original bytes are kept");
+    }
+
+    /**
+     * journal verify exits 0 and its line starts with the expected count and holds every further part.
+     */
+    private static void assertVerifiesOk(final Path store, final String start, final String... parts)
+    {
+        final String[] verify = journal("verify", store.toString());
+        assertEquals("0", verify[0], verify[1]);
+        assertTrue(verify[1].startsWith(start), verify[1]);
+        for (final String part : parts)
+        {
+            assertTrue(verify[1].contains(part), verify[1]);
+        }
     }
 
     private static void copyTree(final Path from, final Path to) throws IOException

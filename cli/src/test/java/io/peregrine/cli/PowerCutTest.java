@@ -80,7 +80,8 @@ class PowerCutTest
             final Outcome sync = cutPowerWhileSending(image, disk, "sync", "flushDiskType=SYNC_FLUSH");
             assertNull(sync.refused, "SYNC_FLUSH: the broker must restart on the cut copy: " + sync);
             assertEquals(List.of(), sync.check.missing(), "SYNC_FLUSH: acknowledged messages missing after the cut: " + sync);
-            assertEquals("0", sync.verify[0], "journal verify after the restart on the cut copy: " + sync.verify[1]);
+            assertEquals("0", sync.verify[0], "journal verify after the restart on the cut copy: " + sync.verify[1] + "; " + sync +
+                "; the restart's warnings:\n" + sync.warnings);
             System.out.println("power-cut test: ASYNC_FLUSH control: " + control + "; SYNC_FLUSH kept all: " + sync);
         }
         finally
@@ -97,8 +98,10 @@ class PowerCutTest
      * @param setAside cycle files without a header it set aside.
      * @param voided   records half on disk it voided.
      * @param refused  why it refused to open the journal, or null if it started.
+     * @param warnings what it logged at WARN.
      */
-    private record Outcome(AckedMessages.Check check, String[] verify, long fenced, long setAside, long voided, String refused)
+    private record Outcome(AckedMessages.Check check, String[] verify, long fenced, long setAside, long voided, String refused,
+        String warnings)
     {
         public String toString()
         {
@@ -161,6 +164,7 @@ class PowerCutTest
         long setAside = 0;
         long voided = 0;
         String refused = null;
+        String warnings = "";
         if (Files.isDirectory(store))
         {
             try
@@ -178,9 +182,10 @@ class PowerCutTest
             fenced = log.stream().filter((line) -> line.contains("cut short by a crash")).count();
             setAside = log.stream().filter((line) -> line.contains("has no header")).count();
             voided = log.stream().filter((line) -> line.contains("failed its check")).count();
+            warnings = String.join("\n", log.stream().filter((line) -> line.contains(" WARN ")).toList());
         }
         final String[] verify = AckedMessages.journal("verify", store.toString());
-        return new Outcome(AckedMessages.check(acked, store), verify, fenced, setAside, voided, refused);
+        return new Outcome(AckedMessages.check(acked, store), verify, fenced, setAside, voided, refused, warnings);
     }
 
     private Path mount(final Path image, final String name) throws IOException, InterruptedException

@@ -397,9 +397,9 @@ public final class Journal implements AutoCloseable, PreToucher.Target
      * leaves of appends whose bytes only partly reached the disk. Only the store's one writer may call it,
      * before it appends.
      *
-     * @param maxRecords most records to check, newest first.
-     * @param maxBytes   most record bytes to check.
-     * @return the records voided, newest first; empty if all were intact.
+     * @param maxRecords how many of the newest records to check (and any a reader finds past the end Chronicle knows of).
+     * @param maxBytes   most bytes of the newest records to check.
+     * @return the records voided, oldest first; empty if all were intact.
      * @throws IOException if a file cannot be read or written.
      * @throws IllegalStateException if the journal was opened read-only.
      */
@@ -411,7 +411,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         }
         try (ExcerptTailer tailer = queue.createTailer())
         {
-            return VoidedRecord.voidDamaged(this, tailer, maxRecords, maxBytes);
+            return VoidedRecord.voidDamaged(this, tailer, queue.firstIndex(), maxRecords, maxBytes);
         }
     }
 

@@ -64,18 +64,48 @@ public final class VoidedRecord
     }
 
     /**
-     * Check the newest records, newest first, and void each one that fails. Records too short to hold a void
-     * record (shorter than a header) are left as they are.
+     * Check the newest records and void each one that fails. The window is found walking back from the end Chronicle
+     * knows of; the check then reads forward from its start to the end a reader reaches, which after a crash can lie
+     * past the end Chronicle's store header had recorded. Records too short to hold a void record (shorter than a
+     * header) are left as they are.
      */
-    static List<VoidedRecord> voidDamaged(final Journal journal, final ExcerptTailer tailer, final long maxRecords, final long maxBytes)
+    static List<VoidedRecord> voidDamaged(
+        final Journal journal, final ExcerptTailer tailer, final long firstIndex, final long maxRecords, final long maxBytes)
         throws IOException
     {
-        final List<Damaged> damaged = new ArrayList<>();
-        final RecordView view = new RecordView();
+        long start = -1;
         long records = 0;
         long bytes = 0;
+        boolean walkEnded = false;
         tailer.direction(TailerDirection.BACKWARD).toEnd();
         while (records < maxRecords && bytes < maxBytes)
+        {
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (!dc.isPresent())
+                {
+                    walkEnded = true;
+                    break;
+                }
+                if (!dc.isMetaData())
+                {
+                    start = dc.index();
+                    records++;
+                    bytes += dc.wire().bytes().readRemaining();
+                }
+            }
+        }
+        tailer.direction(TailerDirection.FORWARD);
+        // walking back relies on Chronicle's index, which a crash can leave stale: a walk that stopped short of the
+        // window without reaching the first record checks the whole journal instead
+        final boolean walkBroken = walkEnded && start != firstIndex;
+        if (start < 0 || walkBroken || !tailer.moveToIndex(start))
+        {
+            tailer.toStart();
+        }
+        final List<Damaged> damaged = new ArrayList<>();
+        final RecordView view = new RecordView();
+        while (true)
         {
             try (DocumentContext dc = tailer.readingDocument())
             {
@@ -90,8 +120,6 @@ public final class VoidedRecord
                 final Bytes<?> excerpt = dc.wire().bytes();
                 final long offset = excerpt.readPosition(); // a cycle file's mapped bytes are addressed by file offset
                 final int length = (int)excerpt.readRemaining();
-                records++;
-                bytes += length;
                 final String invalid = view.wrap(dc.index(), excerpt.addressForRead(offset), length).validate();
                 if (null != invalid && length >= JournalRecord.FIXED_HEADER_LENGTH + JournalRecord.TRAILER_LENGTH)
                 {

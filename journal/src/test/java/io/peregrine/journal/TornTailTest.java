@@ -6,15 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
-import io.peregrine.journal.codec.MessageHeaderEncoder;
-import io.peregrine.journal.codec.RecordHeaderEncoder;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,10 +26,7 @@ class TornTailTest
     @TempDir
     Path dir;
 
-    private final UnsafeBuffer record = new UnsafeBuffer(ByteBuffer.allocateDirect(8192));
-    private final RecordHeaderEncoder header = new RecordHeaderEncoder();
-    private final MessageHeaderEncoder messageHeader = new MessageHeaderEncoder();
-    private final UnsafeBuffer topic = new UnsafeBuffer("torn".getBytes(StandardCharsets.US_ASCII));
+    private final TestRecords records = new TestRecords("torn");
 
     @Test
     void shouldFindAnAppendCutShortAndFenceItSoLaterAppendsReadBackIntact() throws Exception
@@ -93,29 +84,11 @@ class TornTailTest
 
     private void append(final Journal journal, final long sequence, final int bodyLength)
     {
-        final int headerLength = JournalRecord.encodeHeader(header, messageHeader, record, 0, 7, sequence, 1, 1, topic, 0,
-            topic.capacity(), bodyLength);
-        for (int i = 0; i < bodyLength; i++)
-        {
-            record.putByte(headerLength + i, (byte)(sequence + i));
-        }
-        journal.append(record, 0, headerLength + bodyLength);
+        records.append(journal, sequence, 1, bodyLength);
     }
 
     private static List<Long> sequences(final Journal journal)
     {
-        final List<Long> sequences = new ArrayList<>();
-        try (Journal.JournalReader reader = journal.reader())
-        {
-            while (reader.readNext((view) ->
-            {
-                assertNull(view.validate(), "record " + view.index());
-                sequences.add(view.sequence());
-            }))
-            {
-                // next
-            }
-        }
-        return sequences;
+        return TestRecords.sequences(journal);
     }
 }

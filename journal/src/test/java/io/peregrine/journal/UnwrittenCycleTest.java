@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,9 +16,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.peregrine.journal.codec.MessageHeaderEncoder;
-import io.peregrine.journal.codec.RecordHeaderEncoder;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,10 +39,7 @@ class UnwrittenCycleTest
     Path dir;
 
     private final AtomicLong now = new AtomicLong(T0 + 1000);
-    private final UnsafeBuffer record = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
-    private final RecordHeaderEncoder header = new RecordHeaderEncoder();
-    private final MessageHeaderEncoder messageHeader = new MessageHeaderEncoder();
-    private final UnsafeBuffer topic = new UnsafeBuffer("u".getBytes(StandardCharsets.US_ASCII));
+    private final TestRecords records = new TestRecords("u");
 
     @Test
     void shouldSetAsideCycleFilesWhoseHeaderNeverReachedTheDiskAndKeepReadingAndAppending() throws IOException
@@ -153,24 +145,11 @@ class UnwrittenCycleTest
 
     private long append(final Journal journal, final long sequence)
     {
-        final int length = JournalRecord.encodeHeader(header, messageHeader, record, 0, 7, sequence, now.get(), 1, topic, 0, 1, 0);
-        return journal.append(record, 0, length);
+        return records.append(journal, sequence, now.get(), 0);
     }
 
     private static List<Long> sequences(final Journal journal)
     {
-        final List<Long> sequences = new ArrayList<>();
-        try (Journal.JournalReader reader = journal.reader())
-        {
-            while (reader.readNext((view) ->
-            {
-                assertNull(view.validate(), "record " + view.index());
-                sequences.add(view.sequence());
-            }))
-            {
-                // next
-            }
-        }
-        return sequences;
+        return TestRecords.sequences(journal);
     }
 }
