@@ -91,6 +91,27 @@ final class ProducerSessions implements Agent
         return session;
     }
 
+    /**
+     * A connect from the stream a producer's session already has: the handshake repeated as a keepalive. Marks the
+     * producer seen and, once its session is active, answers it again.
+     *
+     * @return true if it was one (nothing more to do), false if the connect opens or replaces a session.
+     */
+    boolean onRepeatedConnect(final long producerId, final int imageSessionId, final boolean ipc)
+    {
+        final ProducerSession existing = byProducerId.get(producerId);
+        if (null == existing || existing.imageSessionId != imageSessionId || existing.ipc != ipc)
+        {
+            return false;
+        }
+        existing.lastSeenMs = clock.time();
+        if (existing.state == ProducerSession.ACTIVE)
+        {
+            responder.sendConnectAck(existing, ctx.maxMessageSize(), ctx.heartbeatIntervalMs(), (int)ctx.producerLivenessTimeoutMs());
+        }
+        return true;
+    }
+
     void onConnect(
         final long producerId,
         final String producerGroup,
@@ -102,20 +123,14 @@ final class ProducerSessions implements Agent
         final String sourceIdentity,
         final boolean ipc)
     {
+        if (onRepeatedConnect(producerId, imageSessionId, ipc))
+        {
+            return;
+        }
         final long nowMs = clock.time();
         final ProducerSession existing = byProducerId.get(producerId);
         if (null != existing)
         {
-            if (existing.imageSessionId == imageSessionId && existing.ipc == ipc)
-            {
-                existing.lastSeenMs = nowMs;
-                if (existing.state == ProducerSession.ACTIVE)
-                {
-                    responder.sendConnectAck(existing, ctx.maxMessageSize(), ctx.heartbeatIntervalMs(),
-                        (int)ctx.producerLivenessTimeoutMs());
-                }
-                return;
-            }
             LOG.info("producer {} reconnected from a new stream; replacing its session", existing.describe());
             free(existing);
         }

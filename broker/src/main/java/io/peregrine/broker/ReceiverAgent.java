@@ -218,6 +218,10 @@ final class ReceiverAgent implements Agent
         final int responseStreamId = connectDecoder.responseStreamId();
         final int responseSessionId = connectDecoder.responseSessionId();
         final int responseWindow = Math.max(0, Math.min(Channels.MAX_RESPONSE_WINDOW, connectDecoder.responseWindow()));
+        if (responseStreamId == Protocol.RESPONSE_STREAM_ID && sessions.onRepeatedConnect(producerId, header.sessionId(), ipc))
+        {
+            return; // the keepalive of a session this stream already has: nothing to decode, nothing allocated
+        }
         try
         {
             group = connectDecoder.producerGroup();
