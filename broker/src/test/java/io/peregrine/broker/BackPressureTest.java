@@ -3,11 +3,14 @@ package io.peregrine.broker;
 import static io.peregrine.broker.BrokerTestSupport.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongPredicate;
@@ -66,7 +69,10 @@ class BackPressureTest
         final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
         final UnsafeBuffer out = new UnsafeBuffer(new byte[1024]);
         final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
-        Publication responses;
+        volatile Publication responses;
+        String responseEndpoint;
+        int responseWindow;
+        long producerId;
         volatile long answered;
         volatile int busyAnswersLeft;
         volatile boolean ignoreFirstAttempts;
@@ -105,18 +111,12 @@ class BackPressureTest
             if (headerDecoder.templateId() == ConnectDecoder.TEMPLATE_ID && null == responses)
             {
                 final ConnectDecoder connect = new ConnectDecoder().wrapAndApplyHeader(buffer, offset, headerDecoder);
-                final long producerId = connect.producerId();
-                final int window = connect.responseWindow();
+                producerId = connect.producerId();
+                responseWindow = connect.responseWindow();
                 connect.producerGroup();
                 connect.instanceName();
-                final String endpoint = connect.responseEndpoint();
-                responses = aeron.addPublication(Channels.responsePublication(endpoint, 0, window), Protocol.RESPONSE_STREAM_ID);
-                awaitTrue("response stream connected", responses::isConnected);
-                final ConnectAckEncoder ack = new ConnectAckEncoder().wrapAndApplyHeader(out, 0, headerEncoder)
-                    .producerId(producerId).errorCode(ErrorCode.NONE).maxMessageSize(1 << 20)
-                    .heartbeatIntervalMs(1000).livenessTimeoutMs(10_000).brokerVersion("stalling").reason("");
-                final int ackLength = MessageHeaderEncoder.ENCODED_LENGTH + ack.encodedLength();
-                awaitTrue("ack sent", () -> responses.offer(out, 0, ackLength) > 0);
+                responseEndpoint = connect.responseEndpoint();
+                responses = newResponseStream(out);
             }
             else if (headerDecoder.templateId() == SendRequestDecoder.TEMPLATE_ID)
             {
@@ -141,6 +141,34 @@ class BackPressureTest
                     answer(request.producerId(), request.baseSequence() + i);
                 }
             }
+        }
+
+        /**
+         * Open a response stream to the producer (a new Aeron session each time) and send a ConnectAck on it.
+         */
+        private Publication newResponseStream(final UnsafeBuffer buffer)
+        {
+            // exclusive: a session of its own each time, as the broker's
+            final Publication publication = aeron.addExclusivePublication(
+                Channels.responsePublication(responseEndpoint, 0, responseWindow), Protocol.RESPONSE_STREAM_ID);
+            awaitTrue("response stream connected", publication::isConnected);
+            final ConnectAckEncoder ack = new ConnectAckEncoder().wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+                .producerId(producerId).errorCode(ErrorCode.NONE).maxMessageSize(1 << 20)
+                .heartbeatIntervalMs(1000).livenessTimeoutMs(10_000).brokerVersion("stalling").reason("");
+            final int ackLength = MessageHeaderEncoder.ENCODED_LENGTH + ack.encodedLength();
+            awaitTrue("ack sent", () -> publication.offer(buffer, 0, ackLength) > 0);
+            return publication;
+        }
+
+        /**
+         * What a broker that restarted faster than its producers notice looks like: answers come on a new stream
+         * (the old one stays open, so the producer never sees the broker go), opened by a ConnectAck.
+         */
+        void switchToNewResponseStream()
+        {
+            final Publication old = responses;
+            responses = newResponseStream(new UnsafeBuffer(new byte[1024]));
+            CloseHelper.close(old);
         }
 
         /**
@@ -333,6 +361,48 @@ class BackPressureTest
         finally
         {
             CloseHelper.closeAll(producer, broker);
+        }
+    }
+
+    @Test
+    void shouldResendInFlightAsyncSendsWhenTheBrokersResponseStreamChangesWhileConnected() throws Exception
+    {
+        // tried: the broker never answers an async send's first attempt, then starts answering on a new response stream
+        // without the producer ever losing it (a broker restarted faster than liveness notices); the producer's clock
+        // stands still, so only the new stream's ConnectAck can make it resend
+        try (StallingBroker broker = new StallingBroker())
+        {
+            final Producer producer = Producer.start(new Producer.Context()
+                .brokerChannel(broker.channel())
+                .maxMessageSize(64 * 1024)
+                .nanoClock(new org.agrona.concurrent.CachedNanoClock())
+                .retryTimesWhenSendAsyncFailed(1));
+            try
+            {
+                awaitTrue("handshake", () ->
+                {
+                    broker.poll();
+                    return producer.isConnected();
+                });
+                broker.ignoreFirstAttempts = true;
+                broker.pollInBackground();
+                final CompletableFuture<SendResult> result = producer.sendAsync(new Message().topic("same").body(new byte[100]));
+                awaitTrue("the broker got the send", () -> broker.requestsSeen == 1);
+                assertTrue(producer.isConnected());
+                assertFalse(result.isDone(), "unanswered");
+
+                final int sessionId = broker.responses.sessionId();
+                broker.switchToNewResponseStream();
+                assertTrue(sessionId != broker.responses.sessionId(), "the premise: a new stream");
+                final SendResult stored = result.get(30, TimeUnit.SECONDS);
+                assertEquals(SendStatus.SEND_OK, stored.status());
+                assertEquals(1, broker.resends, "resent once, on the new stream's ConnectAck");
+                assertEquals(2, broker.requestsSeen);
+            }
+            finally
+            {
+                producer.close();
+            }
         }
     }
 
