@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "counters",
+    aliases = "stat",
     mixinStandardHelpOptions = true,
     description = { "Print a running broker's counters (sends received, stored, refused, answers held back or dropped, " +
         "flushes and the time spent in them, ...) as '<value> <label>', read from its media driver without disturbing it.",
