@@ -4,7 +4,6 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.aeron.Aeron;
-import io.aeron.CommonContext;
 import io.aeron.driver.MediaDriver;
 import io.peregrine.transport.EmbeddedDriver;
 import org.agrona.CloseHelper;
@@ -57,8 +56,8 @@ final class SharedAeron
                 String dir = aeronDir;
                 if (null == aeronDir)
                 {
-                    dir = CommonContext.generateRandomDirName();
-                    driver = EmbeddedDriver.launch(dir, idleStrategy, true);
+                    driver = EmbeddedDriver.launchInNewDirectory(idleStrategy);
+                    dir = driver.aeronDirectoryName();
                 }
                 try
                 {

@@ -1,7 +1,15 @@
 package io.peregrine.transport;
 
+import java.io.File;
+import java.nio.MappedByteBuffer;
+import java.util.UUID;
+
+import io.aeron.CncFileDescriptor;
+import io.aeron.CommonContext;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Launches an embedded Aeron media driver the way Peregrine needs it: one shared thread with the
@@ -11,6 +19,99 @@ public final class EmbeddedDriver
 {
     private EmbeddedDriver()
     {
+    }
+
+    /**
+     * Launch a media driver in a directory of its own with a generated name ({@code <aeron dir>-<uuid>}, as
+     * {@link CommonContext#generateRandomDirName()} makes), first removing the directories such drivers left when
+     * their process died without closing them (see {@link #removeDeadGeneratedDirectories}).
+     *
+     * @param idleStrategy name of the idle strategy, see {@link IdleStrategies}.
+     * @return the running driver.
+     */
+    public static MediaDriver launchInNewDirectory(final String idleStrategy)
+    {
+        final File defaultDir = new File(CommonContext.getAeronDirectoryName());
+        removeDeadGeneratedDirectories(defaultDir.getParentFile(), defaultDir.getName() + "-", CommonContext.DEFAULT_DRIVER_TIMEOUT_MS);
+        return launch(CommonContext.generateRandomDirName(), idleStrategy, true);
+    }
+
+    /**
+     * Remove the directories of embedded drivers whose process died without closing them. A driver closed normally
+     * deletes its directory; one killed (kill -9, a crash, a test that destroys the process) leaves its CnC file and
+     * log buffers, tens of MiB in {@code /dev/shm} (memory) each time. A directory goes only if its name is the
+     * prefix and a UUID, its CnC file names a process that no longer exists, and the driver's heartbeat in it is older
+     * than the timeout; anything else is left alone (a directory without a CnC file may be a driver starting now).
+     * A driver in another PID namespace sharing the parent would look dead by its process id, but not by its
+     * heartbeat while it lives.
+     *
+     * @param parent    directory holding generated driver directories.
+     * @param prefix    what their names start with before the UUID.
+     * @param timeoutMs how old a heartbeat must be for its driver to count as gone.
+     * @return how many directories were removed.
+     */
+    public static int removeDeadGeneratedDirectories(final File parent, final String prefix, final long timeoutMs)
+    {
+        final File[] candidates = null == parent ? null : parent.listFiles((dir, name) -> isGeneratedName(name, prefix));
+        int removed = 0;
+        for (final File dir : null == candidates ? new File[0] : candidates)
+        {
+            final File cnc = new File(dir, CncFileDescriptor.CNC_FILE);
+            if (dir.isDirectory() && cnc.isFile() && !isProcessAlive(driverPid(cnc)) &&
+                !CommonContext.isDriverActive(dir, timeoutMs, (message) -> { }))
+            {
+                IoUtil.delete(dir, true);
+                removed += dir.exists() ? 0 : 1;
+            }
+        }
+        return removed;
+    }
+
+    private static boolean isGeneratedName(final String name, final String prefix)
+    {
+        if (!name.startsWith(prefix))
+        {
+            return false;
+        }
+        try
+        {
+            final String uuid = name.substring(prefix.length());
+            return UUID.fromString(uuid).toString().equals(uuid);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * @return the process id a CnC file names, or -1 if it cannot be read (counts as alive: nothing is removed).
+     */
+    static long driverPid(final File cnc)
+    {
+        try
+        {
+            final MappedByteBuffer mapped = IoUtil.mapExistingFile(cnc, "cnc");
+            try
+            {
+                final UnsafeBuffer metaData = CncFileDescriptor.createMetaDataBuffer(mapped);
+                final int version = metaData.getIntVolatile(CncFileDescriptor.cncVersionOffset(0));
+                return version == CncFileDescriptor.CNC_VERSION ? metaData.getLong(CncFileDescriptor.pidOffset(0)) : -1;
+            }
+            finally
+            {
+                IoUtil.unmap(mapped);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            return -1;
+        }
+    }
+
+    private static boolean isProcessAlive(final long pid)
+    {
+        return pid <= 0 || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
     /**
