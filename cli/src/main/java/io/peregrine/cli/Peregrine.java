@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     footer = { "", "Benchmarks: bin/peregrine bench [quick|full|report] (JMH suites, tables and charts; bench --help)." },
     subcommands = {
         BrokerCommand.class, PerfCommand.class, DemoCommand.class, JournalCommand.class, CountersCommand.class,
+        TuningCommand.class,
         CommandLine.HelpCommand.class })
 public final class Peregrine
 {
