@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
@@ -126,7 +127,8 @@ public final class Broker implements AutoCloseable
         final int maxRecordLength = JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, ctx.maxMessageSize());
         counters = new BrokerCounters(aeron);
         flusher = new Flusher(ctx.syncFlush(), ctx.flushIntervalMs(), ctx.epochClock(), ctx.journalDir(), ctx.flushListener(), counters);
-        journal = openJournal(ctx, maxRecordLength);
+        final ProducerHistories histories = new ProducerHistories(HISTORIES_PER_PRODUCER_SLOT * ctx.maxProducers());
+        journal = openJournal(ctx, maxRecordLength, histories);
         flusher.start(journal, ctx.fileReservedTimeMs(), ctx.usableSpace(),
             Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)), ctx.pretouch());
         final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
@@ -140,8 +142,6 @@ public final class Broker implements AutoCloseable
         // ManyToOneRingBuffer.claimCapacity at ~6% of the pipeline thread. Several receivers would need many-to-one.
         ring = new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(
             Sizing.ringCapacity(InboundEntry.RECORD_OFFSET + maxRecordLength))));
-        final ProducerHistories histories = new ProducerHistories(HISTORIES_PER_PRODUCER_SLOT * ctx.maxProducers());
-        histories.rebuild(journal, HISTORY_REBUILD_RECORDS, HISTORY_REBUILD_BYTES, ctx.epochClock().time());
         sessions = new ProducerSessions(ctx, aeron, counters, rateLimitedLog, histories);
         responder = new Responder(sessions, counters, PENDING_RESPONSES, ctx.syncFlush() ? flusher : null, ctx.nanoClock());
         sessions.responder(responder);
@@ -168,10 +168,11 @@ public final class Broker implements AutoCloseable
     }
 
     /**
-     * Open the journal as its one writer, after setting aside cycle files whose header never reached the disk, and
-     * fence an append cut short. A journal Chronicle still cannot open is refused with what to do, never changed.
+     * Open the journal as its one writer, after setting aside cycle files whose header never reached the disk; fence
+     * an append cut short, then read the newest records into duplicate detection, voiding those a crash left half on
+     * disk. A journal Chronicle still cannot open is refused with what to do, never changed.
      */
-    private static Journal openJournal(final BrokerContext ctx, final int maxRecordLength)
+    private static Journal openJournal(final BrokerContext ctx, final int maxRecordLength, final ProducerHistories histories)
     {
         final File dir = ctx.journalDir();
         try
@@ -194,7 +195,7 @@ public final class Broker implements AutoCloseable
         {
             journal = Journal.open(dir, maxRecordLength, false, ctx.rollCycle(), ctx.epochClock()::time);
             fenceTornTail(journal);
-            voidDamagedRecords(journal);
+            readNewest(journal, histories, ctx.epochClock().time());
             return journal;
         }
         catch (final RuntimeException ex)
@@ -210,19 +211,23 @@ public final class Broker implements AutoCloseable
         }
     }
 
-    /**
-     * In the window duplicate detection reads anyway: records a crash left half on disk.
-     */
-    private static void voidDamagedRecords(final Journal journal)
+    private static void readNewest(final Journal journal, final ProducerHistories histories, final long nowMs)
     {
         try
         {
-            for (final VoidedRecord voided : journal.voidDamagedRecords(HISTORY_REBUILD_RECORDS, HISTORY_REBUILD_BYTES))
+            final List<VoidedRecord> voided =
+                journal.readNewestVoidingDamaged(HISTORY_REBUILD_RECORDS, HISTORY_REBUILD_BYTES, (record) -> histories.learn(record, nowMs));
+            if (histories.learned() > 0)
+            {
+                LOG.info("duplicate detection rebuilt from the newest {} journal records ({} producers)", histories.learned(),
+                    histories.size());
+            }
+            for (final VoidedRecord record : voided)
             {
                 LOG.warn("journal: record {} failed its check ({}): its bytes only partly reached the disk before a crash " +
                     "(under SYNC_FLUSH it was never acknowledged) or the disk damaged it; voided in place, so its index stays " +
-                    "and readers pass over it; its {} original bytes are saved in {}", voided.index, voided.reason, voided.length,
-                    voided.savedTo);
+                    "and readers pass over it; its {} original bytes are saved in {}", record.index, record.reason, record.length,
+                    record.savedTo);
             }
         }
         catch (final IOException ex)

@@ -1,9 +1,8 @@
 package io.peregrine.broker;
 
 import io.peregrine.journal.Journal;
+import io.peregrine.journal.RecordView;
 import org.agrona.collections.Long2ObjectHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@link ProducerHistory} of every producer the broker has heard from recently, bounded in number:
@@ -12,10 +11,9 @@ import org.slf4j.LoggerFactory;
  */
 final class ProducerHistories
 {
-    private static final Logger LOG = LoggerFactory.getLogger(ProducerHistories.class);
-
     private final Long2ObjectHashMap<ProducerHistory> byProducerId = new Long2ObjectHashMap<>();
     private final int capacity;
+    private long learned;
 
     ProducerHistories(final int capacity)
     {
@@ -71,46 +69,26 @@ final class ProducerHistories
     }
 
     /**
-     * Learn the newest records of the journal, newest first, until maxRecords records or maxBytes bytes have
-     * been read (every record's CRC is checked, so the byte bound keeps a start quick when messages are large).
+     * Learn one intact record of the journal while a start reads the newest records, newest first (see
+     * {@link Journal#readNewestVoidingDamaged}); a voided record names no producer and is passed over.
      *
-     * @param journal    to read.
-     * @param maxRecords how far back to look, in records.
-     * @param maxBytes   how far back to look, in bytes.
-     * @param nowMs      time to mark the histories with.
-     * @return records read.
+     * @param record an intact record.
+     * @param nowMs  time to mark the histories with.
      */
-    long rebuild(final Journal journal, final long maxRecords, final long maxBytes, final long nowMs)
+    void learn(final RecordView record, final long nowMs)
     {
-        final long[] read = { 0, 0, 0 };
-        try (Journal.JournalReader reader = journal.reverseReader())
+        learned++;
+        if (!record.voided())
         {
-            while (read[0] < maxRecords && read[2] < maxBytes && reader.readNext((record) ->
-            {
-                read[0]++;
-                read[2] += record.length();
-                final String invalid = record.validate();
-                if (null == invalid)
-                {
-                    if (!record.voided())
-                    {
-                        get(record.producerId(), nowMs).rebuild(record.sequence(), record.index());
-                    }
-                }
-                else
-                {
-                    read[1]++;
-                    LOG.warn("journal record at index {} is not intact ({}); not used for duplicate detection", record.index(), invalid);
-                }
-            }))
-            {
-                // keep reading
-            }
+            get(record.producerId(), nowMs).rebuild(record.sequence(), record.index());
         }
-        if (read[0] > 0)
-        {
-            LOG.info("duplicate detection rebuilt from the newest {} journal records ({} producers)", read[0], byProducerId.size());
-        }
-        return read[0];
+    }
+
+    /**
+     * @return records learned since this was made.
+     */
+    long learned()
+    {
+        return learned;
     }
 }

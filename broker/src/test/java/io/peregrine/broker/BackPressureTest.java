@@ -228,11 +228,27 @@ class BackPressureTest
 
     private static Producer connectedProducer(final StallingBroker broker)
     {
-        final Producer producer = Producer.start(new Producer.Context()
+        return connected(broker, Producer.start(new Producer.Context()
             .brokerChannel(broker.channel())
             .maxMessageSize(64 * 1024)
             .sendQueueLength(64 * 1024)
-            .maxInFlight(10_000));
+            .maxInFlight(10_000)));
+    }
+
+    /**
+     * A producer whose clock stands still, so no attempt's time ever runs out, and that may resend an async send once.
+     */
+    private static Producer frozenClockProducer(final StallingBroker broker)
+    {
+        return connected(broker, Producer.start(new Producer.Context()
+            .brokerChannel(broker.channel())
+            .maxMessageSize(64 * 1024)
+            .nanoClock(new org.agrona.concurrent.CachedNanoClock())
+            .retryTimesWhenSendAsyncFailed(1)));
+    }
+
+    private static Producer connected(final StallingBroker broker, final Producer producer)
+    {
         awaitTrue("handshake", () ->
         {
             broker.poll();
@@ -318,19 +334,10 @@ class BackPressureTest
             port = socket.getLocalPort();
         }
         StallingBroker broker = new StallingBroker(port);
-        final Producer producer = Producer.start(new Producer.Context()
-            .brokerChannel(broker.channel())
-            .maxMessageSize(64 * 1024)
-            .nanoClock(new org.agrona.concurrent.CachedNanoClock())
-            .retryTimesWhenSendAsyncFailed(1));
+        final Producer producer = frozenClockProducer(broker);
         try
         {
             final StallingBroker first = broker;
-            awaitTrue("handshake", () ->
-            {
-                first.poll();
-                return producer.isConnected();
-            });
             first.ignoreFirstAttempts = true;
             first.pollInBackground();
             final AtomicLong completed = new AtomicLong();
@@ -372,18 +379,9 @@ class BackPressureTest
         // stands still, so only the new stream's ConnectAck can make it resend
         try (StallingBroker broker = new StallingBroker())
         {
-            final Producer producer = Producer.start(new Producer.Context()
-                .brokerChannel(broker.channel())
-                .maxMessageSize(64 * 1024)
-                .nanoClock(new org.agrona.concurrent.CachedNanoClock())
-                .retryTimesWhenSendAsyncFailed(1));
+            final Producer producer = frozenClockProducer(broker);
             try
             {
-                awaitTrue("handshake", () ->
-                {
-                    broker.poll();
-                    return producer.isConnected();
-                });
                 broker.ignoreFirstAttempts = true;
                 broker.pollInBackground();
                 final CompletableFuture<SendResult> result = producer.sendAsync(new Message().topic("same").body(new byte[100]));

@@ -393,17 +393,20 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     }
 
     /**
-     * Void the newest records that fail their check (see {@link VoidedRecord}): what a crash during a flush
-     * leaves of appends whose bytes only partly reached the disk. Only the store's one writer may call it,
-     * before it appends.
+     * Read the newest records, newest first, until maxRecords records or maxBytes bytes: hand each intact one to the
+     * handler and void each one that fails its check (see {@link VoidedRecord}), which is what a crash during a flush
+     * leaves of appends whose bytes only partly reached the disk. Every record's CRC is checked, so the byte bound
+     * keeps a start quick when records are large. Only the store's one writer may call it, before it appends.
      *
-     * @param maxRecords how many of the newest records to check (and any a reader finds past the end Chronicle knows of).
-     * @param maxBytes   most bytes of the newest records to check.
-     * @return the records voided, oldest first; empty if all were intact.
+     * @param maxRecords how many of the newest records to read.
+     * @param maxBytes   how many bytes of the newest records to read, at most.
+     * @param intact     gets each intact record, newest first (voided ones included: see {@link RecordView#voided()}).
+     * @return the records voided; empty if all were intact.
      * @throws IOException if a file cannot be read or written.
      * @throws IllegalStateException if the journal was opened read-only.
      */
-    public List<VoidedRecord> voidDamagedRecords(final long maxRecords, final long maxBytes) throws IOException
+    public List<VoidedRecord> readNewestVoidingDamaged(final long maxRecords, final long maxBytes, final RecordHandler intact)
+        throws IOException
     {
         if (readOnly)
         {
@@ -411,7 +414,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         }
         try (ExcerptTailer tailer = queue.createTailer())
         {
-            return VoidedRecord.voidDamaged(this, tailer, queue.firstIndex(), maxRecords, maxBytes);
+            return VoidedRecord.voidDamaged(this, tailer, queue.firstIndex(), maxRecords, maxBytes, intact);
         }
     }
 

@@ -64,16 +64,25 @@ public final class VoidedRecord
     }
 
     /**
-     * Check the newest records and void each one that fails. The window is found walking back from the end Chronicle
-     * knows of; the check then reads forward from its start to the end a reader reaches, which after a crash can lie
-     * past the end Chronicle's store header had recorded. Records too short to hold a void record (shorter than a
-     * header) are left as they are.
+     * Check the newest records, newest first, hand each intact one to the caller, and void each one that fails.
+     * Walking back relies on Chronicle's index, which a crash can leave stale: a walk that stops before the window
+     * is full without reaching the journal's first record is followed by a forward check of everything before where
+     * it stopped. Records a reader finds past the end the walk started from are checked too. Records too short to
+     * hold a void record (shorter than a header) are left as they are.
      */
     static List<VoidedRecord> voidDamaged(
-        final Journal journal, final ExcerptTailer tailer, final long firstIndex, final long maxRecords, final long maxBytes)
+        final Journal journal,
+        final ExcerptTailer tailer,
+        final long firstIndex,
+        final long maxRecords,
+        final long maxBytes,
+        final Journal.RecordHandler intact)
         throws IOException
     {
-        long start = -1;
+        final List<Damaged> damaged = new ArrayList<>();
+        final RecordView view = new RecordView();
+        long newest = -1;
+        long oldest = -1;
         long records = 0;
         long bytes = 0;
         boolean walkEnded = false;
@@ -89,43 +98,22 @@ public final class VoidedRecord
                 }
                 if (!dc.isMetaData())
                 {
-                    start = dc.index();
+                    newest = newest < 0 ? dc.index() : newest;
+                    oldest = dc.index();
                     records++;
-                    bytes += dc.wire().bytes().readRemaining();
+                    bytes += check(dc, view, damaged, intact);
                 }
             }
         }
         tailer.direction(TailerDirection.FORWARD);
-        // walking back relies on Chronicle's index, which a crash can leave stale: a walk that stopped short of the
-        // window without reaching the first record checks the whole journal instead
-        final boolean walkBroken = walkEnded && start != firstIndex;
-        if (start < 0 || walkBroken || !tailer.moveToIndex(start))
+        if (newest < 0 || walkEnded && oldest != firstIndex)
         {
             tailer.toStart();
+            forward(tailer, view, damaged, oldest); // the walk broke (or found nothing): everything before it
         }
-        final List<Damaged> damaged = new ArrayList<>();
-        final RecordView view = new RecordView();
-        while (true)
+        if (newest >= 0 && tailer.moveToIndex(newest))
         {
-            try (DocumentContext dc = tailer.readingDocument())
-            {
-                if (!dc.isPresent())
-                {
-                    break;
-                }
-                if (dc.isMetaData())
-                {
-                    continue;
-                }
-                final Bytes<?> excerpt = dc.wire().bytes();
-                final long offset = excerpt.readPosition(); // a cycle file's mapped bytes are addressed by file offset
-                final int length = (int)excerpt.readRemaining();
-                final String invalid = view.wrap(dc.index(), excerpt.addressForRead(offset), length).validate();
-                if (null != invalid && length >= JournalRecord.FIXED_HEADER_LENGTH + JournalRecord.TRAILER_LENGTH)
-                {
-                    damaged.add(new Damaged(dc.index(), offset, length, invalid));
-                }
-            }
+            forward(tailer, view, damaged, -1); // the newest record again, then anything past it
         }
         final List<VoidedRecord> voided = new ArrayList<>();
         if (damaged.isEmpty())
@@ -140,6 +128,64 @@ public final class VoidedRecord
         }
         Journal.forceDirectory(saveDir);
         return voided;
+    }
+
+    /**
+     * Read forward until the end or the given index (exclusive; -1 for no bound), checking each record.
+     */
+    private static void forward(final ExcerptTailer tailer, final RecordView view, final List<Damaged> damaged, final long before)
+    {
+        while (true)
+        {
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (!dc.isPresent() || before >= 0 && dc.index() >= before)
+                {
+                    return;
+                }
+                if (!dc.isMetaData() && !containsIndex(damaged, dc.index()))
+                {
+                    check(dc, view, damaged, null);
+                }
+            }
+        }
+    }
+
+    /**
+     * Check one excerpt: a record that fails goes to the damaged list, an intact one to the handler if any.
+     *
+     * @return its length.
+     */
+    private static int check(final DocumentContext dc, final RecordView view, final List<Damaged> damaged, final Journal.RecordHandler intact)
+    {
+        final Bytes<?> excerpt = dc.wire().bytes();
+        final long offset = excerpt.readPosition(); // a cycle file's mapped bytes are addressed by file offset
+        final int length = (int)excerpt.readRemaining();
+        final String invalid = view.wrap(dc.index(), excerpt.addressForRead(offset), length).validate();
+        if (null == invalid)
+        {
+            if (null != intact)
+            {
+                intact.onRecord(view);
+            }
+        }
+        else if (length >= JournalRecord.FIXED_HEADER_LENGTH + JournalRecord.TRAILER_LENGTH)
+        {
+            damaged.add(new Damaged(dc.index(), offset, length, invalid));
+        }
+        return length;
+    }
+
+    private static boolean containsIndex(final List<Damaged> damaged, final long index)
+    {
+        for (final Damaged record : damaged)
+        {
+            if (record.index() == index)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static VoidedRecord overwrite(final File file, final File saveDir, final Damaged record) throws IOException

@@ -67,14 +67,19 @@ class VoidedRecordTest
 
         try (Journal journal = Journal.open(journalDir, MAX_RECORD_LENGTH, true))
         {
-            assertThrows(IllegalStateException.class, () -> journal.voidDamagedRecords(100, 1 << 20), "a read-only tool never writes");
+            assertThrows(IllegalStateException.class, () -> journal.readNewestVoidingDamaged(100, 1 << 20, (record) -> { }),
+                "a read-only tool never writes");
         }
         try (Journal journal = Journal.open(journalDir, MAX_RECORD_LENGTH, false))
         {
-            final List<VoidedRecord> newest = journal.voidDamagedRecords(2, 1 << 20);
+            final List<String> seen = new ArrayList<>();
+            final List<VoidedRecord> newest = journal.readNewestVoidingDamaged(2, 1 << 20, (record) -> seen.add(describe(record)));
             assertEquals(List.of(indices[5]), newest.stream().map((voided) -> voided.index).toList(), "only the newest two are checked");
-            final List<VoidedRecord> all = journal.voidDamagedRecords(100, 1 << 20);
+            assertEquals(List.of("6"), seen, "intact records go to the caller, newest first");
+            seen.clear();
+            final List<VoidedRecord> all = journal.readNewestVoidingDamaged(100, 1 << 20, (record) -> seen.add(describe(record)));
             assertEquals(List.of(indices[3]), all.stream().map((voided) -> voided.index).toList(), "record 5 is intact now");
+            assertEquals(List.of("6", "void", "4", "2", "1"), seen);
             assertTrue(all.get(0).reason.startsWith(RecordView.CRC_MISMATCH), all.get(0).reason);
 
             final byte[] saved = Files.readAllBytes(all.get(0).savedTo.toPath());
@@ -82,7 +87,7 @@ class VoidedRecordTest
             assertTrue(indexOf(saved, marker(3)) > 0, "the original bytes are saved, body included");
             assertEquals(new File(Journal.damagedDir(journalDir), "record-" + indices[3] + ".bin"), all.get(0).savedTo);
 
-            assertEquals(List.of(), journal.voidDamagedRecords(100, 1 << 20), "nothing is left to void");
+            assertEquals(List.of(), journal.readNewestVoidingDamaged(100, 1 << 20, (record) -> { }), "nothing is left to void");
             append(journal, 7);
             assertEquals(List.of("1", "2", "void", "4", "void", "6", "7"), read(journal), "indices are kept, appends continue");
         }
@@ -102,6 +107,11 @@ class VoidedRecordTest
             record.putByte(headerLength + i, i < marker.length ? marker[i] : (byte)(sequence + i));
         }
         return journal.append(record, 0, headerLength + BODY_LENGTH);
+    }
+
+    private static String describe(final RecordView record)
+    {
+        return record.voided() ? "void" : Long.toString(record.sequence());
     }
 
     private static byte[] marker(final long sequence)

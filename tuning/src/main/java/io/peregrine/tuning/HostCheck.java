@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongPredicate;
 
 import io.peregrine.tuning.Finding.Verdict;
 
@@ -95,20 +96,10 @@ public final class HostCheck
 
     private Finding socketBuffer(final String key, final long wanted, final String what)
     {
-        final String value = sysctl(key);
-        if (null == value)
-        {
-            return absent(key);
-        }
-        final long bytes = number(value);
-        if (bytes < 0)
-        {
-            return unreadable(key, value);
-        }
-        return bytes >= wanted ?
-            new Finding(key, value, Verdict.OK, "at least the " + wanted + " bytes Peregrine asks for as " + what) :
-            new Finding(key, value, Verdict.WARN, "the kernel silently caps Peregrine's " + what + " of " + wanted +
-                " bytes at this: UDP loses and retransmits under bursts and large messages; sysctl -w " + key + "=" + wanted);
+        return numeric(key, (bytes) -> bytes >= wanted, Verdict.WARN,
+            "at least the " + wanted + " bytes Peregrine asks for as " + what,
+            "the kernel silently caps Peregrine's " + what + " of " + wanted +
+            " bytes at this: UDP loses and retransmits under bursts and large messages; sysctl -w " + key + "=" + wanted);
     }
 
     private Finding transparentHugePages()
@@ -128,20 +119,9 @@ public final class HostCheck
 
     private Finding swappiness()
     {
-        final String key = "vm.swappiness";
-        final String value = sysctl(key);
-        if (null == value)
-        {
-            return absent(key);
-        }
-        if (number(value) < 0)
-        {
-            return unreadable(key, value);
-        }
-        return number(value) > 10 ?
-            new Finding(key, value, Verdict.ADVISE, "the kernel may swap out the heap or the producer's rings while page cache grows " +
-                "under the journal; a send that touches a swapped page waits for the disk; sysctl -w vm.swappiness=1") :
-            new Finding(key, value, Verdict.OK, "anonymous memory stays in RAM");
+        return numeric("vm.swappiness", (value) -> value <= 10, Verdict.ADVISE, "anonymous memory stays in RAM",
+            "the kernel may swap out the heap or the producer's rings while page cache grows under the journal; a send " +
+            "that touches a swapped page waits for the disk; sysctl -w vm.swappiness=1");
     }
 
     private Finding sharedMemory()
@@ -256,20 +236,29 @@ public final class HostCheck
 
     private Finding mapCount()
     {
-        final String key = "vm.max_map_count";
+        return numeric("vm.max_map_count", (value) -> value >= MIN_MAP_COUNT, Verdict.WARN,
+            "enough mappings for the journal's blocks and the log buffers",
+            "Chronicle maps the journal in blocks and Aeron maps every log buffer: mmap fails past this; sysctl -w vm.max_map_count=" +
+            MIN_MAP_COUNT);
+    }
+
+    /**
+     * A numeric sysctl: OK when the test holds, else the given verdict with the advice to fix it.
+     */
+    private Finding numeric(
+        final String key, final LongPredicate fine, final Verdict otherwise, final String okAdvice, final String fixAdvice)
+    {
         final String value = sysctl(key);
         if (null == value)
         {
             return absent(key);
         }
-        if (number(value) < 0)
+        final long number = number(value);
+        if (number < 0)
         {
             return unreadable(key, value);
         }
-        return number(value) >= MIN_MAP_COUNT ?
-            new Finding(key, value, Verdict.OK, "enough mappings for the journal's blocks and the log buffers") :
-            new Finding(key, value, Verdict.WARN, "Chronicle maps the journal in blocks and Aeron maps every log buffer: mmap fails " +
-                "past this; sysctl -w vm.max_map_count=" + MIN_MAP_COUNT);
+        return fine.test(number) ? new Finding(key, value, Verdict.OK, okAdvice) : new Finding(key, value, otherwise, fixAdvice);
     }
 
     private String sysctl(final String key)
