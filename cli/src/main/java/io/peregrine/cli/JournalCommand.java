@@ -53,13 +53,38 @@ final class JournalCommand
     static Journal open(final File storeRoot) throws IOException
     {
         final File dir = journalDir(storeRoot);
-        final List<UnwrittenCycle> unwritten = UnwrittenCycle.find(dir);
+        final List<UnwrittenCycle> unwritten = settledUnwritten(dir);
         if (!unwritten.isEmpty())
         {
             throw new IllegalArgumentException("cannot read the journal past " + describe(unwritten.get(0)) +
                 "; a broker started on this store moves such files to " + Journal.damagedDir(dir) + ", then it reads");
         }
         return Journal.open(dir, MAX_RECORD_LENGTH, true);
+    }
+
+    /**
+     * Cycle files without a header that stay so: on a live store a file the broker is creating at a roll has no
+     * header for a moment.
+     */
+    static List<UnwrittenCycle> settledUnwritten(final File journalDir) throws IOException
+    {
+        List<UnwrittenCycle> unwritten = UnwrittenCycle.find(journalDir);
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Verify.TORN_TAIL_SETTLE_MS);
+        while (!unwritten.isEmpty() && System.nanoTime() - deadline < 0)
+        {
+            try
+            {
+                Thread.sleep(50);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            final List<UnwrittenCycle> again = UnwrittenCycle.find(journalDir);
+            unwritten = unwritten.stream().filter((cycle) -> again.stream().anyMatch((still) -> still.file.equals(cycle.file))).toList();
+        }
+        return unwritten;
     }
 
     private static String describe(final UnwrittenCycle cycle)
@@ -138,7 +163,7 @@ final class JournalCommand
 
         public Integer call() throws IOException, InterruptedException
         {
-            final List<UnwrittenCycle> unwritten = UnwrittenCycle.find(journalDir(dir));
+            final List<UnwrittenCycle> unwritten = settledUnwritten(journalDir(dir));
             if (!unwritten.isEmpty())
             {
                 boolean anyData = false;
