@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -139,6 +140,14 @@ public final class BrokerContext
             set(key, properties.getProperty(key).trim());
         }
         return this;
+    }
+
+    /**
+     * @return every key with its default value as text, in the order the documentation lists them.
+     */
+    public static Map<String, String> defaults()
+    {
+        return Collections.unmodifiableMap(DEFAULTS);
     }
 
     /**

@@ -20,11 +20,21 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
         "Run the broker until SIGTERM or SIGINT. Prints one line starting with READY once it accepts sends.",
-        "Settings: defaults, then --config FILE, then each --set KEY=VALUE. Keys: brokerRole, flushDiskType,",
-        "syncFlushTimeout, storePathRootDir, maxMessageSize, listenChannel, ipcEnabled, aeronDir, idleStrategy,",
-        "maxProducers, producerLivenessTimeout." })
+        "Settings: defaults, then --config FILE, then each --set KEY=VALUE; the keys and their defaults are listed " +
+            "below (README.md says what each does)." })
 final class BrokerCommand implements Callable<Integer>
 {
+    /**
+     * The help's footer: every setting the broker takes, with its default.
+     */
+    static String[] settingsHelp()
+    {
+        final List<String> lines = new ArrayList<>();
+        lines.add("%nSettings (KEY = default):");
+        BrokerContext.defaults().forEach((key, value) -> lines.add("  " + key + " = " + value));
+        return lines.toArray(new String[0]);
+    }
+
     @Option(names = "--config", paramLabel = "FILE", description = "properties file with broker settings")
     Path config;
 

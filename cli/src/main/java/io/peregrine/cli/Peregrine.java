@@ -33,7 +33,9 @@ public final class Peregrine
      */
     static CommandLine commandLine()
     {
-        return new CommandLine(Peregrine.class).setExecutionExceptionHandler((ex, cmd, parseResult) ->
+        final CommandLine commandLine = new CommandLine(Peregrine.class);
+        commandLine.getSubcommands().get("broker").getCommandSpec().usageMessage().footer(BrokerCommand.settingsHelp());
+        return commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) ->
         {
             cmd.getErr().println("peregrine " + cmd.getCommandName() + ": " + ex.getMessage());
             if (!(ex instanceof IllegalArgumentException || ex instanceof IllegalStateException || ex instanceof UncheckedIOException))
