@@ -63,6 +63,13 @@ public class AsyncThroughputBenchmark extends ForkedBenchmark
         @Param({ "0" })
         int asyncRetries;
 
+        /**
+         * The broker's pretouch setting: true (the default) or, with {@code -p pretouch=false}, what the pre-toucher
+         * costs the broker's throughput (it runs on the flusher's thread, which shares the cores).
+         */
+        @Param({ "true" })
+        boolean pretouch;
+
         BenchmarkBroker setup;
         final AtomicLong errors = new AtomicLong();
         volatile String firstError;
@@ -70,7 +77,7 @@ public class AsyncThroughputBenchmark extends ForkedBenchmark
         @Setup(Level.Trial)
         public void start() throws IOException
         {
-            setup = new BenchmarkBroker(transport, producers, 4096, "ASYNC_FLUSH", true, asyncRetries);
+            setup = new BenchmarkBroker(transport, producers, 4096, "ASYNC_FLUSH", pretouch, asyncRetries);
         }
 
         @TearDown(Level.Trial)
