@@ -26,6 +26,7 @@ public final class RecordView
     private int bodyOffset;
     private int topicOffset;
     private int topicLength;
+    private boolean torn;
 
     /**
      * Wrap a record.
@@ -50,6 +51,7 @@ public final class RecordView
      */
     public String validate()
     {
+        torn = false;
         if (length < JournalRecord.FIXED_HEADER_LENGTH + JournalRecord.TRAILER_LENGTH)
         {
             return "record of " + length + " bytes is shorter than a header";
@@ -57,17 +59,20 @@ public final class RecordView
         messageHeader.wrap(buffer, 0);
         if (messageHeader.schemaId() != MessageHeaderDecoder.SCHEMA_ID || messageHeader.templateId() != RecordHeaderDecoder.TEMPLATE_ID)
         {
+            torn = messageHeader.schemaId() == 0 && messageHeader.templateId() == 0; // zeros where the header should be
             return "not a Peregrine record (schema " + messageHeader.schemaId() + ", template " + messageHeader.templateId() + ")";
         }
         header.wrapAndApplyHeader(buffer, 0, messageHeader);
         if (header.magic() != JournalRecord.MAGIC)
         {
+            torn = header.magic() == 0;
             return "bad magic 0x" + Long.toHexString(header.magic());
         }
         if (header.recordVersion() != JournalRecord.VERSION)
         {
-            return "unsupported record version " + header.recordVersion();
+            return "unsupported record version " + header.recordVersion(); // written by another build: not debris
         }
+        torn = true; // from here on only lengths and the checksum can be wrong: bytes that did not all reach the disk
         topicOffset = MessageHeaderDecoder.ENCODED_LENGTH + messageHeader.blockLength() + RecordHeaderDecoder.topicHeaderLength();
         if (topicOffset > length)
         {
@@ -86,7 +91,20 @@ public final class RecordView
         {
             return CRC_MISMATCH + ": stored 0x" + Integer.toHexString(stored) + ", computed 0x" + Integer.toHexString(computed);
         }
+        torn = false;
         return null;
+    }
+
+    /**
+     * After {@link #validate()} failed: whether the failure looks like bytes that did not all reach the disk (zeros
+     * where the header should be, lengths or checksum wrong) rather than a record this build cannot read (another
+     * schema or record version), which must be left alone.
+     *
+     * @return true if the record looks torn by a crash.
+     */
+    public boolean looksTorn()
+    {
+        return torn;
     }
 
     /**

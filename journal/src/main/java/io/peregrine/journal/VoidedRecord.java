@@ -67,8 +67,9 @@ public final class VoidedRecord
      * Check the newest records, newest first, hand each intact one to the caller, and void each one that fails.
      * Walking back relies on Chronicle's index, which a crash can leave stale: a walk that stops before the window
      * is full without reaching the journal's first record is followed by a forward check of everything before where
-     * it stopped. Records a reader finds past the end the walk started from are checked too. Records too short to
-     * hold a void record (shorter than a header) are left as they are.
+     * it stopped. Records a reader finds past the end the walk started from are checked too. Only records that look
+     * torn are voided ({@link RecordView#looksTorn()}): one written by another build (another schema or record
+     * version) is left as it is, and so is one too short to hold a void record.
      */
     static List<VoidedRecord> voidDamaged(
         final Journal journal,
@@ -169,7 +170,7 @@ public final class VoidedRecord
                 intact.onRecord(view);
             }
         }
-        else if (length >= JournalRecord.FIXED_HEADER_LENGTH + JournalRecord.TRAILER_LENGTH)
+        else if (view.looksTorn() && length >= JournalRecord.FIXED_HEADER_LENGTH + JournalRecord.TRAILER_LENGTH)
         {
             damaged.add(new Damaged(dc.index(), offset, length, invalid));
         }
