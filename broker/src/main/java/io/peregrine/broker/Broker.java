@@ -181,9 +181,7 @@ public final class Broker implements AutoCloseable
             {
                 LOG.warn("journal: cycle file {} of {} bytes has no header ({}): the header never reached the disk before a " +
                     "crash, so none of it can be read; moved to {} (not deleted); appends continue from what precedes it",
-                    cycle.file.getName(), cycle.length,
-                    cycle.firstNonZeroOffset < 0 ? "every byte is zero" : "bytes follow from offset " + cycle.firstNonZeroOffset,
-                    Journal.damagedDir(dir));
+                    cycle.file.getName(), cycle.length, cycle.remains(), Journal.damagedDir(dir));
             }
         }
         catch (final IOException ex)

@@ -90,8 +90,7 @@ final class JournalCommand
     private static String describe(final UnwrittenCycle cycle)
     {
         return "cycle file " + cycle.file + " (" + cycle.length + " bytes), whose header never reached the disk before a crash: " +
-            (cycle.firstNonZeroOffset < 0 ? "every byte is zero" : "bytes follow from offset " + cycle.firstNonZeroOffset +
-            " but cannot be read by index");
+            cycle.remains() + (cycle.firstNonZeroOffset < 0 ? "" : " but cannot be read by index");
     }
 
     /**

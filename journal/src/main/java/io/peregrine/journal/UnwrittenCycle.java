@@ -140,9 +140,16 @@ public final class UnwrittenCycle
         return -1;
     }
 
+    /**
+     * @return what is left of the file: "every byte is zero" or where bytes after the lost header start.
+     */
+    public String remains()
+    {
+        return firstNonZeroOffset < 0 ? "every byte is zero" : "bytes follow from offset " + firstNonZeroOffset;
+    }
+
     public String toString()
     {
-        return file + " (" + length + " bytes, " +
-            (firstNonZeroOffset < 0 ? "all zero" : "header lost, data from offset " + firstNonZeroOffset) + ")";
+        return file + " (" + length + " bytes, " + remains() + ")";
     }
 }
