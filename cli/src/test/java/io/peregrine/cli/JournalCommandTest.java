@@ -3,9 +3,7 @@ package io.peregrine.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +23,6 @@ import io.peregrine.transport.Protocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * journal dump, verify and digest on a real store, intact and with one body byte flipped on disk.
@@ -39,31 +36,14 @@ class JournalCommandTest
     Path dir;
 
     /**
-     * Runs {@code peregrine journal ...} in this JVM; returns [exit code, stdout].
+     * Runs {@code peregrine journal ...} in this JVM; returns [exit code, stdout, error].
      */
     private static String[] journal(final String... args)
     {
-        final PrintStream out = System.out;
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final int exit;
-        try
-        {
-            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-            exit = Peregrine.commandLine().execute(prepend("journal", args));
-        }
-        finally
-        {
-            System.setOut(out);
-        }
-        return new String[]{ Integer.toString(exit), bytes.toString(StandardCharsets.UTF_8) };
-    }
-
-    private static String[] prepend(final String first, final String... rest)
-    {
-        final String[] all = new String[rest.length + 1];
-        all[0] = first;
-        System.arraycopy(rest, 0, all, 1, rest.length);
-        return all;
+        final String[] all = new String[args.length + 1];
+        all[0] = "journal";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return InProcess.peregrine(all);
     }
 
     private List<SendResult> fillStore(final Path store)
@@ -120,12 +100,9 @@ class JournalCommandTest
     @Test
     void shouldRefuseADirectoryWithoutAJournal()
     {
-        final java.io.StringWriter err = new java.io.StringWriter();
-        final CommandLine commandLine = Peregrine.commandLine();
-        commandLine.getSubcommands().get("journal").getSubcommands().get("verify").setErr(new java.io.PrintWriter(err, true));
-        final int exit = commandLine.execute("journal", "verify", dir.resolve("nothing").toString());
-        assertEquals(2, exit);
-        assertTrue(err.toString().startsWith("peregrine verify: no journal at "), err.toString());
+        final String[] verify = journal("verify", dir.resolve("nothing").toString());
+        assertEquals("2", verify[0]);
+        assertTrue(verify[2].startsWith("peregrine verify: no journal at "), verify[2]);
     }
 
     @Test
@@ -168,11 +145,9 @@ class JournalCommandTest
         final String[] verify = journal("verify", store.toString());
         assertEquals("3", verify[0], "nothing of the file was ever on disk: crash debris, not damage: " + verify[1]);
         assertTrue(verify[1].startsWith("unwritten-cycle cycle file " + file + " (" + length + " bytes)"), verify[1]);
-        final java.io.StringWriter err = new java.io.StringWriter();
-        final CommandLine commandLine = Peregrine.commandLine();
-        commandLine.getSubcommands().get("journal").getSubcommands().get("dump").setErr(new java.io.PrintWriter(err, true));
-        assertEquals(2, commandLine.execute("journal", "dump", store.toString()), "dump cannot read past the file");
-        assertTrue(err.toString().contains("cannot read the journal past cycle file " + file), err.toString());
+        final String[] dump = journal("dump", store.toString());
+        assertEquals("2", dump[0], "dump cannot read past the file");
+        assertTrue(dump[2].contains("cannot read the journal past cycle file " + file), dump[2]);
 
         // a broker starts on the store: it moves the file aside (intact) and appends from the cycle's start again
         final List<SendResult> after = fillStore(store);

@@ -4,12 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +14,6 @@ import io.peregrine.tuning.HostCheck;
 import io.peregrine.tuning.JvmProfiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * tuning check on this host and on a made-up one, tuning profile with a name, without, and with one that does not
@@ -31,30 +25,15 @@ class TuningCommandTest
     Path root;
 
     /**
-     * Runs {@code peregrine tuning ...} in this JVM; returns [exit code, stdout, stderr of the subcommand].
+     * Runs {@code peregrine tuning ...} in this JVM; returns [exit code, stdout, error].
      */
     private static String[] tuning(final String subcommand, final String... args)
     {
-        final PrintStream out = System.out;
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final StringWriter err = new StringWriter();
-        final int exit;
-        try
-        {
-            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-            final CommandLine commandLine = Peregrine.commandLine();
-            commandLine.getSubcommands().get("tuning").getSubcommands().get(subcommand).setErr(new PrintWriter(err, true));
-            final String[] all = new String[args.length + 2];
-            all[0] = "tuning";
-            all[1] = subcommand;
-            System.arraycopy(args, 0, all, 2, args.length);
-            exit = commandLine.execute(all);
-        }
-        finally
-        {
-            System.setOut(out);
-        }
-        return new String[]{ Integer.toString(exit), bytes.toString(StandardCharsets.UTF_8), err.toString() };
+        final String[] all = new String[args.length + 2];
+        all[0] = "tuning";
+        all[1] = subcommand;
+        System.arraycopy(args, 0, all, 2, args.length);
+        return InProcess.peregrine(all);
     }
 
     @Test
