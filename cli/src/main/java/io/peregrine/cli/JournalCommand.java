@@ -59,7 +59,15 @@ final class JournalCommand
             throw new IllegalArgumentException("cannot read the journal past " + describe(unwritten.get(0)) +
                 "; a broker started on this store moves such files to " + Journal.damagedDir(dir) + ", then it reads");
         }
-        return Journal.open(dir, MAX_RECORD_LENGTH, true);
+        return readOnly(dir);
+    }
+
+    /**
+     * Open a journal directory read-only, for a caller that has looked for unwritten cycle files already.
+     */
+    static Journal readOnly(final File journalDir)
+    {
+        return Journal.open(journalDir, MAX_RECORD_LENGTH, true);
     }
 
     /**
@@ -177,7 +185,7 @@ final class JournalCommand
             }
             final long[] counts = { 0, -1, 0 };
             final String[] firstBad = { null };
-            try (Journal journal = open(dir); Journal.JournalReader reader = journal.reader())
+            try (Journal journal = readOnly(journalDir(dir)); Journal.JournalReader reader = journal.reader())
             {
                 while (reader.readNext((record) ->
                 {

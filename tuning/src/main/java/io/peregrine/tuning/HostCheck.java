@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongPredicate;
+import java.util.function.Predicate;
 
 import io.peregrine.tuning.Finding.Verdict;
 
@@ -104,17 +105,10 @@ public final class HostCheck
 
     private Finding transparentHugePages()
     {
-        final String key = "transparent_hugepage/enabled";
-        final String value = read("sys/kernel/mm/transparent_hugepage/enabled");
-        if (null == value)
-        {
-            return absent(key);
-        }
-        final String selected = selected(value);
-        return "always".equals(selected) ?
-            new Finding(key, selected, Verdict.ADVISE, "khugepaged compacts memory behind the process's back and page faults may " +
-                "allocate 2 MiB at once: latency outliers; echo madvise > /sys/kernel/mm/transparent_hugepage/enabled") :
-            new Finding(key, selected, Verdict.OK, "huge pages only where a program asks for them");
+        return text("transparent_hugepage/enabled", "sys/kernel/mm/transparent_hugepage/enabled", (value) -> !"always".equals(value),
+            Verdict.ADVISE, "huge pages only where a program asks for them",
+            "khugepaged compacts memory behind the process's back and page faults may allocate 2 MiB at once: latency outliers; " +
+            "echo madvise > /sys/kernel/mm/transparent_hugepage/enabled");
     }
 
     private Finding swappiness()
@@ -166,30 +160,18 @@ public final class HostCheck
 
     private Finding governor()
     {
-        final String key = "cpu0 scaling_governor";
-        final String value = read("sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
-        if (null == value)
-        {
-            return absent(key);
-        }
-        return "performance".equals(value) ?
-            new Finding(key, value, Verdict.OK, "cores stay at full clock") :
-            new Finding(key, value, Verdict.ADVISE, "an idle core clocks down and the first microseconds after a wake-up run slow: " +
-                "cpupower frequency-set -g performance on a latency host");
+        return text("cpu0 scaling_governor", "sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", "performance"::equals,
+            Verdict.ADVISE, "cores stay at full clock",
+            "an idle core clocks down and the first microseconds after a wake-up run slow: cpupower frequency-set -g performance " +
+            "on a latency host");
     }
 
     private Finding clocksource()
     {
-        final String key = "clocksource";
-        final String value = read("sys/devices/system/clocksource/clocksource0/current_clocksource");
-        if (null == value)
-        {
-            return absent(key);
-        }
-        return "hpet".equals(value) || "acpi_pm".equals(value) ?
-            new Finding(key, value, Verdict.WARN, "System.nanoTime becomes a slow system call (µs, not ns) and every send reads the " +
-                "clock: use tsc where the CPU has a stable one (clocksource=tsc on the kernel command line)") :
-            new Finding(key, value, Verdict.OK, "reading the clock stays in user space");
+        return text("clocksource", "sys/devices/system/clocksource/clocksource0/current_clocksource",
+            (value) -> !"hpet".equals(value) && !"acpi_pm".equals(value), Verdict.WARN, "reading the clock stays in user space",
+            "System.nanoTime becomes a slow system call (µs, not ns) and every send reads the clock: use tsc where the CPU has a " +
+            "stable one (clocksource=tsc on the kernel command line)");
     }
 
     private Finding numaBalancing()
@@ -240,6 +222,22 @@ public final class HostCheck
             "enough mappings for the journal's blocks and the log buffers",
             "Chronicle maps the journal in blocks and Aeron maps every log buffer: mmap fails past this; sysctl -w vm.max_map_count=" +
             MIN_MAP_COUNT);
+    }
+
+    /**
+     * A setting read as text (the selected choice where the file lists several, as {@code [madvise]}): OK when the
+     * test holds, else the given verdict with the advice to fix it.
+     */
+    private Finding text(
+        final String key, final String path, final Predicate<String> fine, final Verdict otherwise, final String okAdvice, final String fixAdvice)
+    {
+        final String value = read(path);
+        if (null == value)
+        {
+            return absent(key);
+        }
+        final String selected = selected(value);
+        return fine.test(selected) ? new Finding(key, selected, Verdict.OK, okAdvice) : new Finding(key, selected, otherwise, fixAdvice);
     }
 
     /**
