@@ -47,8 +47,8 @@ public final class Broker implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
     private static final long START_TIMEOUT_MS = 10_000;
     private static final long DRAIN_TIMEOUT_MS = 5_000;
+    private static final long SHUTDOWN_NOTICE_TIMEOUT_MS = 1_000;
     private static final int PENDING_RESPONSES = 64 * 1024;
-    private static final int HISTORIES_PER_PRODUCER_SLOT = 4;
 
     /**
      * How many of the newest journal records a start reads to rebuild duplicate detection, and checks for records
@@ -127,7 +127,7 @@ public final class Broker implements AutoCloseable
         final int maxRecordLength = JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, ctx.maxMessageSize());
         counters = new BrokerCounters(aeron);
         flusher = new Flusher(ctx.syncFlush(), ctx.flushIntervalMs(), ctx.epochClock(), ctx.journalDir(), ctx.flushListener(), counters);
-        final ProducerHistories histories = new ProducerHistories(HISTORIES_PER_PRODUCER_SLOT * ctx.maxProducers());
+        final ProducerHistories histories = new ProducerHistories(ctx.producerHistories());
         journal = openJournal(ctx, maxRecordLength, histories);
         flusher.start(journal, ctx.fileReservedTimeMs(), ctx.usableSpace(),
             Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)), ctx.pretouch());
@@ -396,8 +396,17 @@ public final class Broker implements AutoCloseable
         {
             receiver.stopAccepting();
             final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MS);
-            while (!(receiver.isStopped() && ring.size() == 0 && responder.isIdle()) && !runner.isClosed())
+            long cycleAfterDrained = Long.MAX_VALUE; // a responder duty cycle that began after the ring was seen empty
+            while (!runner.isClosed())
             {
+                if (cycleAfterDrained == Long.MAX_VALUE && receiver.isStopped() && ring.size() == 0)
+                {
+                    cycleAfterDrained = responder.dutyCycles() + 1;
+                }
+                if (responder.dutyCycles() >= cycleAfterDrained && responder.isIdle())
+                {
+                    break;
+                }
                 if (System.nanoTime() - deadline > 0)
                 {
                     LOG.warn("shutdown: pending sends not drained within {} ms", DRAIN_TIMEOUT_MS);
@@ -409,6 +418,8 @@ public final class Broker implements AutoCloseable
         CloseHelper.closeAll(runner, flusherRunner);
         if (null != sessions)
         {
+            // the agents have stopped: this thread may use the sessions and the responder now
+            sessions.noticeShutdown(SHUTDOWN_NOTICE_TIMEOUT_MS);
             sessions.closeAll();
         }
         CloseHelper.closeAll(counters, aeron, journal, driver, storeLock);

@@ -64,6 +64,8 @@ public final class BrokerContext
     public static final String PRETOUCH = "pretouch";
     /** Chronicle roll cycle of the journal: one file per cycle (FAST_DAILY, FAST_HOURLY, ...). */
     public static final String ROLL_CYCLE = "rollCycle";
+    /** Memory for duplicate detection: 64 KiB per producer remembered, at least one per maxProducers. */
+    public static final String PRODUCER_HISTORY_MEMORY = "producerHistoryMemory";
 
     /** Default UDP endpoint on loopback. */
     public static final String LISTEN_CHANNEL_DEFAULT = "aeron:udp?endpoint=127.0.0.1:40456";
@@ -96,6 +98,7 @@ public final class BrokerContext
         DEFAULTS.put(ROLL_CYCLE, Journal.DEFAULT_ROLL_CYCLE);
         DEFAULTS.put(DISK_SPACE_FLOOR, "512m");
         DEFAULTS.put(PRETOUCH, "true");
+        DEFAULTS.put(PRODUCER_HISTORY_MEMORY, "128m");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
@@ -115,6 +118,7 @@ public final class BrokerContext
     private long fileReservedTimeMs;
     private long diskSpaceFloor;
     private boolean pretouch;
+    private int producerHistories;
     private LongSupplier usableSpace;
     private FlushListener flushListener = FlushListener.NONE;
 
@@ -247,6 +251,21 @@ public final class BrokerContext
             throw invalid(MAX_MESSAGE_SIZE, ex.getMessage());
         }
         maxProducers = (int)parseLong(MAX_PRODUCERS, 1, 65_536);
+        final long historyMemory;
+        try
+        {
+            historyMemory = SystemUtil.parseSize(PRODUCER_HISTORY_MEMORY, get(PRODUCER_HISTORY_MEMORY));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw invalid(PRODUCER_HISTORY_MEMORY, "not a size (for example 128m, 1g)");
+        }
+        if (historyMemory / ProducerHistory.BYTES < maxProducers)
+        {
+            throw invalid(PRODUCER_HISTORY_MEMORY, "must hold the history of each of maxProducers=" + maxProducers + " producers: at least " +
+                (long)maxProducers * ProducerHistory.BYTES + " bytes (" + ProducerHistory.BYTES + " each)");
+        }
+        producerHistories = (int)Math.min(Integer.MAX_VALUE, historyMemory / ProducerHistory.BYTES);
         producerLivenessTimeoutMs = parseLong(PRODUCER_LIVENESS_TIMEOUT, 100, 3_600_000);
         final String ipc = get(IPC_ENABLED);
         if (!ipc.equals("true") && !ipc.equals("false"))
@@ -457,6 +476,14 @@ public final class BrokerContext
     {
         // at most 2 s: the keepalive is also how a restarted broker relearns its producers
         return (int)Math.max(50, Math.min(2000, producerLivenessTimeoutMs / 5));
+    }
+
+    /**
+     * @return how many producers' duplicate-detection histories the broker keeps (from producerHistoryMemory).
+     */
+    public int producerHistories()
+    {
+        return producerHistories;
     }
 
     /**

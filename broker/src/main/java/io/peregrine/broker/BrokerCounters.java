@@ -5,8 +5,8 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
- * The broker's counters, published through Aeron's counters file so tools such as AeronStat (and
- * later {@code peregrine stat}) can read them from outside the process.
+ * The broker's counters, published through Aeron's counters file so tools such as AeronStat and
+ * {@code peregrine counters} can read them from outside the process.
  */
 final class BrokerCounters implements AutoCloseable
 {
@@ -29,24 +29,38 @@ final class BrokerCounters implements AutoCloseable
     final AtomicCounter flushTimeouts;
     final AtomicCounter responsesDelayed;
 
+    /**
+     * Makes one counter; the broker's are Aeron counters in its driver's CnC file.
+     */
+    @FunctionalInterface
+    interface Factory
+    {
+        AtomicCounter newCounter(int typeId, String label);
+    }
+
     BrokerCounters(final Aeron aeron)
     {
-        sendsReceived = aeron.addCounter(TYPE_ID_BASE, "peregrine: sends received");
-        sendsStored = aeron.addCounter(TYPE_ID_BASE + 1, "peregrine: sends stored");
-        bytesStored = aeron.addCounter(TYPE_ID_BASE + 2, "peregrine: body bytes stored");
-        sendsRefused = aeron.addCounter(TYPE_ID_BASE + 3, "peregrine: sends refused with an error response");
-        framesRejected = aeron.addCounter(TYPE_ID_BASE + 4, "peregrine: frames rejected (truncated, wrong schema or version)");
-        unknownProducer = aeron.addCounter(TYPE_ID_BASE + 5, "peregrine: requests from unknown producers");
-        responsesDropped = aeron.addCounter(TYPE_ID_BASE + 6, "peregrine: responses dropped (producer gone, or past the send's deadline)");
-        producersConnected = aeron.addCounter(TYPE_ID_BASE + 7, "peregrine: producers connected");
-        producersTimedOut = aeron.addCounter(TYPE_ID_BASE + 8, "peregrine: producers dropped after going silent");
-        inboundRingFull = aeron.addCounter(TYPE_ID_BASE + 9, "peregrine: inbound ring full (receiver backed off)");
-        journalErrors = aeron.addCounter(TYPE_ID_BASE + 10, "peregrine: journal append failures");
-        duplicatesReceived = aeron.addCounter(TYPE_ID_BASE + 11, "peregrine: resends of stored sequences (answered, not stored again)");
-        flushes = aeron.addCounter(TYPE_ID_BASE + 12, "peregrine: journal flushes (fsync)");
-        flushNanos = aeron.addCounter(TYPE_ID_BASE + 15, "peregrine: time spent in journal flushes (ns)");
-        flushTimeouts = aeron.addCounter(TYPE_ID_BASE + 13, "peregrine: sends answered FLUSH_DISK_TIMEOUT");
-        responsesDelayed = aeron.addCounter(TYPE_ID_BASE + 14, "peregrine: answers held back a duty cycle (producer stream full)");
+        this(aeron::addCounter);
+    }
+
+    BrokerCounters(final Factory counters)
+    {
+        sendsReceived = counters.newCounter(TYPE_ID_BASE, "peregrine: sends received");
+        sendsStored = counters.newCounter(TYPE_ID_BASE + 1, "peregrine: sends stored");
+        bytesStored = counters.newCounter(TYPE_ID_BASE + 2, "peregrine: body bytes stored");
+        sendsRefused = counters.newCounter(TYPE_ID_BASE + 3, "peregrine: sends refused with an error response");
+        framesRejected = counters.newCounter(TYPE_ID_BASE + 4, "peregrine: frames rejected (truncated, wrong schema or version)");
+        unknownProducer = counters.newCounter(TYPE_ID_BASE + 5, "peregrine: requests from unknown producers");
+        responsesDropped = counters.newCounter(TYPE_ID_BASE + 6, "peregrine: responses dropped (producer gone, or past the send's deadline)");
+        producersConnected = counters.newCounter(TYPE_ID_BASE + 7, "peregrine: producers connected");
+        producersTimedOut = counters.newCounter(TYPE_ID_BASE + 8, "peregrine: producers dropped after going silent");
+        inboundRingFull = counters.newCounter(TYPE_ID_BASE + 9, "peregrine: inbound ring full (receiver backed off)");
+        journalErrors = counters.newCounter(TYPE_ID_BASE + 10, "peregrine: journal append failures");
+        duplicatesReceived = counters.newCounter(TYPE_ID_BASE + 11, "peregrine: resends of stored sequences (answered, not stored again)");
+        flushes = counters.newCounter(TYPE_ID_BASE + 12, "peregrine: journal flushes (fsync)");
+        flushNanos = counters.newCounter(TYPE_ID_BASE + 15, "peregrine: time spent in journal flushes (ns)");
+        flushTimeouts = counters.newCounter(TYPE_ID_BASE + 13, "peregrine: sends answered FLUSH_DISK_TIMEOUT");
+        responsesDelayed = counters.newCounter(TYPE_ID_BASE + 14, "peregrine: answers held back a duty cycle (producer stream full)");
     }
 
     public void close()

@@ -1,5 +1,7 @@
 package io.peregrine.broker;
 
+import java.io.File;
+
 /**
  * Told around each journal flush, on the flusher's thread: for instrumentation and tests (a test can hold
  * a flush and see that no SEND_OK leaves before the flush covering it returned).
@@ -33,4 +35,13 @@ public interface FlushListener
      * @param upToIndex highest index now on disk.
      */
     void afterFlush(long upToIndex);
+
+    /**
+     * A journal file was forced (fsync) as part of a flush, or of the last flush at close.
+     *
+     * @param file the cycle file.
+     */
+    default void fileForced(final File file)
+    {
+    }
 }

@@ -20,10 +20,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes the journal durable on its own thread, since fsync blocks. It snapshots the appended watermark,
- * forces the journal file holding that index (found from the index itself; the one before it again, and the
- * directory, after a roll; on the first flush also the store directory and its parent, whose entries may be new),
- * then publishes the flushed watermark. One flush covers everything appended before it started, so concurrent
- * senders share it (group commit), and the pipeline keeps receiving and appending while it runs.
+ * forces every journal file written since the last flush up to the one holding that index (found from the index
+ * itself; after a roll also the files in between and the directory; on the first flush also the store directory
+ * and its parent, whose entries may be new), then publishes the flushed watermark. One flush covers everything
+ * appended before it started, so concurrent senders share it (group commit), and the pipeline keeps receiving and
+ * appending while it runs.
  *
  * <p>SYNC_FLUSH flushes as soon as something new is appended; ASYNC_FLUSH every
  * {@code flushIntervalCommitLog} ms. Both use {@code FileChannel.force}: an fsync of the file, which on
@@ -213,28 +214,7 @@ final class Flusher implements Agent
         final long startNs = System.nanoTime();
         try
         {
-            final int cycle = journal.cycleOf(target);
-            if (null == current || cycle != currentCycle)
-            {
-                final File file = journal.fileOf(target);
-                final boolean first = null == current;
-                if (!first)
-                {
-                    current.force(false); // the rolled file's last records
-                    current.close();
-                }
-                currentCycle = cycle;
-                current = FileChannel.open(file.toPath(), StandardOpenOption.READ);
-                Journal.forceDirectory(dir); // the new file's directory entry
-                if (first)
-                {
-                    // the journal directory's entry in the store, and the store's in its parent: both may be new
-                    final File store = dir.getAbsoluteFile().getParentFile();
-                    Journal.forceDirectory(store);
-                    Journal.forceDirectory(store.getParentFile());
-                }
-            }
-            current.force(false);
+            forceThrough(target);
         }
         catch (final IOException ex)
         {
@@ -249,15 +229,67 @@ final class Flusher implements Agent
         return 1;
     }
 
+    /**
+     * Force every journal file written since the last flush, up to the one holding the target index: the file held
+     * open (its last records), any cycle after it (a short roll cycle and a long flush interval can put several files
+     * between two flushes), and the target's file, whose directory entry is forced too when it is new.
+     */
+    private void forceThrough(final long target) throws IOException
+    {
+        final int cycle = journal.cycleOf(target);
+        if (null == current || cycle != currentCycle)
+        {
+            final boolean first = null == current;
+            final int fromCycle;
+            if (first)
+            {
+                fromCycle = flushedWatermark >= 0 ? journal.cycleOf(flushedWatermark) : Integer.MIN_VALUE;
+            }
+            else
+            {
+                current.force(false); // the rolled file's last records
+                listener.fileForced(journal.cycleFile(currentCycle));
+                current.close();
+                current = null;
+                fromCycle = currentCycle + 1;
+            }
+            for (final File between : journal.cycleFilesBetween(fromCycle, cycle - 1))
+            {
+                try (FileChannel channel = FileChannel.open(between.toPath(), StandardOpenOption.READ))
+                {
+                    channel.force(false);
+                }
+                listener.fileForced(between);
+            }
+            final File file = journal.fileOf(target);
+            current = FileChannel.open(file.toPath(), StandardOpenOption.READ);
+            currentCycle = cycle;
+            Journal.forceDirectory(dir); // the new file's directory entry
+            if (first)
+            {
+                // the journal directory's entry in the store, and the store's in its parent: both may be new
+                final File store = dir.getAbsoluteFile().getParentFile();
+                Journal.forceDirectory(store);
+                Journal.forceDirectory(store.getParentFile());
+            }
+        }
+        current.force(false);
+        listener.fileForced(journal.cycleFile(currentCycle));
+    }
+
+    /**
+     * Flush what is appended and not yet flushed, whatever the policy, then close the file held open.
+     */
     public void onClose()
     {
         try
         {
-            if (null != current)
+            final long target = appendedWatermark;
+            if (target > flushedWatermark)
             {
-                current.force(false);
+                forceThrough(target);
+                flushedWatermark = target;
             }
-            flushedWatermark = appendedWatermark;
         }
         catch (final IOException ex)
         {

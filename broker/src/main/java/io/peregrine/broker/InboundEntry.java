@@ -21,6 +21,14 @@ final class InboundEntry
     static final int DUPLICATE_PRODUCER_ID_OFFSET = 16;
     static final int DUPLICATE_SEQUENCE_OFFSET = 24;
     static final int DUPLICATE_LENGTH = 32;
+
+    /**
+     * A producer's Close: the header, then its producer id at RECORD_OFFSET. It travels through the ring so that
+     * the writer reaches it only after every request the producer sent before it.
+     */
+    static final int MSG_TYPE_CLOSE = 3;
+    static final int CLOSE_PRODUCER_ID_OFFSET = 16;
+    static final int CLOSE_LENGTH = 24;
     static final int SESSION_SLOT_OFFSET = 0;
     static final int SESSION_GENERATION_OFFSET = 4;
     static final int DEADLINE_OFFSET = 8;

@@ -85,6 +85,11 @@ final class JournalWriterAgent implements Agent, MessageHandler
         final int slot = buffer.getInt(index + InboundEntry.SESSION_SLOT_OFFSET);
         final int generation = buffer.getInt(index + InboundEntry.SESSION_GENERATION_OFFSET);
         final long deadlineNs = buffer.getLong(index + InboundEntry.DEADLINE_OFFSET);
+        if (msgTypeId == InboundEntry.MSG_TYPE_CLOSE)
+        {
+            onClose(buffer.getLong(index + InboundEntry.CLOSE_PRODUCER_ID_OFFSET), slot, generation);
+            return;
+        }
         if (msgTypeId == InboundEntry.MSG_TYPE_DUPLICATE)
         {
             onDuplicate(buffer.getLong(index + InboundEntry.DUPLICATE_PRODUCER_ID_OFFSET),
@@ -125,13 +130,31 @@ final class JournalWriterAgent implements Agent, MessageHandler
         counters.bytesStored.getAndAddOrdered(bodyLength);
         lastAppendedIndex = journalIndex;
         final ProducerHistory history = histories.find(producerId);
-        if (null != history)
-        {
-            history.appended(sequence, journalIndex);
-        }
         if (slot != InboundEntry.NO_RESPONSE)
         {
+            if (null != history)
+            {
+                history.appended(sequence, journalIndex);
+            }
             responder.onAppended(journalIndex, producerId, sequence, deadlineNs, slot, generation, waitStoreMsgOK);
+        }
+        else if (null != history)
+        {
+            history.appendedOneway(sequence, journalIndex);
+        }
+    }
+
+    /**
+     * A producer's Close, reached after everything it sent before it: tell it how many of its oneway sends are
+     * stored, then free its session.
+     */
+    private void onClose(final long producerId, final int slot, final int generation)
+    {
+        final ProducerSession session = sessions.session(slot, generation);
+        if (null != session && session.producerId == producerId)
+        {
+            responder.sendCloseAck(session, ProducerSessions.onewayStored(session));
+            sessions.close(session);
         }
     }
 

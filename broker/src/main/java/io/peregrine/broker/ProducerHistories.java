@@ -5,9 +5,11 @@ import io.peregrine.journal.RecordView;
 import org.agrona.collections.Long2ObjectHashMap;
 
 /**
- * The {@link ProducerHistory} of every producer the broker has heard from recently, bounded in number:
- * when full, the history used least recently is dropped (its producer's old sequences then fall
- * outside any window). Rebuilt from the journal's tail at start.
+ * The {@link ProducerHistory} of every producer the broker has heard from recently, bounded in number (the
+ * broker's {@code producerHistoryMemory} over {@link ProducerHistory#BYTES}; producer ids are new each time a
+ * producer starts, so restarting clients would otherwise grow it without end): when full, the history used least
+ * recently whose producer has no open session is dropped (its producer's old sequences then fall outside any
+ * window). Rebuilt from the journal's tail at start. Single-threaded by contract: the pipeline thread only.
  */
 final class ProducerHistories
 {
@@ -57,7 +59,7 @@ final class ProducerHistories
         ProducerHistory oldest = null;
         for (final ProducerHistory history : byProducerId.values())
         {
-            if (null == oldest || history.lastUsedMs < oldest.lastUsedMs)
+            if (!history.attached && (null == oldest || history.lastUsedMs < oldest.lastUsedMs))
             {
                 oldest = history;
             }

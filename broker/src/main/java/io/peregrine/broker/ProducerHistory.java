@@ -11,6 +11,9 @@ import org.agrona.BitUtil;
  * seen is outside the window: a resend of it is refused, since the broker cannot tell whether it was
  * stored; a first attempt (not flagged as a resend) is stored, since it cannot be a duplicate.
  * Survives reconnects (kept per producer id) and broker restarts (rebuilt from the journal's tail).
+ *
+ * <p>Single-threaded by contract: only the broker's pipeline thread (receiver, writer and sessions share it) reads
+ * or changes it. {@link #BYTES} each; the broker keeps as many as {@code producerHistoryMemory} allows.
  */
 final class ProducerHistory
 {
@@ -18,6 +21,11 @@ final class ProducerHistory
      * Sequences remembered per producer.
      */
     static final int WINDOW = 4096;
+
+    /**
+     * Memory one history takes: a sequence and an index per slot of the window, plus the object.
+     */
+    static final int BYTES = WINDOW * 2 * Long.BYTES + 128;
 
     static final int NEW = 0;
     static final int DUPLICATE = 1;
@@ -34,7 +42,12 @@ final class ProducerHistory
     private final long[] sequences = new long[WINDOW];
     private final long[] indices = new long[WINDOW];
     private long highest;
+    private long onewayStored;
     long lastUsedMs;
+    /**
+     * True while a session of its producer is open: such a history is never evicted.
+     */
+    boolean attached;
 
     ProducerHistory(final long producerId)
     {
@@ -80,6 +93,23 @@ final class ProducerHistory
         {
             indices[slot] = journalIndex;
         }
+    }
+
+    /**
+     * Record where a oneway send was stored, and count it.
+     */
+    void appendedOneway(final long sequence, final long journalIndex)
+    {
+        appended(sequence, journalIndex);
+        onewayStored++;
+    }
+
+    /**
+     * @return oneway sends of this producer stored since this history was made (this broker run).
+     */
+    long onewayStored()
+    {
+        return onewayStored;
     }
 
     /**

@@ -1,7 +1,10 @@
 package io.peregrine.broker;
 
+import java.util.concurrent.TimeUnit;
+
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
+import io.aeron.driver.status.SenderPos;
 import io.aeron.exceptions.RegistrationException;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.Protocol;
@@ -9,13 +12,16 @@ import io.peregrine.transport.codec.ErrorCode;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.status.CountersReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The table of producer sessions: handshakes, heartbeats, liveness and the response publications.
  * A producer's responses go only to the address its requests come from (UDP) or to the broker's own
- * driver (IPC), never to an address a producer merely names.
+ * driver (IPC), never to an address a producer merely names. Single-threaded by contract: the receiver, writer,
+ * responder and this agent share the pipeline thread; only {@link #noticeShutdown} and {@link #closeAll} run on the
+ * closing thread, after that thread has stopped.
  */
 final class ProducerSessions implements Agent
 {
@@ -169,6 +175,10 @@ final class ProducerSessions implements Agent
         session.answersBlockedSinceNs = ProducerSession.NOT_BLOCKED;
         session.handshakeDeadlineMs = nowMs + HANDSHAKE_TIMEOUT_MS;
         session.history = refusal == ErrorCode.NONE ? histories.get(producerId, nowMs) : null;
+        if (null != session.history)
+        {
+            session.history.attached = true;
+        }
         session.registrationId = aeron.asyncAddExclusivePublication(responseChannel, Protocol.RESPONSE_STREAM_ID);
         session.state = ProducerSession.ADDING_PUBLICATION;
         handshaking++;
@@ -197,14 +207,13 @@ final class ProducerSessions implements Agent
         }
     }
 
-    void onClose(final long producerId, final int imageSessionId, final boolean ipc)
+    /**
+     * A producer closed its session (its Close answered).
+     */
+    void close(final ProducerSession session)
     {
-        final ProducerSession session = activeSession(producerId, imageSessionId, ipc);
-        if (null != session)
-        {
-            LOG.info("producer {} closed", session.describe());
-            free(session);
-        }
+        LOG.info("producer {} closed", session.describe());
+        free(session);
     }
 
     public int doWork()
@@ -329,6 +338,11 @@ final class ProducerSessions implements Agent
         }
         session.registrationId = Aeron.NULL_VALUE;
         session.publication = null;
+        if (null != session.history)
+        {
+            session.history.attached = false;
+            session.history.lastUsedMs = clock.time();
+        }
         session.history = null;
         if (null != session.deferred)
         {
@@ -338,6 +352,46 @@ final class ProducerSessions implements Agent
         session.state = ProducerSession.FREE;
         session.refusalCode = ErrorCode.NONE;
         session.refusalReason = "";
+    }
+
+    /**
+     * The broker is stopping and every request it took is stored: tell each connected producer that its session
+     * ends, with a CloseAck carrying what it stored of the producer's oneway sends, then wait (up to the bound) until
+     * the driver has sent those notices over UDP. A producer that is closing learns at once that nothing more will be
+     * answered and how many of its oneway sends arrived, rather than when its publication times out; one that keeps
+     * running reconnects. Called once the broker's agents have stopped.
+     *
+     * @param timeoutMs how long to wait for the notices to leave.
+     */
+    void noticeShutdown(final long timeoutMs)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        final CountersReader counters = aeron.countersReader();
+        for (final ProducerSession session : slots)
+        {
+            if (session.state == ProducerSession.ACTIVE && responder.sendCloseAck(session, onewayStored(session)) && !session.ipc)
+            {
+                final long sent = session.publication.position();
+                while (System.nanoTime() - deadlineNs < 0)
+                {
+                    final int counterId = counters.findByTypeIdAndRegistrationId(
+                        SenderPos.SENDER_POSITION_TYPE_ID, session.publication.registrationId());
+                    if (CountersReader.NULL_COUNTER_ID == counterId || counters.getCounterValue(counterId) >= sent)
+                    {
+                        break;
+                    }
+                    Thread.yield();
+                }
+            }
+        }
+    }
+
+    /**
+     * @return oneway sends of the session's producer stored in this broker run.
+     */
+    static long onewayStored(final ProducerSession session)
+    {
+        return null == session.history ? 0 : session.history.onewayStored();
     }
 
     /**

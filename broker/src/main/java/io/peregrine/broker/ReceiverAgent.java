@@ -21,14 +21,12 @@ import io.peregrine.transport.codec.ErrorCode;
 import io.peregrine.transport.codec.HeartbeatDecoder;
 import io.peregrine.transport.codec.MessageHeaderDecoder;
 import io.peregrine.transport.codec.SendRequestDecoder;
-import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.NanoClock;
-import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 /**
@@ -42,7 +40,6 @@ final class ReceiverAgent implements Agent
     private static final long RESPONSE_MARGIN_MS = 50;
     private static final int FLAG_ONEWAY = 1 << 1;
     private static final int FLAG_RESEND = 1 << 2;
-    private static final int GROUP_HEADER_LENGTH = 4;
     private static final int BODY_LENGTH_PREFIX = 4;
     private static final String STORE_FULL_TEXT =
         "the broker's store has less free disk space than its diskSpaceFloor; nothing stored, retry once space is freed";
@@ -70,6 +67,7 @@ final class ReceiverAgent implements Agent
     private final io.peregrine.journal.codec.MessageHeaderEncoder recordHeaderEncoder =
         new io.peregrine.journal.codec.MessageHeaderEncoder();
     private final Flusher flusher;
+    private final RequestFrames frames = new RequestFrames();
     private volatile boolean accepting = true;
     private volatile boolean stopped;
 
@@ -162,12 +160,7 @@ final class ReceiverAgent implements Agent
                 }
                 break;
             case CloseDecoder.TEMPLATE_ID:
-                if (checkBlock(CloseDecoder.BLOCK_LENGTH, length, header, subscription))
-                {
-                    closeDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
-                    sessions.onClose(closeDecoder.producerId(), header.sessionId(), ipc);
-                }
-                break;
+                return onClose(buffer, offset, length, header, ipc, subscription);
             default:
                 reject(templateId < 0 ? WireFrames.describe(templateId, headerDecoder, length) : "unknown template id " + templateId,
                     header, subscription);
@@ -198,6 +191,43 @@ final class ReceiverAgent implements Agent
         return (null == image ? "unknown source" : image.sourceIdentity()) + " session " + header.sessionId();
     }
 
+    /**
+     * A producer leaves: its Close goes through the inbound ring behind everything it sent before, so the writer
+     * answers it (with what it stored of the producer's oneway sends) only once all of that is appended.
+     */
+    private ControlledFragmentHandler.Action onClose(
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final Header header,
+        final boolean ipc,
+        final Subscription subscription)
+    {
+        if (!checkBlock(CloseDecoder.BLOCK_LENGTH, length, header, subscription))
+        {
+            return ControlledFragmentHandler.Action.CONTINUE;
+        }
+        closeDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final ProducerSession session = sessions.activeSession(closeDecoder.producerId(), header.sessionId(), ipc);
+        if (null == session)
+        {
+            return ControlledFragmentHandler.Action.CONTINUE; // not connected (any more): nothing to close
+        }
+        final int index = ring.tryClaim(InboundEntry.MSG_TYPE_CLOSE, InboundEntry.CLOSE_LENGTH);
+        if (index <= 0)
+        {
+            counters.inboundRingFull.increment();
+            return ControlledFragmentHandler.Action.ABORT;
+        }
+        final MutableDirectBuffer ringBuffer = ring.buffer();
+        ringBuffer.putInt(index + InboundEntry.SESSION_SLOT_OFFSET, session.slot);
+        ringBuffer.putInt(index + InboundEntry.SESSION_GENERATION_OFFSET, session.generation);
+        ringBuffer.putLong(index + InboundEntry.DEADLINE_OFFSET, 0);
+        ringBuffer.putLong(index + InboundEntry.CLOSE_PRODUCER_ID_OFFSET, session.producerId);
+        ring.commit(index);
+        return ControlledFragmentHandler.Action.CONTINUE;
+    }
+
     private void onConnect(
         final DirectBuffer buffer,
         final int offset,
@@ -222,23 +252,14 @@ final class ReceiverAgent implements Agent
         {
             return; // the keepalive of a session this stream already has: nothing to decode, nothing allocated
         }
-        try
+        if (!frames.checkConnect(buffer, offset, length))
         {
-            group = connectDecoder.producerGroup();
-            instance = connectDecoder.instanceName();
-            endpoint = connectDecoder.responseEndpoint();
-            connectDecoder.clientVersion();
-        }
-        catch (final IndexOutOfBoundsException ex)
-        {
-            reject("connect frame of " + length + " bytes is truncated", header, subscription);
+            reject("connect frame of " + length + " bytes is truncated: its strings end past it", header, subscription);
             return;
         }
-        if (connectDecoder.limit() > offset + length)
-        {
-            reject("connect frame of " + length + " bytes is truncated", header, subscription);
-            return;
-        }
+        group = connectDecoder.producerGroup();
+        instance = connectDecoder.instanceName();
+        endpoint = connectDecoder.responseEndpoint();
         if (responseStreamId != Protocol.RESPONSE_STREAM_ID)
         {
             reject("connect asks for responses on stream " + responseStreamId, header, subscription);
@@ -293,42 +314,17 @@ final class ReceiverAgent implements Agent
         final long nowMs = epochClock.time();
         session.lastSeenMs = nowMs;
 
-        final int end = offset + length;
-        final int topicLengthOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH + SendRequestDecoder.BLOCK_LENGTH;
-        final int topicOffset = topicLengthOffset + SendRequestDecoder.topicHeaderLength();
-        if (topicOffset > end)
+        final ErrorCode error = frames.checkSend(buffer, offset, length, ctx.maxMessageSize());
+        if (error != ErrorCode.NONE)
         {
-            return refuse(session, sequence, flags, ErrorCode.INVALID_REQUEST, "send request of " + length + " bytes is truncated");
+            return refuse(session, sequence, flags, error, frames.errorText());
         }
-        final int topicLength = buffer.getShort(topicLengthOffset, LITTLE_ENDIAN) & 0xFFFF;
-        final int bodyLengthOffset = topicOffset + topicLength;
-        if (bodyLengthOffset + SendRequestDecoder.bodyHeaderLength() > end)
-        {
-            return refuse(session, sequence, flags, ErrorCode.INVALID_REQUEST, "send request of " + length + " bytes is truncated");
-        }
-        if (!Protocol.isValidTopic(buffer, topicOffset, topicLength))
-        {
-            return refuse(session, sequence, flags, ErrorCode.INVALID_TOPIC,
-                Protocol.validateTopic(buffer.getStringWithoutLengthAscii(topicOffset, topicLength)));
-        }
-        final int bodyLength = buffer.getInt(bodyLengthOffset, LITTLE_ENDIAN);
-        final int bodyOffset = bodyLengthOffset + SendRequestDecoder.bodyHeaderLength();
-        if (bodyLength < 0 || bodyOffset + (long)bodyLength != end)
-        {
-            return refuse(session, sequence, flags, ErrorCode.INVALID_REQUEST,
-                "body length " + Integer.toUnsignedString(bodyLength) + " does not match a frame of " + length + " bytes");
-        }
-        if (bodyLength > ctx.maxMessageSize())
-        {
-            return refuse(session, sequence, flags, ErrorCode.MESSAGE_TOO_LARGE,
-                "message body of " + bodyLength + " bytes is over the broker's maxMessageSize of " + ctx.maxMessageSize() + " bytes");
-        }
-
         if (refuseOutsideWindow(session, sequence, flags))
         {
             return ControlledFragmentHandler.Action.CONTINUE;
         }
-        return enqueue(session, sequence, flags, sendDecoder.timeBudgetMs(), buffer, topicOffset, topicLength, bodyOffset, bodyLength) ?
+        return enqueue(session, sequence, flags, sendDecoder.timeBudgetMs(), buffer, frames.topicOffset(), frames.topicLength(),
+            frames.bodyOffset(), frames.bodyLength()) ?
             ControlledFragmentHandler.Action.CONTINUE : ControlledFragmentHandler.Action.ABORT;
     }
 
@@ -342,11 +338,6 @@ final class ReceiverAgent implements Agent
             return true;
         }
         return false;
-    }
-
-    private static int entryLength(final int topicLength, final int bodyLength)
-    {
-        return InboundEntry.RECORD_OFFSET + JournalRecord.recordLength(topicLength, bodyLength) - JournalRecord.TRAILER_LENGTH;
     }
 
     /**
@@ -370,7 +361,7 @@ final class ReceiverAgent implements Agent
         final int seen = history.classify(sequence);
         final boolean duplicate = seen == ProducerHistory.DUPLICATE;
         final int index = ring.tryClaim(duplicate ? InboundEntry.MSG_TYPE_DUPLICATE : InboundEntry.MSG_TYPE_SEND,
-            duplicate ? InboundEntry.DUPLICATE_LENGTH : entryLength(topicLength, bodyLength));
+            duplicate ? InboundEntry.DUPLICATE_LENGTH : RequestFrames.entryLength(topicLength, bodyLength));
         if (index <= 0)
         {
             counters.inboundRingFull.increment();
@@ -435,60 +426,15 @@ final class ReceiverAgent implements Agent
             return refuseBatch(session, baseSequence, Math.max(1, count), flags, ErrorCode.STORE_FULL, STORE_FULL_TEXT);
         }
 
-        // walk the frame once, checking every length against it, before anything is enqueued
-        final int end = offset + length;
-        final int groupOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH + BatchSendRequestDecoder.BLOCK_LENGTH;
-        if (groupOffset + GROUP_HEADER_LENGTH > end)
+        // every length checked against the frame before anything is enqueued
+        final ErrorCode error = frames.checkBatch(buffer, offset, length, ctx.maxMessageSize());
+        final int count = frames.count();
+        if (error != ErrorCode.NONE)
         {
-            return refuseBatch(session, baseSequence, 1, flags, ErrorCode.INVALID_REQUEST, "batch of " + length + " bytes is truncated");
-        }
-        final int entryBlockLength = buffer.getShort(groupOffset, LITTLE_ENDIAN) & 0xFFFF;
-        final int count = buffer.getShort(groupOffset + 2, LITTLE_ENDIAN) & 0xFFFF;
-        if (count == 0)
-        {
-            return refuseBatch(session, baseSequence, 1, flags, ErrorCode.INVALID_REQUEST, "batch has no messages");
-        }
-        int position = groupOffset + GROUP_HEADER_LENGTH;
-        long ringBytes = 0;
-        int largest = 0;
-        for (int i = 0; i < count; i++)
-        {
-            position += entryBlockLength;
-            if (position + BODY_LENGTH_PREFIX > end)
-            {
-                return refuseBatch(session, baseSequence, count, flags, ErrorCode.INVALID_REQUEST,
-                    "batch of " + length + " bytes is truncated at message " + i);
-            }
-            final int bodyLength = buffer.getInt(position, LITTLE_ENDIAN);
-            if (bodyLength < 0 || position + BODY_LENGTH_PREFIX + (long)bodyLength > end)
-            {
-                return refuseBatch(session, baseSequence, count, flags, ErrorCode.INVALID_REQUEST,
-                    "body length of message " + i + " does not fit a batch of " + length + " bytes");
-            }
-            if (bodyLength > ctx.maxMessageSize())
-            {
-                return refuseBatch(session, baseSequence, count, flags, ErrorCode.MESSAGE_TOO_LARGE, "message " + i + " of the batch has " +
-                    bodyLength + " bytes, over the broker's maxMessageSize of " + ctx.maxMessageSize() + " bytes");
-            }
-            largest = Math.max(largest, bodyLength);
-            ringBytes += BitUtil.align(entryLength(Protocol.MAX_TOPIC_LENGTH, bodyLength) + RecordDescriptor.HEADER_LENGTH,
-                RecordDescriptor.ALIGNMENT);
-            position += BODY_LENGTH_PREFIX + bodyLength;
-        }
-        final int topicOffset = position + BatchSendRequestDecoder.topicHeaderLength();
-        final int topicLength = topicOffset > end ? -1 : buffer.getShort(position, LITTLE_ENDIAN) & 0xFFFF;
-        if (topicLength < 0 || topicOffset + topicLength != end)
-        {
-            return refuseBatch(session, baseSequence, count, flags, ErrorCode.INVALID_REQUEST, "batch topic does not end the frame");
-        }
-        if (!Protocol.isValidTopic(buffer, topicOffset, topicLength))
-        {
-            return refuseBatch(session, baseSequence, count, flags, ErrorCode.INVALID_TOPIC,
-                Protocol.validateTopic(buffer.getStringWithoutLengthAscii(topicOffset, topicLength)));
+            return refuseBatch(session, baseSequence, count, flags, error, frames.errorText());
         }
         // the whole batch goes into the ring or none of it: wait (ABORT) until there is room for all of it
-        final long worstCase = ringBytes + BitUtil.align(entryLength(Protocol.MAX_TOPIC_LENGTH, largest) +
-            RecordDescriptor.HEADER_LENGTH, RecordDescriptor.ALIGNMENT);
+        final long worstCase = frames.ringBytesWorstCase();
         if (ring.capacity() - ring.size() < worstCase)
         {
             counters.inboundRingFull.increment();
@@ -497,7 +443,10 @@ final class ReceiverAgent implements Agent
                 "batch of " + length + " bytes is larger than the broker can take at once; send fewer messages per batch") :
                 ControlledFragmentHandler.Action.ABORT;
         }
-        position = groupOffset + GROUP_HEADER_LENGTH;
+        final int topicOffset = frames.topicOffset();
+        final int topicLength = frames.topicLength();
+        final int entryBlockLength = frames.entryBlockLength();
+        int position = frames.firstEntryOffset();
         for (int i = 0; i < count; i++)
         {
             position += entryBlockLength;

@@ -2,11 +2,13 @@ package io.peregrine.broker;
 
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
 import io.aeron.logbuffer.BufferClaim;
 import io.peregrine.transport.Protocol;
+import io.peregrine.transport.codec.CloseAckEncoder;
 import io.peregrine.transport.codec.ConnectAckEncoder;
 import io.peregrine.transport.codec.ErrorCode;
 import io.peregrine.transport.codec.MessageHeaderEncoder;
@@ -63,10 +65,13 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final SendResponseEncoder responseEncoder = new SendResponseEncoder();
     private final ConnectAckEncoder ackEncoder = new ConnectAckEncoder();
+    private final CloseAckEncoder closeAckEncoder = new CloseAckEncoder();
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[8192]);
     private final ArrayList<ProducerSession> deferring = new ArrayList<>();
     private final IntArrayList deferringGenerations = new IntArrayList();
     private long appendedWatermark = -1;
+    private volatile boolean idle = true;
+    private final AtomicLong dutyCycles = new AtomicLong();
 
     /**
      * @param flusher a SYNC_FLUSH broker's flusher, whose watermark answers wait for; null for ASYNC_FLUSH.
@@ -104,7 +109,22 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
                 work += timers.poll(nanoClock.nanoTime(), this, TIMER_POLL_LIMIT);
             }
         }
+        final boolean idle = awaitingAppend.isEmpty() && (null == awaitingFlush || awaitingFlush.isEmpty()) && deferring.isEmpty();
+        if (idle != this.idle)
+        {
+            this.idle = idle;
+        }
+        dutyCycles.lazySet(dutyCycles.get() + 1);
         return work;
+    }
+
+    /**
+     * @return duty cycles completed; another thread waits for it to move on to read {@link #isIdle()} as of a
+     * cycle that began after something it saw.
+     */
+    long dutyCycles()
+    {
+        return dutyCycles.get();
     }
 
     int remainingCapacity()
@@ -113,9 +133,14 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             Math.min(awaitingAppend.remainingCapacity(), awaitingFlush.remainingCapacity());
     }
 
+    /**
+     * Safe from any thread.
+     *
+     * @return true if, at the end of the last duty cycle, no answer was waiting.
+     */
     boolean isIdle()
     {
-        return awaitingAppend.isEmpty() && (null == awaitingFlush || awaitingFlush.isEmpty()) && deferring.isEmpty();
+        return idle;
     }
 
     /**
@@ -403,6 +428,23 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             .brokerVersion(Protocol.VERSION)
             .reason(session.refusalReason);
         return offer(session.publication, MessageHeaderEncoder.ENCODED_LENGTH + ackEncoder.encodedLength()) > 0;
+    }
+
+    /**
+     * Answer a producer's Close: every request it sent before has been appended.
+     *
+     * @return true if it went out.
+     */
+    boolean sendCloseAck(final ProducerSession session, final long onewayStored)
+    {
+        if (!session.canRespond())
+        {
+            return false;
+        }
+        closeAckEncoder.wrapAndApplyHeader(scratch, 0, headerEncoder)
+            .producerId(session.producerId)
+            .onewayStored(onewayStored);
+        return offer(session.publication, MessageHeaderEncoder.ENCODED_LENGTH + closeAckEncoder.encodedLength()) > 0;
     }
 
     private long claim(final ExclusivePublication publication, final int length)

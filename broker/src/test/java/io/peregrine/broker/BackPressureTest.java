@@ -229,6 +229,7 @@ class BackPressureTest
     private static Producer connectedProducer(final StallingBroker broker)
     {
         return connected(broker, Producer.start(new Producer.Context()
+            .closeTimeoutMs(0) // the scripted broker does not answer Close
             .brokerChannel(broker.channel())
             .maxMessageSize(64 * 1024)
             .sendQueueLength(64 * 1024)
@@ -241,6 +242,7 @@ class BackPressureTest
     private static Producer frozenClockProducer(final StallingBroker broker)
     {
         return connected(broker, Producer.start(new Producer.Context()
+            .closeTimeoutMs(0) // the scripted broker does not answer Close
             .brokerChannel(broker.channel())
             .maxMessageSize(64 * 1024)
             .nanoClock(new org.agrona.concurrent.CachedNanoClock())
@@ -283,6 +285,7 @@ class BackPressureTest
         // send with retryTimesWhenSendAsyncFailed=2 and 3 s: the resend after its first 1 s is answered
         try (StallingBroker broker = new StallingBroker();
             Producer producer = Producer.start(new Producer.Context()
+                .closeTimeoutMs(0) // the scripted broker does not answer Close
                 .brokerChannel(broker.channel())
                 .maxMessageSize(64 * 1024)
                 .retryTimesWhenSendAsyncFailed(2)))

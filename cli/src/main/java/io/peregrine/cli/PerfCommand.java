@@ -126,6 +126,7 @@ final class PerfCommand implements Callable<Integer>
                 acked.close();
             }
         }
+        run.onewayOutcome(started);
         System.out.print(run.summary());
         if (json)
         {

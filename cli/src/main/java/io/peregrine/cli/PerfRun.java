@@ -48,6 +48,8 @@ final class PerfRun
     final LongAdder sent = new LongAdder();
     long retries;
     long elapsedNs;
+    long onewayAccepted;
+    long onewayUnconfirmed;
     private final PrintStream err;
     private final AckedLog ackedLog;
     private final int batch;
@@ -306,6 +308,34 @@ final class PerfRun
         }
     }
 
+    /**
+     * Oneway mode: take from the closed producers how many oneway sends they accepted (warm-up included) and how many
+     * of those the broker did not confirm stored; unconfirmed ones count as errors.
+     *
+     * @param closed the producers of the run, closed.
+     */
+    void onewayOutcome(final List<Producer> closed)
+    {
+        if (mode != Mode.ONEWAY)
+        {
+            return;
+        }
+        for (final Producer producer : closed)
+        {
+            onewayAccepted += producer.onewaySent();
+            onewayUnconfirmed += producer.onewayUnconfirmed();
+        }
+        if (onewayUnconfirmed > 0)
+        {
+            errors.addAndGet(ErrorKind.NOT_CONNECTED.ordinal(), onewayUnconfirmed);
+            if (null != err)
+            {
+                err.println("error: " + onewayUnconfirmed + " of " + onewayAccepted + " accepted oneway sends were not confirmed stored " +
+                    "by the broker when the producer closed");
+            }
+        }
+    }
+
     long sentCount()
     {
         return sent.sum();
@@ -359,7 +389,12 @@ final class PerfRun
                 sep = ",";
             }
         }
-        sb.append("},\"retries\":").append(retries)
+        sb.append('}');
+        if (mode == Mode.ONEWAY)
+        {
+            sb.append(",\"oneway_accepted\":").append(onewayAccepted).append(",\"oneway_unconfirmed\":").append(onewayUnconfirmed);
+        }
+        sb.append(",\"retries\":").append(retries)
             .append(",\"p50_us\":").append(fmt(percentileUs(50)))
             .append(",\"p90_us\":").append(fmt(percentileUs(90)))
             .append(",\"p99_us\":").append(fmt(percentileUs(99)))
@@ -388,6 +423,11 @@ final class PerfRun
             {
                 sb.append("  error ").append(KINDS[i]).append(' ').append(errors.get(i)).append('\n');
             }
+        }
+        if (mode == Mode.ONEWAY)
+        {
+            sb.append("  accepted ").append(onewayAccepted).append(" (warm-up included), confirmed stored by the broker ")
+                .append(onewayAccepted - onewayUnconfirmed).append(", unconfirmed ").append(onewayUnconfirmed).append('\n');
         }
         sb.append("  retries ").append(retries).append('\n');
         final String what = mode == Mode.ONEWAY ? " (hand-off)" : mode == Mode.BATCH ? " (per batch of " + batch + ")" : "";

@@ -241,7 +241,38 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         return queue.rollCycle().toCycle(index);
     }
 
-    private File cycleFile(final long cycle)
+    /**
+     * The existing cycle files of the cycles from one to another, inclusive, oldest first.
+     *
+     * @param fromCycle first cycle (clamped to the journal's first).
+     * @param toCycle   last cycle (clamped to the journal's last).
+     * @return the files; empty if none.
+     */
+    public List<File> cycleFilesBetween(final int fromCycle, final int toCycle)
+    {
+        final List<File> files = new ArrayList<>();
+        final int first = queue.firstCycle();
+        final int last = queue.lastCycle();
+        if (Math.max(fromCycle, first) > Math.min(toCycle, last))
+        {
+            return files;
+        }
+        // Chronicle lists only between cycles whose files exist: list them all, keep those in range
+        for (final long cycle : queue.listCyclesBetween(first, last))
+        {
+            if (cycle >= fromCycle && cycle <= toCycle)
+            {
+                files.add(cycleFile(cycle));
+            }
+        }
+        return files;
+    }
+
+    /**
+     * @param cycle a roll cycle.
+     * @return the file of that cycle (whether or not it exists).
+     */
+    public File cycleFile(final long cycle)
     {
         return new File(queue.file(), fileNames.format(Instant.ofEpochMilli(cycle * queue.rollCycle().lengthInMillis())) +
             SingleChronicleQueue.SUFFIX);

@@ -208,7 +208,9 @@ final class PendingSends
                         expired++;
                     }
                 }
-                else if (slot.attemptsLeft > 0 && nowNs - slot.attemptDeadlineNs >= 0 && resend(slot, nowNs, resender))
+                // retainedLength first: the volatile that publishes attemptsLeft and attemptDeadlineNs to this thread
+                else if (slot.retainedLength > 0 && slot.attemptsLeft > 0 && nowNs - slot.attemptDeadlineNs >= 0 &&
+                    resend(slot, nowNs, resender))
                 {
                     expired++;
                 }
@@ -230,7 +232,8 @@ final class PendingSends
         int resent = 0;
         for (final Slot slot : slots)
         {
-            if (slot.state == WAITING && null != slot.callback && slot.attemptsLeft > 0 && resend(slot, nowNs, resender))
+            if (slot.state == WAITING && null != slot.callback && slot.retainedLength > 0 && slot.attemptsLeft > 0 &&
+                resend(slot, nowNs, resender))
             {
                 resent++;
             }

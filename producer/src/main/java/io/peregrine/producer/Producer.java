@@ -34,8 +34,6 @@ import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
-import org.agrona.concurrent.status.AtomicCounter;
-import org.agrona.concurrent.status.CountersManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +61,6 @@ public final class Producer implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(Producer.class);
     private static final int SPINS_BEFORE_YIELD = 100;
     private static final int YIELDS_BEFORE_PARK = 10_000;
-    private static final int OFFER_ATTEMPTS = 3;
     private static final int FLAG_WAIT_STORE_MSG_OK = 1;
     private static final int FLAG_ONEWAY = 2;
     private static final int FLAG_RESEND = 4;
@@ -107,6 +104,7 @@ public final class Producer implements AutoCloseable
     private final AgentRunner runner;
     private final AtomicLong sequences = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong onewaySent = new AtomicLong();
     private final SendFlagsEncoder resendFlags = new SendFlagsEncoder();
     private final NanoClock nanoClock;
     private final ThreadLocal<Encoder> encoders;
@@ -130,9 +128,8 @@ public final class Producer implements AutoCloseable
         final ErrorHandler errorHandler = (ex) -> LOG.warn("Aeron client error in producer {}: {}", ctx.instanceName(), ex.toString());
         link = ProducerLink.open(ctx, responseSessionId, errorHandler);
         pending = new PendingSends(ctx.maxInFlight(), (ex) -> LOG.warn("a send callback of producer {} threw", ctx.instanceName(), ex));
-        final AtomicCounter unmatched = new AtomicCounter(new UnsafeBuffer(new byte[CountersManager.COUNTER_LENGTH]), 0);
         sendQueue = new SendQueue(ctx.sendQueueLength() + RingBufferDescriptor.TRAILER_LENGTH, this::link, this::onRequestSent);
-        conductor = new ProducerConductor(ctx, this, producerId, responseSessionId, pending, unmatched, errorHandler);
+        conductor = new ProducerConductor(ctx, this, producerId, responseSessionId, pending, errorHandler);
         encoders = ThreadLocal.withInitial(() -> new Encoder(producerId));
         runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null, conductor);
         AgentRunner.startOnThread(runner);
@@ -584,7 +581,8 @@ public final class Producer implements AutoCloseable
 
     /**
      * Send and await no response: the broker stores the message but does not answer. Returns once the
-     * request is handed to Aeron.
+     * request is queued for Aeron; {@link #close()} hands every accepted request to the broker before it
+     * returns, and {@link #onewayUnconfirmed()} then says how many the broker did not confirm.
      *
      * @param message to send; it may be reused as soon as this returns.
      * @return the send's sequence (&gt; 0), or {@link #NOT_CONNECTED}, {@link #BACK_PRESSURED}, {@link #CLOSED}.
@@ -601,7 +599,12 @@ public final class Producer implements AutoCloseable
         checkSize(message);
         final long sequence = sequences.incrementAndGet();
         final long result = offerOnce(message, sequence, flags(message, true), ctx.sendMsgTimeoutMs());
-        return result < 0 ? result : sequence;
+        if (result < 0)
+        {
+            return result;
+        }
+        onewaySent.incrementAndGet();
+        return sequence;
     }
 
     /**
@@ -871,9 +874,17 @@ public final class Producer implements AutoCloseable
             {
                 return null;
             }
-            if (conductor.pollForBlockedSender() > 0)
+            final int polled = conductor.pollForBlockedSender();
+            if (polled > 0)
             {
                 idle = 0;
+            }
+            else if (polled == ProducerConductor.LEFT_FOR_PRODUCER_THREAD)
+            {
+                // the next answer is for an async send or the conductor: wake the producer thread and step aside
+                LockSupport.unpark(runner.thread());
+                Thread.yield();
+                idle = Math.max(idle, SPINS_BEFORE_YIELD);
             }
             else if (idle < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK)
             {
@@ -1016,16 +1027,59 @@ public final class Producer implements AutoCloseable
     }
 
     /**
-     * Tell the broker this producer leaves, fail sends still waiting, and release Aeron resources.
+     * Leave in order: take no more sends, hand everything already accepted to the broker, and wait (up to
+     * closeTimeoutMs) for the broker's answer to Close, which comes once everything sent before it is stored;
+     * then fail sends still waiting for an answer and release Aeron resources. Oneway sends the broker did not
+     * confirm (it was gone, restarted, or refused them) are counted in {@link #onewayUnconfirmed()} and logged.
      */
     public void close()
     {
         if (!closed)
         {
             closed = true;
+            conductor.requestClose();
+            // the system clock, not the injected one: close is bounded in real time even where a test froze the clock
+            final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.closeTimeoutMs());
+            int idle = 0;
+            while (!conductor.isCloseSettled() && System.nanoTime() - deadlineNs < 0 && !runner.isClosed())
+            {
+                idle = idle(idle);
+            }
             CloseHelper.closeAll(runner, link);
             INSTANCES.remove(ctx.producerGroup() + '/' + ctx.instanceName());
+            final long unconfirmed = onewayUnconfirmed();
+            if (unconfirmed > 0)
+            {
+                LOG.warn("producer {}/{} closed: {} of {} oneway sends were not confirmed stored by broker {} ({})", ctx.producerGroup(),
+                    ctx.instanceName(), unconfirmed, onewaySent.get(), ctx.brokerChannel(), conductor.onewayStored() < 0 ?
+                    "it did not answer Close within closeTimeoutMs=" + ctx.closeTimeoutMs() + " ms" :
+                    "it was unreachable or restarted meanwhile, or refused them, e.g. STORE_FULL");
+            }
         }
+    }
+
+    /**
+     * @return oneway sends accepted by {@link #sendOneway(Message)} (a positive return) since the producer started.
+     */
+    public long onewaySent()
+    {
+        return onewaySent.get();
+    }
+
+    /**
+     * Oneway sends get no answer, so only the broker's answer to Close tells whether they arrived: it counts the
+     * producer's oneway sends it stored.
+     *
+     * @return after {@link #close()}, how many of {@link #onewaySent()} the broker did not confirm stored (all of
+     * them if it did not answer Close); before close, 0.
+     */
+    public long onewayUnconfirmed()
+    {
+        if (!closed || !runner.isClosed())
+        {
+            return 0;
+        }
+        return Math.max(0, onewaySent.get() - Math.max(0, conductor.onewayStored()));
     }
 
     /**
@@ -1123,6 +1177,10 @@ public final class Producer implements AutoCloseable
          */
         public static final int SEND_QUEUE_LENGTH_DEFAULT = 4 * 1024 * 1024;
         /**
+         * Default longest time {@link Producer#close()} waits for the broker to confirm what was sent before it.
+         */
+        public static final long CLOSE_TIMEOUT_MS_DEFAULT = 5000;
+        /**
          * Default host the producer receives UDP responses on.
          */
         public static final String RESPONSE_HOST_DEFAULT = "127.0.0.1";
@@ -1139,6 +1197,7 @@ public final class Producer implements AutoCloseable
         private int retryTimesWhenSendFailed = RETRY_TIMES_WHEN_SEND_FAILED_DEFAULT;
         private int retryTimesWhenSendAsyncFailed;
         private long asyncBusyWaitMs;
+        private long closeTimeoutMs = CLOSE_TIMEOUT_MS_DEFAULT;
         private int sendQueueLength = SEND_QUEUE_LENGTH_DEFAULT;
         private String idleStrategy = IdleStrategies.DEFAULT;
         private String responseHost = RESPONSE_HOST_DEFAULT;
@@ -1211,6 +1270,10 @@ public final class Producer implements AutoCloseable
             if (asyncBusyWaitMs < 0)
             {
                 throw new IllegalArgumentException("asyncBusyWaitMs must be >= 0: " + asyncBusyWaitMs);
+            }
+            if (closeTimeoutMs < 0)
+            {
+                throw new IllegalArgumentException("closeTimeoutMs must be >= 0: " + closeTimeoutMs);
             }
             IdleStrategies.create(idleStrategy);
             concluded = true;
@@ -1454,6 +1517,25 @@ public final class Producer implements AutoCloseable
         public long asyncBusyWaitMs()
         {
             return asyncBusyWaitMs;
+        }
+
+        /**
+         * @param closeTimeoutMs longest time {@link Producer#close()} waits for the broker to confirm that everything
+         *                       sent before it is stored (default 5000; 0 closes at once).
+         * @return this.
+         */
+        public Context closeTimeoutMs(final long closeTimeoutMs)
+        {
+            this.closeTimeoutMs = closeTimeoutMs;
+            return this;
+        }
+
+        /**
+         * @return longest time close waits for the broker.
+         */
+        public long closeTimeoutMs()
+        {
+            return closeTimeoutMs;
         }
 
         /**

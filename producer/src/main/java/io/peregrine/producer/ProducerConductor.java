@@ -11,6 +11,7 @@ import io.aeron.logbuffer.Header;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.WireFrames;
+import io.peregrine.transport.codec.CloseAckDecoder;
 import io.peregrine.transport.codec.CloseEncoder;
 import io.peregrine.transport.codec.ConnectAckDecoder;
 import io.peregrine.transport.codec.ConnectEncoder;
@@ -24,7 +25,6 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +38,11 @@ final class ProducerConductor implements Agent, FragmentHandler
     static final int STATE_REFUSED = 2;
     static final int STATE_CLOSED = 3;
 
+    /**
+     * What {@link #pollForBlockedSender()} returns when the next answer is the producer thread's to read.
+     */
+    static final int LEFT_FOR_PRODUCER_THREAD = -1;
+
     private static final Logger LOG = LoggerFactory.getLogger(ProducerConductor.class);
     private static final long CONNECT_RESEND_MS = 250;
     private static final long RELINK_INTERVAL_MS = 500;
@@ -48,7 +53,6 @@ final class ProducerConductor implements Agent, FragmentHandler
     private final int responseSessionId;
     private final Producer producer;
     private final ErrorHandler errorHandler;
-    private final int responseSessionIdForLink;
     private ProducerLink link;
     private long nextRelinkMs;
     private final PendingSends pending;
@@ -61,13 +65,18 @@ final class ProducerConductor implements Agent, FragmentHandler
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final SendResponseDecoder responseDecoder = new SendResponseDecoder();
     private final ConnectAckDecoder ackDecoder = new ConnectAckDecoder();
+    private final CloseAckDecoder closeAckDecoder = new CloseAckDecoder();
     private final ConnectEncoder connectEncoder = new ConnectEncoder();
     private final CloseEncoder closeEncoder = new CloseEncoder();
     private final UnsafeBuffer controlBuffer = new UnsafeBuffer(new byte[1024]);
     private final SendStatus[] statuses = SendStatus.values();
-    private final AtomicCounter unmatchedResponses;
 
     private volatile int state = STATE_CONNECTING;
+    private volatile boolean closeRequested;
+    private volatile boolean closeSettled;
+    private volatile long onewayStored = -1;
+    private boolean closeSent;
+    private boolean callerAborted; // written and read only while holding the poll flag
     private volatile int brokerMaxMessageSize;
     private volatile String refusal;
     private volatile ErrorKind refusalKind;
@@ -89,13 +98,11 @@ final class ProducerConductor implements Agent, FragmentHandler
         final long producerId,
         final int responseSessionId,
         final PendingSends pending,
-        final AtomicCounter unmatchedResponses,
         final ErrorHandler errorHandler)
     {
         this.producer = producer;
         this.link = producer.link();
         this.errorHandler = errorHandler;
-        this.responseSessionIdForLink = responseSessionId;
         this.ctx = ctx;
         this.producerId = producerId;
         this.responseSessionId = responseSessionId;
@@ -104,7 +111,6 @@ final class ProducerConductor implements Agent, FragmentHandler
         this.nanoClock = ctx.nanoClock();
         this.timeoutText = (sequence) -> "no response from broker " + ctx.brokerChannel() + " by the send's deadline for msgId " +
             Protocol.msgId(producerId, sequence);
-        this.unmatchedResponses = unmatchedResponses;
         this.resender = producer::resendRetained;
     }
 
@@ -115,9 +121,13 @@ final class ProducerConductor implements Agent, FragmentHandler
 
     public int doWork()
     {
+        if (closeRequested && !closeSettled)
+        {
+            progressClose();
+        }
         if (link.isBroken())
         {
-            return relink(clock.time());
+            return closeRequested ? 0 : relink(clock.time());
         }
         int work = producer.sendQueue().drain();
         if (pollFlag.compareAndSet(0, 1))
@@ -163,6 +173,49 @@ final class ProducerConductor implements Agent, FragmentHandler
         return work;
     }
 
+    /**
+     * Ask for an orderly close: drain the send queue, send Close, and take the broker's CloseAck, which says that
+     * everything sent before it is stored; {@link #isCloseSettled()} turns true then, or at once if not connected.
+     */
+    void requestClose()
+    {
+        closeRequested = true;
+    }
+
+    /**
+     * @return true once a requested close has been acknowledged by the broker, or there was no broker to ask.
+     */
+    boolean isCloseSettled()
+    {
+        return closeSettled;
+    }
+
+    /**
+     * @return oneway sends the broker said it stored (from its CloseAck), or -1 if it did not say.
+     */
+    long onewayStored()
+    {
+        return onewayStored;
+    }
+
+    private int progressClose()
+    {
+        if (state != STATE_CONNECTED || link.isBroken() || link.responsesEnded())
+        {
+            // nobody to drain to, or nobody left to answer (a broker that stopped closed its response stream): what
+            // was not confirmed is reported as such
+            closeSettled = true;
+            return 1;
+        }
+        if (closeSent || producer.sendQueue().queued() > 0)
+        {
+            return 0;
+        }
+        closeEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder).producerId(producerId);
+        closeSent = producer.sendQueue().offerControl(controlBuffer, MessageHeaderEncoder.ENCODED_LENGTH + closeEncoder.encodedLength());
+        return closeSent ? 1 : 0;
+    }
+
     private int relink(final long nowMs)
     {
         if (state == STATE_CLOSED || nowMs < nextRelinkMs)
@@ -181,11 +234,14 @@ final class ProducerConductor implements Agent, FragmentHandler
         }
         try
         {
-            final ProducerLink fresh = ProducerLink.open(ctx, responseSessionIdForLink, errorHandler);
+            final ProducerLink fresh = ProducerLink.open(ctx, responseSessionId, errorHandler);
             final ProducerLink old = link;
+            // no application thread may be offering to the old publication, nor a blocked sender polling the old
+            // image, while it closes: each lets go within one drain or one poll
+            producer.sendQueue().lock();
             while (!pollFlag.compareAndSet(0, 1))
             {
-                Thread.onSpinWait(); // a blocked sender is polling the old link's answers: it lets go within one poll
+                Thread.onSpinWait();
             }
             try
             {
@@ -196,6 +252,7 @@ final class ProducerConductor implements Agent, FragmentHandler
             finally
             {
                 pollFlag.set(0);
+                producer.sendQueue().unlock();
             }
             responseEndpoint = null;
             connectLength = 0;
@@ -270,11 +327,13 @@ final class ProducerConductor implements Agent, FragmentHandler
      * a fragment or anything unexpected is left for the producer thread (callbacks run only there), and so is
      * everything behind it.
      *
-     * @return answers read.
+     * @return answers read; {@link #LEFT_FOR_PRODUCER_THREAD} if the next answer is the producer thread's to read,
+     * so the caller should let that thread have the flag rather than take it again at once.
      */
     int pollForBlockedSender()
     {
-        if (state != STATE_CONNECTED || !pollFlag.compareAndSet(0, 1))
+        // read before the CAS: a spinning sender must not keep taking the line from the producer thread's CAS
+        if (state != STATE_CONNECTED || pollFlag.get() != 0 || !pollFlag.compareAndSet(0, 1))
         {
             return 0;
         }
@@ -282,7 +341,13 @@ final class ProducerConductor implements Agent, FragmentHandler
         {
             final ProducerLink current = producer.link();
             // a link whose Aeron client died is the producer thread's to replace, as it checks before its own poll
-            return current.isBroken() ? 0 : current.subscription.controlledPoll(callerHandler, 16);
+            if (current.isBroken())
+            {
+                return 0;
+            }
+            callerAborted = false;
+            final int read = current.subscription.controlledPoll(callerHandler, 16);
+            return read == 0 && callerAborted ? LEFT_FOR_PRODUCER_THREAD : read;
         }
         finally
         {
@@ -296,11 +361,13 @@ final class ProducerConductor implements Agent, FragmentHandler
         if ((header.flags() & FrameDescriptor.UNFRAGMENTED) != FrameDescriptor.UNFRAGMENTED ||
             WireFrames.check(headerDecoder, buffer, offset, length) != SendResponseDecoder.TEMPLATE_ID)
         {
+            callerAborted = true;
             return ControlledFragmentHandler.Action.ABORT;
         }
         responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
         if (responseDecoder.producerId() != producerId || pending.isAsync(responseDecoder.sequence()))
         {
+            callerAborted = true;
             return ControlledFragmentHandler.Action.ABORT;
         }
         onFragment(buffer, offset, length, header);
@@ -315,8 +382,7 @@ final class ProducerConductor implements Agent, FragmentHandler
             responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
             if (responseDecoder.producerId() != producerId)
             {
-                unmatchedResponses.increment();
-                return;
+                return; // not this producer's (a broker bug or a stray stream): nothing waits for it
             }
             final long sequence = responseDecoder.sequence();
             final long journalIndex = responseDecoder.journalIndex();
@@ -336,11 +402,39 @@ final class ProducerConductor implements Agent, FragmentHandler
         {
             onConnectAck(buffer, offset, header.sessionId());
         }
+        else if (templateId == CloseAckDecoder.TEMPLATE_ID)
+        {
+            onCloseAck(buffer, offset);
+        }
         else
         {
-            unmatchedResponses.increment();
             LOG.warn("dropped a response from broker {}: {}", ctx.brokerChannel(),
                 templateId < 0 ? WireFrames.describe(templateId, headerDecoder, length) : "unexpected template " + templateId);
+        }
+    }
+
+    /**
+     * The broker ended this producer's session: the answer to its Close, or a broker that is stopping. Either way
+     * everything it took from this producer is stored, and the ack says how many oneway sends that was.
+     */
+    private void onCloseAck(final DirectBuffer buffer, final int offset)
+    {
+        closeAckDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        if (closeAckDecoder.producerId() != producerId)
+        {
+            return;
+        }
+        onewayStored = closeAckDecoder.onewayStored();
+        if (closeRequested)
+        {
+            closeSent = true; // the session is gone: nothing more to send
+            closeSettled = true;
+        }
+        else if (state == STATE_CONNECTED)
+        {
+            LOG.warn("broker {} ended the session of producer {}/{} (it is stopping); reconnecting", ctx.brokerChannel(),
+                ctx.producerGroup(), ctx.instanceName());
+            state = STATE_CONNECTING;
         }
     }
 
@@ -349,7 +443,6 @@ final class ProducerConductor implements Agent, FragmentHandler
         ackDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
         if (ackDecoder.producerId() != producerId)
         {
-            unmatchedResponses.increment();
             return;
         }
         final ErrorCode errorCode = ackDecoder.errorCode();
@@ -422,8 +515,9 @@ final class ProducerConductor implements Agent, FragmentHandler
 
     public void onClose()
     {
-        if (state == STATE_CONNECTED)
+        if (state == STATE_CONNECTED && !closeSent)
         {
+            // the orderly close ran out of time before Close went out: still tell the broker to free the session
             closeEncoder.wrapAndApplyHeader(controlBuffer, 0, headerEncoder).producerId(producerId);
             producer.sendQueue().drain();
             producer.sendQueue().offerControl(controlBuffer, MessageHeaderEncoder.ENCODED_LENGTH + closeEncoder.encodedLength());
@@ -454,10 +548,5 @@ final class ProducerConductor implements Agent, FragmentHandler
     ErrorKind refusalKind()
     {
         return refusalKind;
-    }
-
-    static long msToNs(final long ms)
-    {
-        return TimeUnit.MILLISECONDS.toNanos(ms);
     }
 }

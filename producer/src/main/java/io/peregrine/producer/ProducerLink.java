@@ -2,6 +2,7 @@ package io.peregrine.producer;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
+import io.aeron.Image;
 import io.aeron.Subscription;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.Protocol;
@@ -20,7 +21,7 @@ final class ProducerLink implements AutoCloseable
     final ExclusivePublication publication;
     final Subscription subscription;
 
-    private ProducerLink(
+    ProducerLink(
         final SharedAeron sharedAeron, final Aeron aeron, final ExclusivePublication publication, final Subscription subscription)
     {
         this.sharedAeron = sharedAeron;
@@ -64,6 +65,22 @@ final class ProducerLink implements AutoCloseable
     boolean isBroken()
     {
         return aeron.isClosed() || publication.isClosed() || subscription.isClosed();
+    }
+
+    /**
+     * @return true if no response stream is open any more: none was ever seen or each has ended (a broker that
+     * stops closes its response streams), so no answer can come.
+     */
+    boolean responsesEnded()
+    {
+        for (final Image image : subscription.images()) // a snapshot: images come and go on the client's thread
+        {
+            if (!image.isClosed() && !image.isEndOfStream())
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public void close()

@@ -54,6 +54,14 @@ final class SendQueue
     }
 
     /**
+     * @return bytes queued and not yet drained into the publication.
+     */
+    int queued()
+    {
+        return ring.size();
+    }
+
+    /**
      * Queue a frame made of a header and a body, then help drain.
      *
      * @return true if queued; false if the ring is full.
@@ -122,7 +130,7 @@ final class SendQueue
      */
     int drain()
     {
-        if (ring.size() == 0 || !drainFlag.compareAndSet(0, 1))
+        if (ring.size() == 0 || drainFlag.get() != 0 || !drainFlag.compareAndSet(0, 1))
         {
             return 0;
         }
@@ -155,6 +163,26 @@ final class SendQueue
         {
             drainFlag.set(0);
         }
+    }
+
+    /**
+     * Take the drain flag, waiting for a thread that holds it to finish its offer: until {@link #unlock()} no thread
+     * offers to the publication, so it can be replaced.
+     */
+    void lock()
+    {
+        while (!drainFlag.compareAndSet(0, 1))
+        {
+            Thread.onSpinWait(); // held for one drain of at most DRAIN_LIMIT frames, or one direct offer
+        }
+    }
+
+    /**
+     * Give back the flag taken by {@link #lock()}.
+     */
+    void unlock()
+    {
+        drainFlag.set(0);
     }
 
     private int drainLocked()

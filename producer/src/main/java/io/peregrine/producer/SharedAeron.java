@@ -2,6 +2,7 @@ package io.peregrine.producer;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
@@ -22,6 +23,15 @@ final class SharedAeron
      * broker's, so this is how soon a producer starts reconnecting after the broker dies.
      */
     static final long DRIVER_TIMEOUT_MS = 3000;
+
+    /**
+     * How long a closing client keeps its log buffers mapped after marking its publications and images closed
+     * (Aeron's default is 0). When the driver dies the client closes itself on its own thread, while an application
+     * thread may be inside {@code offer} on a publication or a blocked sender inside {@code controlledPoll} on an
+     * image: both checked the stream was open a moment before, and must not touch unmapped memory. The wait is paid
+     * once when the last producer on a client closes.
+     */
+    static final long CLOSE_LINGER_MS = 100;
     private static final Map<String, SharedAeron> CLIENTS = new HashMap<>();
 
     private final String key;
@@ -64,6 +74,7 @@ final class SharedAeron
                     final Aeron aeron = Aeron.connect(new Aeron.Context()
                         .aeronDirectoryName(dir)
                         .driverTimeoutMs(DRIVER_TIMEOUT_MS)
+                        .closeLingerDurationNs(TimeUnit.MILLISECONDS.toNanos(CLOSE_LINGER_MS))
                         .errorHandler(errorHandler)
                         .subscriberErrorHandler(errorHandler));
                     shared = new SharedAeron(key, driver, aeron);

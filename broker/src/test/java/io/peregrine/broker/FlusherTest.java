@@ -1,0 +1,121 @@
+package io.peregrine.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.peregrine.journal.Journal;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The flusher on its own, driven by hand with a clock the test moves: which journal files each flush forces.
+ */
+class FlusherTest
+{
+    private static final long FIVE_MINUTES_MS = TimeUnit.MINUTES.toMillis(5);
+    private static final long HOUR_MS = TimeUnit.HOURS.toMillis(1);
+
+    @TempDir
+    Path dir;
+
+    private final AtomicLong clock = new AtomicLong(TimeUnit.DAYS.toMillis(20_000));
+    private final List<File> forced = new ArrayList<>();
+    private final UnsafeBuffer record = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+    private Journal journal;
+    private Flusher flusher;
+
+    @BeforeEach
+    void open()
+    {
+        final File journalDir = dir.resolve("store/journal").toFile();
+        journal = Journal.open(journalDir, 1024, false, "FIVE_MINUTELY", clock::get);
+        final CountersManager countersManager =
+            new CountersManager(new UnsafeBuffer(new byte[64 * 1024]), new UnsafeBuffer(new byte[16 * 1024]));
+        final BrokerCounters counters = new BrokerCounters((typeId, label) -> countersManager.newCounter(label, typeId));
+        final FlushListener listener = new FlushListener()
+        {
+            public void beforeFlush(final long upToIndex)
+            {
+            }
+
+            public void afterFlush(final long upToIndex)
+            {
+            }
+
+            public void fileForced(final File file)
+            {
+                forced.add(file);
+            }
+        };
+        // ASYNC_FLUSH every hour: a flush can span many five-minute cycles
+        flusher = new Flusher(false, HOUR_MS, clock::get, journalDir, listener, counters);
+        flusher.start(journal, TimeUnit.DAYS.toMillis(365), () -> Long.MAX_VALUE, 0, false);
+    }
+
+    @AfterEach
+    void close()
+    {
+        journal.close();
+    }
+
+    private long append()
+    {
+        final long index = journal.append(record, 0, record.capacity());
+        flusher.appended(index);
+        return index;
+    }
+
+    @Test
+    void shouldForceEveryCycleFileWrittenSinceTheLastFlush()
+    {
+        // what is tried: records in four five-minute cycles, with the hourly flush falling only after the first and
+        // the last; the cycles in between were never forced before (only the file held open and the target's were)
+        final long first = append();
+        assertEquals(1, flusher.doWork(), "the first flush is due at once");
+        assertEquals(List.of(journal.fileOf(first)), forced);
+        forced.clear();
+
+        clock.addAndGet(FIVE_MINUTES_MS);
+        final long second = append();
+        clock.addAndGet(FIVE_MINUTES_MS);
+        final long third = append();
+        assertEquals(0, flusher.doWork(), "not due within the hour");
+        assertTrue(forced.isEmpty());
+
+        clock.addAndGet(HOUR_MS);
+        final long fourth = append();
+        assertEquals(1, flusher.doWork());
+        assertEquals(List.of(journal.fileOf(first), journal.fileOf(second), journal.fileOf(third), journal.fileOf(fourth)), forced);
+        assertEquals(fourth, flusher.flushedWatermark());
+    }
+
+    @Test
+    void shouldForceEveryCycleWrittenSinceTheLastFlushWhenClosing()
+    {
+        // what is tried: close while records in two newer cycles wait for the next hourly flush; close used to force only
+        // the file it held open and call everything flushed
+        final long first = append();
+        flusher.doWork();
+        forced.clear();
+        clock.addAndGet(FIVE_MINUTES_MS);
+        final long second = append();
+        clock.addAndGet(FIVE_MINUTES_MS);
+        final long third = append();
+
+        flusher.onClose();
+        assertEquals(List.of(journal.fileOf(first), journal.fileOf(second), journal.fileOf(third)), forced);
+        assertEquals(third, flusher.flushedWatermark());
+    }
+}

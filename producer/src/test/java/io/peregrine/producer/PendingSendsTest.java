@@ -1,0 +1,287 @@
+package io.peregrine.producer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The table of sends waiting for their answer: lock-free claim, complete and abandon.
+ */
+class PendingSendsTest
+{
+    private static final PendingSends.TimeoutText TIMEOUT_TEXT = (sequence) -> "timed out " + sequence;
+
+    /**
+     * Counts callback invocations per sequence.
+     */
+    static final class CountingCallback implements SendCallback
+    {
+        final AtomicIntegerArray calls;
+        final AtomicReference<SendException> lastError = new AtomicReference<>();
+
+        CountingCallback(final int sequences)
+        {
+            calls = new AtomicIntegerArray(sequences);
+        }
+
+        public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+        {
+            calls.incrementAndGet((int)sequence);
+        }
+
+        public void onError(final long sequence, final SendException error)
+        {
+            lastError.set(error);
+            calls.incrementAndGet((int)sequence);
+        }
+    }
+
+    @Test
+    void shouldBoundSendsInFlightByPermits()
+    {
+        final PendingSends pending = new PendingSends(2, Throwable::printStackTrace);
+        assertTrue(pending.tryAcquire());
+        assertTrue(pending.tryAcquire());
+        assertFalse(pending.tryAcquire(), "maxInFlight=2 reached");
+        pending.releasePermits(1);
+        assertTrue(pending.tryAcquire());
+        assertEquals(2, pending.inFlight());
+    }
+
+    @Test
+    void shouldHandABlockingSendItsAnswerAndFreeTheSlotOnRelease()
+    {
+        final PendingSends pending = new PendingSends(4, Throwable::printStackTrace);
+        assertTrue(pending.tryAcquire());
+        final PendingSends.Slot slot = pending.claim(3, null, 0);
+        assertNotNull(slot);
+        assertNull(pending.claim(3 + 8, null, 0), "the table has 2 x maxInFlight slots: 11 maps to 3's, which is taken");
+        assertFalse(pending.isAsync(3));
+
+        assertTrue(pending.complete(3, SendStatus.FLUSH_DISK_TIMEOUT.ordinal(), null, null, 42));
+        assertEquals(PendingSends.DONE, slot.state);
+        assertEquals(42, slot.journalIndex);
+        assertFalse(pending.complete(3, 0, null, null, 43), "answered once only");
+        slot.release();
+        assertEquals(0, pending.inFlight());
+        assertNotNull(pending.claim(11, null, 0));
+    }
+
+    @Test
+    void shouldCallAnAsyncSendsCallbackOnceWhetherAnsweredOrTimedOut()
+    {
+        final PendingSends pending = new PendingSends(4, Throwable::printStackTrace);
+        final CountingCallback callback = new CountingCallback(8);
+        assertTrue(pending.tryAcquire());
+        assertTrue(pending.tryAcquire());
+        pending.claim(1, callback, 1_000);
+        pending.claim(2, callback, 5_000);
+        assertTrue(pending.isAsync(1));
+
+        // expire looks at an eighth of the table per call (8 slots: one per call): sweep it
+        int expired = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            expired += pending.expire(2_000, TIMEOUT_TEXT, (slot, nowNs) -> false);
+        }
+        assertEquals(1, expired, "only sequence 1 is past its deadline");
+        assertEquals(1, callback.calls.get(1));
+        assertEquals(ErrorKind.TIMEOUT, callback.lastError.get().kind());
+        assertFalse(pending.complete(1, 0, null, null, 7), "a late answer finds nothing waiting");
+        assertEquals(1, callback.calls.get(1));
+
+        assertTrue(pending.complete(2, 0, null, null, 7));
+        assertEquals(1, callback.calls.get(2));
+        assertEquals(0, pending.inFlight());
+    }
+
+    @Test
+    void shouldLetAnAbandonedSlotBeClaimedByANewerSequenceWithoutTheOldAnswerCompletingIt()
+    {
+        final PendingSends pending = new PendingSends(1, Throwable::printStackTrace);
+        assertTrue(pending.tryAcquire());
+        final PendingSends.Slot old = pending.claim(5, null, 0);
+        assertTrue(old.abandon());
+        assertTrue(pending.tryAcquire());
+        final PendingSends.Slot fresh = pending.claim(7, null, 0); // 7 & 1 == 5 & 1: the same slot
+        assertSame(old, fresh);
+        assertFalse(pending.complete(5, 0, null, null, 1), "the old sequence's answer must not complete the new send");
+        assertEquals(PendingSends.WAITING, fresh.state);
+        assertTrue(pending.complete(7, 0, null, null, 2));
+    }
+
+    @Test
+    void shouldWaitAgainAfterABusyAnswerAndTakeTheResendsAnswer()
+    {
+        final PendingSends pending = new PendingSends(2, Throwable::printStackTrace);
+        assertTrue(pending.tryAcquire());
+        final PendingSends.Slot slot = pending.claim(1, null, 0);
+        pending.complete(1, 0, ErrorKind.BROKER_BUSY, "ring full", -1);
+        assertTrue(slot.rearmIfBusy());
+        assertEquals(PendingSends.WAITING, slot.state);
+        assertTrue(pending.complete(1, 0, null, null, 9));
+        assertFalse(slot.rearmIfBusy(), "a real answer is kept");
+        assertEquals(9, slot.journalIndex);
+    }
+
+    @Test
+    void shouldFailEveryWaitingSendOnce()
+    {
+        final PendingSends pending = new PendingSends(4, Throwable::printStackTrace);
+        final CountingCallback callback = new CountingCallback(8);
+        for (int sequence = 1; sequence <= 4; sequence++)
+        {
+            assertTrue(pending.tryAcquire());
+            pending.claim(sequence, sequence % 2 == 0 ? callback : null, Long.MAX_VALUE);
+        }
+        pending.failAll(ErrorKind.CLOSED, "closed");
+        assertEquals(1, callback.calls.get(2));
+        assertEquals(1, callback.calls.get(4));
+        assertEquals(ErrorKind.CLOSED, callback.lastError.get().kind());
+        assertEquals(2, pending.inFlight(), "the two blocking sends hold their permits until their threads take the answer");
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldEndEverySendExactlyOnceWhileThreadsRaceToCompleteAndAbandon() throws InterruptedException
+    {
+        // what is tried: 4 sender threads claim slots (async and blocking sends) and give up on some at once, while a
+        // responder thread completes sequences in a shuffled order and the producer thread expires; every send must end
+        // exactly once (a callback, a taken answer or an abandon), and every permit must come back
+        final int sendsPerThread = 20_000;
+        final int threads = 4;
+        final int total = 4 * sendsPerThread * threads; // room for sequences skipped while an older send held their slot
+        final PendingSends pending = new PendingSends(64, Throwable::printStackTrace);
+        final CountingCallback callback = new CountingCallback(total + 1);
+        final AtomicIntegerArray ended = new AtomicIntegerArray(total + 1);
+        final AtomicLong sequences = new AtomicLong();
+        final AtomicLong claimed = new AtomicLong();
+        final AtomicBoolean sendersDone = new AtomicBoolean();
+        final long[] toAnswer = new long[total + 1];
+        final AtomicLong published = new AtomicLong();
+
+        final List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < threads; t++)
+        {
+            final boolean async = t % 2 == 0;
+            senders.add(new Thread(() ->
+            {
+                final ThreadLocalRandom random = ThreadLocalRandom.current();
+                for (int i = 0; i < sendsPerThread; i++)
+                {
+                    while (!pending.tryAcquire())
+                    {
+                        Thread.onSpinWait();
+                    }
+                    PendingSends.Slot slot;
+                    long sequence;
+                    do
+                    {
+                        sequence = sequences.incrementAndGet();
+                        assertTrue(sequence < total, "sequence space of the test");
+                        slot = pending.claim(sequence, async ? callback : null, Long.MAX_VALUE);
+                    }
+                    while (null == slot);
+                    claimed.incrementAndGet();
+                    synchronized (toAnswer)
+                    {
+                        toAnswer[(int)published.getAndIncrement()] = sequence;
+                    }
+                    if (random.nextInt(4) == 0)
+                    {
+                        if (slot.abandon())
+                        {
+                            ended.incrementAndGet((int)sequence);
+                            continue;
+                        }
+                    }
+                    if (!async)
+                    {
+                        while (slot.state != PendingSends.DONE)
+                        {
+                            if (random.nextInt(64) == 0 && slot.abandon())
+                            {
+                                ended.incrementAndGet((int)sequence);
+                                break;
+                            }
+                            Thread.onSpinWait();
+                        }
+                        if (slot.state == PendingSends.DONE && slot.sequence == sequence)
+                        {
+                            ended.incrementAndGet((int)sequence);
+                            slot.release();
+                        }
+                    }
+                }
+            }, "sender-" + t));
+        }
+        final Thread responder = new Thread(() ->
+        {
+            long next = 0;
+            while (!sendersDone.get() || next < published.get())
+            {
+                final long available;
+                final long[] batch;
+                synchronized (toAnswer)
+                {
+                    available = published.get();
+                    batch = Arrays.copyOfRange(toAnswer, (int)next, (int)available);
+                }
+                if (batch.length > 0)
+                {
+                    for (int i = batch.length - 1; i >= 0; i--) // newest first: answers out of order
+                    {
+                        pending.complete(batch[i], 0, null, null, batch[i]);
+                    }
+                    next = available;
+                }
+                else
+                {
+                    pending.expire(0, TIMEOUT_TEXT, (slot, nowNs) -> false);
+                    Thread.yield();
+                }
+            }
+        }, "responder");
+
+        senders.forEach(Thread::start);
+        responder.start();
+        for (final Thread sender : senders)
+        {
+            sender.join(TimeUnit.SECONDS.toMillis(50));
+            assertFalse(sender.isAlive(), "sender finished");
+        }
+        sendersDone.set(true);
+        responder.join(TimeUnit.SECONDS.toMillis(50));
+        assertFalse(responder.isAlive(), "responder finished");
+
+        assertEquals((long)sendsPerThread * threads, claimed.get());
+        for (int sequence = 1; sequence <= sequences.get(); sequence++)
+        {
+            final int count = ended.get(sequence) + callback.calls.get(sequence);
+            assertTrue(count <= 1, "sequence " + sequence + " ended " + count + " times");
+        }
+        long endedTotal = 0;
+        for (int sequence = 1; sequence <= sequences.get(); sequence++)
+        {
+            endedTotal += ended.get(sequence) + callback.calls.get(sequence);
+        }
+        assertEquals(claimed.get(), endedTotal, "every claimed send ended once");
+        assertEquals(0, pending.inFlight(), "every permit came back");
+    }
+}
