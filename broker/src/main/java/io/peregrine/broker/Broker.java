@@ -153,7 +153,9 @@ public final class Broker implements AutoCloseable
 
         runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
             new CompositeAgent(receiver, writer, responder, sessions));
-        flusherRunner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null, flusher);
+        // the pipeline's log lines are written on the flusher's thread: a logging backend may block
+        flusherRunner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
+            new CompositeAgent(flusher, rateLimitedLog));
         AgentRunner.startOnThread(flusherRunner);
         AgentRunner.startOnThread(runner);
 

@@ -6,7 +6,9 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * The broker's counters, published through Aeron's counters file so tools such as AeronStat and
- * {@code peregrine counters} can read them from outside the process.
+ * {@code peregrine counters} can read them from outside the process. Each counter has one writing thread (the
+ * pipeline thread, or the flusher for the flush counters), so it is updated with release semantics rather than an
+ * atomic add, except {@link #journalErrors}, which both the writer and the flusher count.
  */
 final class BrokerCounters implements AutoCloseable
 {

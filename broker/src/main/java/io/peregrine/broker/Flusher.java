@@ -224,8 +224,8 @@ final class Flusher implements Agent
         }
         listener.afterFlush(target); // before publishing: no answer for it can leave until this returned
         flushedWatermark = target;
-        counters.flushNanos.getAndAddOrdered(System.nanoTime() - startNs);
-        counters.flushes.increment();
+        counters.flushNanos.getAndAddRelease(System.nanoTime() - startNs);
+        counters.flushes.incrementRelease();
         return 1;
     }
 

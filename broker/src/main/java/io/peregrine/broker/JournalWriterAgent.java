@@ -5,6 +5,7 @@ import io.peregrine.journal.JournalRecord;
 import io.peregrine.journal.codec.MessageHeaderDecoder;
 import io.peregrine.journal.codec.RecordHeaderDecoder;
 import io.peregrine.transport.codec.ErrorCode;
+import io.peregrine.transport.codec.SendFlagsDecoder;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
@@ -34,6 +35,7 @@ final class JournalWriterAgent implements Agent, MessageHandler
     private final RecordHeaderDecoder recordDecoder = new RecordHeaderDecoder();
     private final MessageHeaderDecoder recordHeaderDecoder = new MessageHeaderDecoder();
     private long lastAppendedIndex;
+    private long appendedEpochNs;
 
     JournalWriterAgent(
         final Journal journal,
@@ -70,6 +72,7 @@ final class JournalWriterAgent implements Agent, MessageHandler
         {
             return 0;
         }
+        appendedEpochNs = epochNanoClock.nanoTime(); // once per batch, not per record
         final int read = ring.read(this, limit);
         if (read > 0)
         {
@@ -102,8 +105,8 @@ final class JournalWriterAgent implements Agent, MessageHandler
         final long producerId = recordDecoder.producerId();
         final long sequence = recordDecoder.sequence();
         final int bodyLength = recordDecoder.bodyLength();
-        final boolean waitStoreMsgOK = (recordDecoder.flags() & 1) != 0;
-        buffer.putLong(recordOffset + JournalRecord.APPENDED_EPOCH_NS_OFFSET, epochNanoClock.nanoTime());
+        final boolean waitStoreMsgOK = SendFlagsDecoder.waitStoreMsgOK((byte)recordDecoder.flags());
+        buffer.putLong(recordOffset + JournalRecord.APPENDED_EPOCH_NS_OFFSET, appendedEpochNs);
         final long journalIndex;
         try
         {
@@ -112,7 +115,10 @@ final class JournalWriterAgent implements Agent, MessageHandler
         catch (final RuntimeException ex)
         {
             counters.journalErrors.increment();
-            rateLimitedLog.warn("journal", "journal append failed: " + ex);
+            if (rateLimitedLog.admit("journal"))
+            {
+                rateLimitedLog.warn("journal append failed: " + ex);
+            }
             LOG.debug("journal append failure", ex);
             final ProducerHistory history = histories.find(producerId);
             if (null != history)
@@ -126,8 +132,8 @@ final class JournalWriterAgent implements Agent, MessageHandler
             }
             return;
         }
-        counters.sendsStored.increment();
-        counters.bytesStored.getAndAddOrdered(bodyLength);
+        counters.sendsStored.incrementRelease();
+        counters.bytesStored.getAndAddRelease(bodyLength);
         lastAppendedIndex = journalIndex;
         final ProducerHistory history = histories.find(producerId);
         if (slot != InboundEntry.NO_RESPONSE)

@@ -144,9 +144,12 @@ final class ProducerSessions implements Agent
         final String responseChannel = responseChannel(ipc, responseEndpoint, sourceIdentity, responseSessionId, responseWindow);
         if (null == responseChannel)
         {
-            counters.unknownProducer.increment();
-            rateLimitedLog.warn("response-endpoint", "refused connect of " + producerGroup + "/" + instanceName +
-                ": response endpoint '" + responseEndpoint + "' is not the address its requests come from (" + sourceIdentity + ")");
+            counters.unknownProducer.incrementRelease();
+            if (rateLimitedLog.admit("response-endpoint"))
+            {
+                rateLimitedLog.warn("refused connect of " + producerGroup + "/" + instanceName +
+                    ": response endpoint '" + responseEndpoint + "' is not the address its requests come from (" + sourceIdentity + ")");
+            }
             return;
         }
 
@@ -160,7 +163,10 @@ final class ProducerSessions implements Agent
         final ProducerSession session = freeSlot();
         if (null == session)
         {
-            rateLimitedLog.warn("no-slot", "dropped connect of " + producerGroup + "/" + instanceName + ": no free session slot");
+            if (rateLimitedLog.admit("no-slot"))
+            {
+                rateLimitedLog.warn("dropped connect of " + producerGroup + "/" + instanceName + ": no free session slot");
+            }
             return;
         }
         session.producerId = producerId;
@@ -186,11 +192,14 @@ final class ProducerSessions implements Agent
         {
             byProducerId.put(producerId, session);
             active++;
-            counters.producersConnected.setOrdered(active);
+            counters.producersConnected.setRelease(active);
         }
         else
         {
-            rateLimitedLog.warn("refused", "refused producer " + session.describe() + ": " + reason);
+            if (rateLimitedLog.admit("refused"))
+            {
+                rateLimitedLog.warn("refused producer " + session.describe() + ": " + reason);
+            }
         }
     }
 
@@ -203,7 +212,7 @@ final class ProducerSessions implements Agent
         }
         else
         {
-            counters.unknownProducer.increment();
+            counters.unknownProducer.incrementRelease();
         }
     }
 
@@ -252,8 +261,11 @@ final class ProducerSessions implements Agent
                 }
                 catch (final RegistrationException ex)
                 {
-                    rateLimitedLog.warn("response-publication", "cannot answer producer " + session.describe() + " on " +
-                        session.responseChannel + ": " + ex.getMessage());
+                    if (rateLimitedLog.admit("response-publication"))
+                    {
+                        rateLimitedLog.warn("cannot answer producer " + session.describe() + " on " +
+                            session.responseChannel + ": " + ex.getMessage());
+                    }
                     session.registrationId = Aeron.NULL_VALUE;
                     free(session);
                     work++;
@@ -279,8 +291,11 @@ final class ProducerSessions implements Agent
             if ((session.state == ProducerSession.ADDING_PUBLICATION || session.state == ProducerSession.AWAITING_CONNECTION) &&
                 nowMs > session.handshakeDeadlineMs)
             {
-                rateLimitedLog.warn("handshake-timeout", "producer " + session.describe() + " did not take its connect ack on " +
-                    session.responseChannel + " within " + HANDSHAKE_TIMEOUT_MS + " ms; dropped");
+                if (rateLimitedLog.admit("handshake-timeout"))
+                {
+                    rateLimitedLog.warn("producer " + session.describe() + " did not take its connect ack on " +
+                        session.responseChannel + " within " + HANDSHAKE_TIMEOUT_MS + " ms; dropped");
+                }
                 free(session);
                 work++;
             }
@@ -300,7 +315,7 @@ final class ProducerSessions implements Agent
             if (session.state == ProducerSession.ACTIVE && nowMs - session.lastSeenMs > ctx.producerLivenessTimeoutMs())
             {
                 LOG.warn("producer {} silent for more than {} ms; dropped", session.describe(), ctx.producerLivenessTimeoutMs());
-                counters.producersTimedOut.increment();
+                counters.producersTimedOut.incrementRelease();
                 free(session);
                 dropped++;
             }
@@ -330,7 +345,7 @@ final class ProducerSessions implements Agent
         {
             byProducerId.remove(session.producerId);
             active--;
-            counters.producersConnected.setOrdered(active);
+            counters.producersConnected.setRelease(active);
         }
         if (session.registrationId != Aeron.NULL_VALUE)
         {
@@ -346,7 +361,7 @@ final class ProducerSessions implements Agent
         session.history = null;
         if (null != session.deferred)
         {
-            counters.responsesDropped.getAndAddOrdered(session.deferred.clear()); // the producer is gone
+            counters.responsesDropped.getAndAddRelease(session.deferred.clear()); // the producer is gone
         }
         session.generation++;
         session.state = ProducerSession.FREE;

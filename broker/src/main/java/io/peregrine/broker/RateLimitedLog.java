@@ -3,19 +3,36 @@ package io.peregrine.broker;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.slf4j.Logger;
 
 /**
- * Logs bad input without flooding: at most one line per kind of problem per interval, with a count of
- * the lines it held back. Only used off the happy path.
+ * Logs bad input without flooding and without stalling the pipeline: at most one line per kind of problem per
+ * interval, with a count of the lines held back. The pipeline thread asks {@link #admit(String)} first and builds
+ * the line only if admitted; the line is then written by this agent on another thread (the flusher's), since the
+ * logging backend may block (slf4j-simple writes through a synchronized System.err).
+ *
+ * <pre>{@code
+ * if (rateLimitedLog.admit("bad-frame"))
+ * {
+ *     rateLimitedLog.warn("rejected frame from " + source + ": " + why);
+ * }
+ * }</pre>
  */
-final class RateLimitedLog
+final class RateLimitedLog implements Agent
 {
+    private static final int QUEUE_CAPACITY = 256;
+
     private final Logger log;
     private final EpochClock clock;
     private final long intervalMs;
     private final Map<String, long[]> kinds = new HashMap<>();
+    private final ManyToOneConcurrentArrayQueue<String> lines = new ManyToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
+    private String admittedKind;
+    private long heldBack;
+    private long linesLost;
 
     RateLimitedLog(final Logger log, final EpochClock clock, final long intervalMs)
     {
@@ -25,31 +42,57 @@ final class RateLimitedLog
     }
 
     /**
-     * Log a warning unless one of this kind was logged within the interval.
+     * Whether a line of this kind may be logged now; if not, it is counted as held back. Pipeline thread only.
      *
-     * @param kind    short name of the problem, used to group lines.
-     * @param message the line.
+     * @param kind short name of the problem, used to group lines.
+     * @return true if the caller should build the line and pass it to {@link #warn(String)}.
      */
-    void warn(final String kind, final String message)
+    boolean admit(final String kind)
     {
         final long now = clock.time();
         final long[] state = kinds.computeIfAbsent(kind, (k) -> new long[]{ Long.MIN_VALUE / 2, 0 });
         if (now - state[0] >= intervalMs)
         {
-            if (state[1] > 0)
-            {
-                log.warn("{} (and {} more '{}' since the last line)", message, state[1], kind);
-            }
-            else
-            {
-                log.warn(message);
-            }
+            admittedKind = kind;
+            heldBack = state[1];
             state[0] = now;
             state[1] = 0;
+            return true;
         }
-        else
+        state[1]++;
+        return false;
+    }
+
+    /**
+     * Log the line just admitted, on the log agent's thread.
+     *
+     * @param message the line.
+     */
+    void warn(final String message)
+    {
+        final String line = heldBack > 0 ? message + " (and " + heldBack + " more '" + admittedKind + "' since the last line)" : message;
+        if (!lines.offer(line))
         {
-            state[1]++;
+            linesLost++;
         }
+    }
+
+    public int doWork()
+    {
+        return lines.drain(log::warn);
+    }
+
+    public void onClose()
+    {
+        lines.drain(log::warn);
+        if (linesLost > 0)
+        {
+            log.warn("{} log lines were lost: the log queue was full", linesLost);
+        }
+    }
+
+    public String roleName()
+    {
+        return "log";
     }
 }

@@ -20,6 +20,7 @@ import io.peregrine.transport.codec.ConnectDecoder;
 import io.peregrine.transport.codec.ErrorCode;
 import io.peregrine.transport.codec.HeartbeatDecoder;
 import io.peregrine.transport.codec.MessageHeaderDecoder;
+import io.peregrine.transport.codec.SendFlagsDecoder;
 import io.peregrine.transport.codec.SendRequestDecoder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -38,8 +39,6 @@ final class ReceiverAgent implements Agent
 {
     private static final int FRAGMENT_LIMIT = 64;
     private static final long RESPONSE_MARGIN_MS = 50;
-    private static final int FLAG_ONEWAY = 1 << 1;
-    private static final int FLAG_RESEND = 1 << 2;
     private static final int BODY_LENGTH_PREFIX = 4;
     private static final String STORE_FULL_TEXT =
         "the broker's store has less free disk space than its diskSpaceFloor; nothing stored, retry once space is freed";
@@ -68,6 +67,9 @@ final class ReceiverAgent implements Agent
         new io.peregrine.journal.codec.MessageHeaderEncoder();
     private final Flusher flusher;
     private final RequestFrames frames = new RequestFrames();
+    private long nowMs;
+    private long nowNs;
+    private long nowEpochNs;
     private volatile boolean accepting = true;
     private volatile boolean stopped;
 
@@ -113,6 +115,10 @@ final class ReceiverAgent implements Agent
             stopped = true;
             return 0;
         }
+        // the clocks are read once per duty cycle, as Aeron's agents do, not once per message
+        nowMs = epochClock.time();
+        nowNs = nanoClock.nanoTime();
+        nowEpochNs = epochNanoClock.nanoTime();
         int work = udpSubscription.controlledPoll(udpAssembler, FRAGMENT_LIMIT);
         if (null != ipcSubscription)
         {
@@ -162,8 +168,11 @@ final class ReceiverAgent implements Agent
             case CloseDecoder.TEMPLATE_ID:
                 return onClose(buffer, offset, length, header, ipc, subscription);
             default:
-                reject(templateId < 0 ? WireFrames.describe(templateId, headerDecoder, length) : "unknown template id " + templateId,
-                    header, subscription);
+                if (reject())
+                {
+                    rejected(templateId < 0 ? WireFrames.describe(templateId, headerDecoder, length) : "unknown template id " + templateId,
+                        header, subscription);
+                }
         }
         return ControlledFragmentHandler.Action.CONTINUE;
     }
@@ -172,17 +181,30 @@ final class ReceiverAgent implements Agent
     {
         if (headerDecoder.blockLength() != blockLength || length < MessageHeaderDecoder.ENCODED_LENGTH + blockLength)
         {
-            reject("template " + headerDecoder.templateId() + " with block length " + headerDecoder.blockLength() +
-                " in a frame of " + length + " bytes; expected " + blockLength, header, subscription);
+            if (reject())
+            {
+                rejected("template " + headerDecoder.templateId() + " with block length " + headerDecoder.blockLength() +
+                    " in a frame of " + length + " bytes; expected " + blockLength, header, subscription);
+            }
             return false;
         }
         return true;
     }
 
-    private void reject(final String why, final Header header, final Subscription subscription)
+    /**
+     * Count a rejected frame.
+     *
+     * @return true if a line about it may be logged now: then build it and pass it to {@link #rejected}.
+     */
+    private boolean reject()
     {
-        counters.framesRejected.increment();
-        rateLimitedLog.warn("bad-frame", "rejected frame from " + source(header, subscription) + ": " + why);
+        counters.framesRejected.incrementRelease();
+        return rateLimitedLog.admit("bad-frame");
+    }
+
+    private void rejected(final String why, final Header header, final Subscription subscription)
+    {
+        rateLimitedLog.warn("rejected frame from " + source(header, subscription) + ": " + why);
     }
 
     private static String source(final Header header, final Subscription subscription)
@@ -216,7 +238,7 @@ final class ReceiverAgent implements Agent
         final int index = ring.tryClaim(InboundEntry.MSG_TYPE_CLOSE, InboundEntry.CLOSE_LENGTH);
         if (index <= 0)
         {
-            counters.inboundRingFull.increment();
+            counters.inboundRingFull.incrementRelease();
             return ControlledFragmentHandler.Action.ABORT;
         }
         final MutableDirectBuffer ringBuffer = ring.buffer();
@@ -254,7 +276,10 @@ final class ReceiverAgent implements Agent
         }
         if (!frames.checkConnect(buffer, offset, length))
         {
-            reject("connect frame of " + length + " bytes is truncated: its strings end past it", header, subscription);
+            if (reject())
+            {
+                rejected("connect frame of " + length + " bytes is truncated: its strings end past it", header, subscription);
+            }
             return;
         }
         group = connectDecoder.producerGroup();
@@ -262,7 +287,10 @@ final class ReceiverAgent implements Agent
         endpoint = connectDecoder.responseEndpoint();
         if (responseStreamId != Protocol.RESPONSE_STREAM_ID)
         {
-            reject("connect asks for responses on stream " + responseStreamId, header, subscription);
+            if (reject())
+            {
+                rejected("connect asks for responses on stream " + responseStreamId, header, subscription);
+            }
             return;
         }
         final Image image = subscription.imageBySessionId(header.sessionId());
@@ -279,9 +307,12 @@ final class ReceiverAgent implements Agent
         final ProducerSession session = sessions.activeSession(producerId, header.sessionId(), ipc);
         if (null == session)
         {
-            counters.unknownProducer.increment();
-            rateLimitedLog.warn("unknown-producer", "request from unknown producer " + Long.toHexString(producerId) + " via " +
-                source(header, subscription) + " dropped; it must connect first");
+            counters.unknownProducer.incrementRelease();
+            if (rateLimitedLog.admit("unknown-producer"))
+            {
+                rateLimitedLog.warn("request from unknown producer " + Long.toHexString(producerId) + " via " +
+                    source(header, subscription) + " dropped; it must connect first");
+            }
         }
         return session;
     }
@@ -311,7 +342,6 @@ final class ReceiverAgent implements Agent
         {
             return refuse(session, sequence, flags, ErrorCode.STORE_FULL, STORE_FULL_TEXT);
         }
-        final long nowMs = epochClock.time();
         session.lastSeenMs = nowMs;
 
         final ErrorCode error = frames.checkSend(buffer, offset, length, ctx.maxMessageSize());
@@ -330,7 +360,7 @@ final class ReceiverAgent implements Agent
 
     private boolean refuseOutsideWindow(final ProducerSession session, final long sequence, final int flags)
     {
-        if ((flags & FLAG_RESEND) != 0 && session.history.classify(sequence) == ProducerHistory.OUTSIDE_WINDOW)
+        if (SendFlagsDecoder.resend((byte)flags) && session.history.classify(sequence) == ProducerHistory.OUTSIDE_WINDOW)
         {
             refuse(session, sequence, flags, ErrorCode.SEQUENCE_OUTSIDE_WINDOW, "sequence " + sequence +
                 " is more than " + ProducerHistory.WINDOW + " below the highest seen (" + session.history.highest() +
@@ -364,20 +394,20 @@ final class ReceiverAgent implements Agent
             duplicate ? InboundEntry.DUPLICATE_LENGTH : RequestFrames.entryLength(topicLength, bodyLength));
         if (index <= 0)
         {
-            counters.inboundRingFull.increment();
+            counters.inboundRingFull.incrementRelease();
             return false;
         }
         final MutableDirectBuffer ringBuffer = ring.buffer();
         final long budgetMs = Math.min(ctx.syncFlushTimeoutMs(), Math.max(0, timeBudgetMs - RESPONSE_MARGIN_MS));
-        ringBuffer.putInt(index + InboundEntry.SESSION_SLOT_OFFSET, (flags & FLAG_ONEWAY) != 0 ? InboundEntry.NO_RESPONSE : session.slot);
+        ringBuffer.putInt(index + InboundEntry.SESSION_SLOT_OFFSET, SendFlagsDecoder.oneway((byte)flags) ? InboundEntry.NO_RESPONSE : session.slot);
         ringBuffer.putInt(index + InboundEntry.SESSION_GENERATION_OFFSET, session.generation);
-        ringBuffer.putLong(index + InboundEntry.DEADLINE_OFFSET, nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMs));
+        ringBuffer.putLong(index + InboundEntry.DEADLINE_OFFSET, nowNs + TimeUnit.MILLISECONDS.toNanos(budgetMs));
         if (duplicate)
         {
             ringBuffer.putLong(index + InboundEntry.DUPLICATE_PRODUCER_ID_OFFSET, session.producerId);
             ringBuffer.putLong(index + InboundEntry.DUPLICATE_SEQUENCE_OFFSET, sequence);
             ring.commit(index);
-            counters.duplicatesReceived.increment();
+            counters.duplicatesReceived.incrementRelease();
             return true;
         }
         if (seen == ProducerHistory.NEW)
@@ -389,10 +419,10 @@ final class ReceiverAgent implements Agent
         // a resend of it would be outside the window and refused.
         final int recordOffset = index + InboundEntry.RECORD_OFFSET;
         final int headerLength = JournalRecord.encodeHeader(recordEncoder, recordHeaderEncoder, ringBuffer, recordOffset,
-            session.producerId, sequence, epochNanoClock.nanoTime(), flags, buffer, topicOffset, topicLength, bodyLength);
+            session.producerId, sequence, nowEpochNs, flags, buffer, topicOffset, topicLength, bodyLength);
         ringBuffer.putBytes(recordOffset + headerLength, buffer, bodyOffset, bodyLength);
         ring.commit(index);
-        counters.sendsReceived.increment();
+        counters.sendsReceived.incrementRelease();
         return true;
     }
 
@@ -418,7 +448,7 @@ final class ReceiverAgent implements Agent
         {
             return ControlledFragmentHandler.Action.CONTINUE;
         }
-        session.lastSeenMs = epochClock.time();
+        session.lastSeenMs = nowMs;
         if (flusher.storeFull())
         {
             final int countOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH + BatchSendRequestDecoder.BLOCK_LENGTH + 2;
@@ -437,7 +467,7 @@ final class ReceiverAgent implements Agent
         final long worstCase = frames.ringBytesWorstCase();
         if (ring.capacity() - ring.size() < worstCase)
         {
-            counters.inboundRingFull.increment();
+            counters.inboundRingFull.incrementRelease();
             return worstCase > ring.capacity() ?
                 refuseBatch(session, baseSequence, count, flags, ErrorCode.MESSAGE_TOO_LARGE,
                 "batch of " + length + " bytes is larger than the broker can take at once; send fewer messages per batch") :
@@ -475,9 +505,12 @@ final class ReceiverAgent implements Agent
     private ControlledFragmentHandler.Action refuse(
         final ProducerSession session, final long sequence, final int flags, final ErrorCode code, final String text)
     {
-        rateLimitedLog.warn(code.name(), "refused msgId " + Protocol.msgId(session.producerId, sequence) + " from " +
-            session.describe() + ": " + text);
-        if ((flags & FLAG_ONEWAY) == 0)
+        if (rateLimitedLog.admit(code.name()))
+        {
+            rateLimitedLog.warn("refused msgId " + Protocol.msgId(session.producerId, sequence) + " from " +
+                session.describe() + ": " + text);
+        }
+        if (!SendFlagsDecoder.oneway((byte)flags))
         {
             responder.sendError(session, sequence, code, text);
         }

@@ -44,7 +44,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
      * How long an answer may wait for a full response stream before its producer counts as stalled.
      */
     static final long STALL_LIMIT_NS = TimeUnit.MILLISECONDS.toNanos(200);
-    private static final int OFFER_ATTEMPTS = 3;
+    private static final int ADMIN_ACTION_RETRIES = 2;
     private static final int SENT = 0;
     private static final int RETRY = 1;
     private static final int DROPPED = 2;
@@ -194,12 +194,12 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     public void onTimedOut(
         final long journalIndex, final long producerId, final long sequence, final int sessionSlot, final int sessionGeneration)
     {
-        counters.flushTimeouts.increment();
+        counters.flushTimeouts.incrementRelease();
         // sent at the send's own deadline, less the margin the producer still waits: give it the stall limit
         final long deadlineNs = nanoClock.nanoTime() + STALL_LIMIT_NS;
         if (!answer(journalIndex, sequence, deadlineNs, sessionSlot, sessionGeneration, SendStatus.FLUSH_DISK_TIMEOUT))
         {
-            counters.responsesDropped.increment(); // answered at its deadline: the producer is about to give up anyway
+            counters.responsesDropped.incrementRelease(); // answered at its deadline: the producer is about to give up anyway
         }
     }
 
@@ -230,7 +230,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         final ProducerSession session = sessions.session(sessionSlot, sessionGeneration);
         if (null == session)
         {
-            counters.responsesDropped.increment();
+            counters.responsesDropped.incrementRelease();
             return true;
         }
         final DeferredAnswers deferred = session.deferred;
@@ -248,7 +248,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         final long nowNs = nanoClock.nanoTime();
         if (session.answersBlockedSinceNs == ProducerSession.STALLED)
         {
-            counters.responsesDropped.increment();
+            counters.responsesDropped.incrementRelease();
             return true;
         }
         if (null == session.deferred)
@@ -264,13 +264,13 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         }
         if (deferred.add(sequence, journalIndex, deadlineNs, status.value()))
         {
-            counters.responsesDelayed.increment();
+            counters.responsesDelayed.incrementRelease();
             return true;
         }
         if (nowNs - session.answersBlockedSinceNs >= STALL_LIMIT_NS || nowNs - deadlineNs >= 0)
         {
             stall(session);
-            counters.responsesDropped.increment();
+            counters.responsesDropped.incrementRelease();
             return true;
         }
         return false;
@@ -324,7 +324,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     private void stall(final ProducerSession session)
     {
         session.answersBlockedSinceNs = ProducerSession.STALLED;
-        counters.responsesDropped.getAndAddOrdered(session.deferred.clear());
+        counters.responsesDropped.getAndAddRelease(session.deferred.clear());
     }
 
     private void removeDeferring(final int i)
@@ -341,10 +341,10 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
      */
     void sendError(final ProducerSession session, final long sequence, final ErrorCode code, final String text)
     {
-        counters.sendsRefused.increment();
+        counters.sendsRefused.incrementRelease();
         if (sendResponse(session, sequence, -1, SendStatus.SEND_OK, code, text) == RETRY)
         {
-            counters.responsesDropped.increment();
+            counters.responsesDropped.incrementRelease();
         }
     }
 
@@ -362,7 +362,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     {
         if (!session.canRespond())
         {
-            counters.responsesDropped.increment();
+            counters.responsesDropped.incrementRelease();
             return DROPPED;
         }
         final ExclusivePublication publication = session.publication;
@@ -391,7 +391,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         {
             return RETRY;
         }
-        counters.responsesDropped.increment(); // not connected, closed or at its end: the producer is gone
+        counters.responsesDropped.incrementRelease(); // not connected, closed or at its end: the producer is gone
         return DROPPED;
     }
 
@@ -447,23 +447,31 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         return offer(session.publication, MessageHeaderEncoder.ENCODED_LENGTH + closeAckEncoder.encodedLength()) > 0;
     }
 
+    /**
+     * Claim room for an answer; only ADMIN_ACTION (a term rotation) is worth trying again at once: back-pressure is
+     * for the next duty cycle, and NOT_CONNECTED or CLOSED will not change now.
+     */
     private long claim(final ExclusivePublication publication, final int length)
     {
-        long result = Publication.NOT_CONNECTED;
-        for (int i = 0; i < OFFER_ATTEMPTS && result <= 0; i++)
+        long result;
+        int attempts = ADMIN_ACTION_RETRIES;
+        do
         {
             result = publication.tryClaim(length, claim);
         }
+        while (result == Publication.ADMIN_ACTION && attempts-- > 0);
         return result;
     }
 
     private long offer(final ExclusivePublication publication, final int length)
     {
-        long result = Publication.NOT_CONNECTED;
-        for (int i = 0; i < OFFER_ATTEMPTS && result <= 0; i++)
+        long result;
+        int attempts = ADMIN_ACTION_RETRIES;
+        do
         {
             result = publication.offer(scratch, 0, length);
         }
+        while (result == Publication.ADMIN_ACTION && attempts-- > 0);
         return result;
     }
 

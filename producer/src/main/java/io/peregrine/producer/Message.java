@@ -1,5 +1,7 @@
 package io.peregrine.producer;
 
+import io.peregrine.transport.Protocol;
+
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -38,6 +40,25 @@ public final class Message
     /**
      * Whether the current topic was already found valid, so a reused message is not checked on every send.
      */
+    /**
+     * Check the topic once per topic set (the result is kept until the topic changes).
+     *
+     * @throws SendException with {@link ErrorKind#INVALID_TOPIC} naming what is wrong.
+     */
+    void checkTopic()
+    {
+        if (topicChecked())
+        {
+            return;
+        }
+        final String topicError = Protocol.validateTopic(topic);
+        if (null != topicError)
+        {
+            throw new SendException(ErrorKind.INVALID_TOPIC, topicError);
+        }
+        topicChecked(topic);
+    }
+
     boolean topicChecked()
     {
         return topic == checkedTopic;

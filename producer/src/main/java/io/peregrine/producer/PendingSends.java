@@ -1,6 +1,7 @@
 package io.peregrine.producer;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.locks.LockSupport;
 
@@ -29,6 +30,8 @@ final class PendingSends
     private final int maxInFlight;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ErrorHandler callbackErrorHandler;
+    private final String brokerChannel;
+    private final long producerId;
     private final int expiryChunk;
     private int expiryCursor;
 
@@ -36,11 +39,15 @@ final class PendingSends
      * @param maxInFlight          most sends waiting at once; the table has twice as many slots so a
      *                             lingering old send rarely blocks a new sequence.
      * @param callbackErrorHandler told when a callback throws.
+     * @param brokerChannel        named in the errors callbacks get.
+     * @param producerId           of the producer, for the message ids in those errors.
      */
-    PendingSends(final int maxInFlight, final ErrorHandler callbackErrorHandler)
+    PendingSends(final int maxInFlight, final ErrorHandler callbackErrorHandler, final String brokerChannel, final long producerId)
     {
         this.maxInFlight = maxInFlight;
         this.callbackErrorHandler = callbackErrorHandler;
+        this.brokerChannel = brokerChannel;
+        this.producerId = producerId;
         final int size = BitUtil.findNextPositivePowerOfTwo(2 * maxInFlight);
         slots = new Slot[size];
         mask = size - 1;
@@ -116,6 +123,27 @@ final class PendingSends
     }
 
     /**
+     * Claim the slot of the next free sequence, taking sequences from the producer's counter until one's slot is
+     * free (an older send may still hold a slot for a while). The caller holds a permit.
+     *
+     * @param sequences  the producer's sequence counter.
+     * @param callback   for an async send, or null for a thread that waits.
+     * @param deadlineNs when an async send times out (nano clock).
+     * @return the slot; its sequence is the send's.
+     */
+    Slot claimNext(final AtomicLong sequences, final SendCallback callback, final long deadlineNs)
+    {
+        while (true)
+        {
+            final Slot slot = claim(sequences.incrementAndGet(), callback, deadlineNs);
+            if (null != slot)
+            {
+                return slot;
+            }
+        }
+    }
+
+    /**
      * @param sequence of an answer.
      * @return true if an async send (one with a callback) is waiting for it.
      */
@@ -138,13 +166,8 @@ final class PendingSends
     boolean complete(final long sequence, final int status, final ErrorKind error, final String errorText, final long journalIndex)
     {
         final Slot slot = slots[(int)sequence & mask];
-        if (slot.sequence != sequence || !STATE.compareAndSet(slot, WAITING, COMPLETING))
+        if (!slot.take(sequence))
         {
-            return false;
-        }
-        if (slot.sequence != sequence)
-        {
-            slot.state = WAITING; // abandoned and claimed again by a newer send in between
             return false;
         }
         final SendCallback callback = slot.callback;
@@ -159,8 +182,7 @@ final class PendingSends
                 }
                 else
                 {
-                    callback.onError(sequence, error == ErrorKind.TIMEOUT ?
-                        new SendTimeoutException(errorText) : new SendException(error, errorText));
+                    callback.onError(sequence, callbackError(sequence, error, errorText));
                 }
             }
             catch (final RuntimeException ex)
@@ -180,6 +202,19 @@ final class PendingSends
     }
 
     /**
+     * The error an async send's callback gets: without a stack trace (it would show only the producer thread), and
+     * for a timeout with its words built only if the application reads them.
+     */
+    private SendException callbackError(final long sequence, final ErrorKind error, final String errorText)
+    {
+        if (error == ErrorKind.TIMEOUT && null == errorText)
+        {
+            return new SendTimeoutException(brokerChannel, producerId, sequence);
+        }
+        return new SendException(error, errorText, false);
+    }
+
+    /**
      * Time out async sends whose deadline has passed, and resend those whose attempt's share of it passed and that
      * may be resent, looking at one eighth of the slots per call (the
      * producer's thread calls it every millisecond, so an async send times out at most about 8 ms after its
@@ -187,11 +222,10 @@ final class PendingSends
      * Blocked threads time themselves out.
      *
      * @param nowNs    nano clock now.
-     * @param handler  builds the timeout message for a sequence.
      * @param resender hands a retained request to the send queue again.
      * @return sends timed out or resent.
      */
-    int expire(final long nowNs, final TimeoutText handler, final Resender resender)
+    int expire(final long nowNs, final Resender resender)
     {
         int expired = 0;
         final int end = expiryCursor + expiryChunk;
@@ -203,7 +237,7 @@ final class PendingSends
                 if (nowNs - slot.deadlineNs >= 0)
                 {
                     final long sequence = slot.sequence;
-                    if (complete(sequence, 0, ErrorKind.TIMEOUT, handler.text(sequence), -1))
+                    if (complete(sequence, 0, ErrorKind.TIMEOUT, null, -1))
                     {
                         expired++;
                     }
@@ -283,15 +317,6 @@ final class PendingSends
     }
 
     /**
-     * Words for a timed-out sequence.
-     */
-    @FunctionalInterface
-    interface TimeoutText
-    {
-        String text(long sequence);
-    }
-
-    /**
      * One send in flight.
      */
     final class Slot
@@ -319,16 +344,49 @@ final class PendingSends
         long attemptDeadlineNs;
 
         /**
-         * Give up on the send (deadline passed, or it could not be offered).
+         * Give up on the send (deadline passed, or it could not be offered), unless its slot has moved on: an async
+         * send's slot can be timed out or failed by the producer thread and claimed again by a newer send.
          *
+         * @param sequence of the send giving up.
          * @return true if abandoned; false if a response is being completed, which the caller then takes.
          */
-        boolean abandon()
+        boolean abandon(final long sequence)
         {
-            if (STATE.compareAndSet(this, WAITING, COMPLETING))
+            if (take(sequence))
             {
                 release();
                 return true;
+            }
+            return false;
+        }
+
+        /**
+         * Move this slot from WAITING to COMPLETING if it still holds the given sequence. An async send's slot is
+         * freed by the producer thread and may be claimed again at any moment, so whoever takes it checks the
+         * sequence after the CAS and puts the slot back if it took a newer send's. While another thread holds the
+         * slot only for such a check (or a claim is filling it in), this waits rather than give up, so a newer send's
+         * answer is never lost to a stale taker: the window is a few instructions.
+         *
+         * @return true if this thread now owns the completion of that sequence.
+         */
+        boolean take(final long sequence)
+        {
+            while (this.sequence == sequence)
+            {
+                if (STATE.compareAndSet(this, WAITING, COMPLETING))
+                {
+                    if (this.sequence == sequence)
+                    {
+                        return true;
+                    }
+                    state = WAITING; // abandoned and claimed again by a newer send in between: not ours
+                    return false;
+                }
+                if (state != COMPLETING)
+                {
+                    return false; // answered, abandoned or free
+                }
+                Thread.onSpinWait();
             }
             return false;
         }
@@ -356,9 +414,12 @@ final class PendingSends
          */
         void abandonKeepingPermit()
         {
-            waiter = null;
-            callback = null;
-            state = FREE;
+            if (take(sequence)) // a stale answer may hold the slot for a moment: never write FREE under it
+            {
+                waiter = null;
+                callback = null;
+                state = FREE;
+            }
         }
 
         /**

@@ -1,8 +1,5 @@
 package io.peregrine.producer;
 
-import static java.nio.ByteOrder.LITTLE_ENDIAN;
-
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -14,26 +11,18 @@ import java.util.concurrent.locks.LockSupport;
 
 import io.aeron.Aeron;
 import io.aeron.ChannelUri;
-import io.aeron.Publication;
 import io.peregrine.transport.IdleStrategies;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.Sizing;
-import io.peregrine.transport.codec.BatchSendRequestEncoder;
-import io.peregrine.transport.codec.MessageHeaderEncoder;
-import io.peregrine.transport.codec.SendFlagsEncoder;
-import io.peregrine.transport.codec.SendRequestEncoder;
 import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
-import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
-import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * callback; a thread blocked in {@code send} reads answers to blocking sends itself while no other thread is
  * reading, so a blocking send does not wait for a hand-off between threads.
  *
+ * <p>The work is split as in Aeron's client: this class is the API; {@link BlockingSender} and {@link AsyncSender}
+ * make the sends, {@link RequestEncoder} encodes them, {@link SendQueue} hands them to the publication,
+ * {@link ResponseReader} reads the answers into {@link PendingSends}, and {@link ProducerConductor} runs the
+ * producer's own thread (handshake, keepalive, expiry, reconnect, close).
+ *
  * <pre>{@code
  * try (Producer producer = Producer.start(new Producer.Context()
  *     .producerGroup("orders")
@@ -59,21 +53,7 @@ import org.slf4j.LoggerFactory;
 public final class Producer implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Producer.class);
-    private static final int SPINS_BEFORE_YIELD = 100;
-    private static final int YIELDS_BEFORE_PARK = 10_000;
-    private static final int FLAG_WAIT_STORE_MSG_OK = 1;
-    private static final int FLAG_ONEWAY = 2;
-    private static final int FLAG_RESEND = 4;
     private static final int MAX_BATCH = 65_535;
-    private static final int MAX_RETAINED_REQUEST = 64 * 1024;
-    private static final int FLAGS_OFFSET = MessageHeaderEncoder.ENCODED_LENGTH + SendRequestEncoder.flagsEncodingOffset();
-    private static final int BUDGET_OFFSET = MessageHeaderEncoder.ENCODED_LENGTH + SendRequestEncoder.timeBudgetMsEncodingOffset();
-    private static final long BUSY_BACKOFF_MIN_NS = TimeUnit.MILLISECONDS.toNanos(1);
-    private static final long BUSY_BACKOFF_MAX_NS = TimeUnit.MILLISECONDS.toNanos(50);
-    /**
-     * What {@link #await} returns when the broker answered BROKER_BUSY: nothing was stored, back off and resend.
-     */
-    private static final SendResult BUSY_ANSWER = new SendResult(SendStatus.SEND_OK, 0, 0, -1);
 
     /**
      * sendAsync: maxInFlight sends are already waiting for their outcome.
@@ -95,27 +75,22 @@ public final class Producer implements AutoCloseable
      */
     public static final long CLOSED = -4;
 
+    private static final Set<String> INSTANCES = ConcurrentHashMap.newKeySet();
+
     private final Context ctx;
     private final long producerId;
-    private volatile ProducerLink link;
-    private final SendQueue sendQueue;
     private final PendingSends pending;
     private final ProducerConductor conductor;
     private final AgentRunner runner;
-    private final AtomicLong sequences = new AtomicLong();
+    private final BlockingSender blockingSender;
+    private final AsyncSender asyncSender;
     private final AtomicLong retries = new AtomicLong();
-    private final AtomicLong onewaySent = new AtomicLong();
-    private final SendFlagsEncoder resendFlags = new SendFlagsEncoder();
-    private final NanoClock nanoClock;
-    private final ThreadLocal<Encoder> encoders;
+    private final ThreadLocal<Caller> callers;
     private volatile boolean closed;
-
-    private static final Set<String> INSTANCES = ConcurrentHashMap.newKeySet();
 
     private Producer(final Context ctx)
     {
         this.ctx = ctx;
-        this.nanoClock = ctx.nanoClock();
         final ThreadLocalRandom random = ThreadLocalRandom.current();
         long id = 0;
         while (id == 0)
@@ -126,33 +101,18 @@ public final class Producer implements AutoCloseable
         final int responseSessionId = random.nextInt();
 
         final ErrorHandler errorHandler = (ex) -> LOG.warn("Aeron client error in producer {}: {}", ctx.instanceName(), ex.toString());
-        link = ProducerLink.open(ctx, responseSessionId, errorHandler);
-        pending = new PendingSends(ctx.maxInFlight(), (ex) -> LOG.warn("a send callback of producer {} threw", ctx.instanceName(), ex));
-        sendQueue = new SendQueue(ctx.sendQueueLength() + RingBufferDescriptor.TRAILER_LENGTH, this::link, this::onRequestSent);
-        conductor = new ProducerConductor(ctx, this, producerId, responseSessionId, pending, errorHandler);
-        encoders = ThreadLocal.withInitial(() -> new Encoder(producerId));
+        pending = new PendingSends(ctx.maxInFlight(), (ex) -> LOG.warn("a send callback of producer {} threw", ctx.instanceName(), ex),
+            ctx.brokerChannel(), producerId);
+        conductor = new ProducerConductor(ctx, producerId, responseSessionId, ProducerLink.open(ctx, responseSessionId, errorHandler),
+            pending, errorHandler);
+        callers = ThreadLocal.withInitial(() -> new Caller(producerId, ctx.idleStrategy()));
+        final AtomicLong sequences = new AtomicLong();
         runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null, conductor);
+        blockingSender = new BlockingSender(ctx, producerId, pending, sequences, retries, conductor, conductor.queue(), callers,
+            () -> LockSupport.unpark(runner.thread()));
+        asyncSender = new AsyncSender(ctx, pending, sequences, retries, conductor, conductor.queue(), callers);
+        conductor.resender(asyncSender);
         AgentRunner.startOnThread(runner);
-    }
-
-    ProducerLink link()
-    {
-        return link;
-    }
-
-    SendQueue sendQueue()
-    {
-        return sendQueue;
-    }
-
-    private void onRequestSent()
-    {
-        conductor.onRequestSent(ctx.epochClock().time());
-    }
-
-    void link(final ProducerLink link)
-    {
-        this.link = link;
     }
 
     /**
@@ -209,86 +169,7 @@ public final class Producer implements AutoCloseable
      */
     public SendResult send(final Message message, final long timeoutMs)
     {
-        final long deadlineNs = nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        checkTopic(message);
-        awaitConnected(deadlineNs, timeoutMs);
-        checkSize(message);
-
-        int idle = 0;
-        while (!pending.tryAcquire())
-        {
-            checkDeadline(deadlineNs, timeoutMs, "waiting for one of maxInFlight=" + ctx.maxInFlight() + " sends to finish");
-            idle = idle(idle);
-        }
-        final PendingSends.Slot slot = claimSlot(null, deadlineNs);
-        final long sequence = slot.sequence;
-        final int attempts = ctx.retryTimesWhenSendFailed() + 1;
-        int attempt = 0;
-        int busyAnswers = 0;
-        while (true)
-        {
-            final long attemptStartNs = nanoClock.nanoTime();
-            final boolean resend = attempt > 0 || busyAnswers > 0;
-            try
-            {
-                if (resend)
-                {
-                    awaitConnected(deadlineNs, timeoutMs);
-                }
-                offerBlocking(message, sequence, flags(message, false) | (resend ? FLAG_RESEND : 0), deadlineNs, timeoutMs);
-            }
-            catch (final RuntimeException ex)
-            {
-                if (slot.abandon())
-                {
-                    throw ex;
-                }
-                return await(slot, sequence, deadlineNs, deadlineNs, timeoutMs);
-            }
-            // each attempt gets an equal share of what is left; the last one waits until the overall deadline
-            final long attemptEndNs = attempt + 1 >= attempts ? deadlineNs : attemptStartNs + (deadlineNs - attemptStartNs) / (attempts - attempt);
-            final SendResult result = await(slot, sequence, attemptEndNs, deadlineNs, timeoutMs);
-            if (BUSY_ANSWER == result)
-            {
-                backOffBusy(busyAnswers++, deadlineNs, timeoutMs, slot, sequence);
-            }
-            else if (null != result)
-            {
-                return result;
-            }
-            else
-            {
-                attempt++;
-            }
-            retries.incrementAndGet();
-        }
-    }
-
-    /**
-     * The broker answered BROKER_BUSY (it stored nothing): wait before resending, 1 ms after the first busy answer
-     * and twice as long after each next one up to 50 ms, or give up with BROKER_BUSY if less than the wait would
-     * be left for the resend's answer.
-     */
-    private void backOffBusy(
-        final int busyAnswers, final long deadlineNs, final long timeoutMs, final PendingSends.Slot slot, final long sequence)
-    {
-        final long backOffNs = Math.min(BUSY_BACKOFF_MAX_NS, BUSY_BACKOFF_MIN_NS << Math.min(busyAnswers, 16));
-        final long resendAtNs = nanoClock.nanoTime() + backOffNs;
-        if (resendAtNs + backOffNs - deadlineNs >= 0)
-        {
-            if (slot.abandon())
-            {
-                throw new SendException(ErrorKind.BROKER_BUSY, "broker " + ctx.brokerChannel() + " answered BROKER_BUSY " +
-                    (busyAnswers + 1) + " times for msgId " + Protocol.msgId(producerId, sequence) + " and the send's " + timeoutMs +
-                    " ms ran out backing off; the message was not stored by those attempts");
-            }
-            return; // an answer to an earlier attempt arrived meanwhile: the next await takes it
-        }
-        long nowNs;
-        while ((nowNs = nanoClock.nanoTime()) - resendAtNs < 0 && slot.state != PendingSends.DONE)
-        {
-            LockSupport.parkNanos(this, resendAtNs - nowNs);
-        }
+        return blockingSender.send(message, timeoutMs);
     }
 
     /**
@@ -325,162 +206,7 @@ public final class Producer implements AutoCloseable
         {
             throw new IllegalArgumentException("a batch has 1 to " + Math.min(MAX_BATCH, ctx.maxInFlight()) + " messages, not " + count);
         }
-        final long deadlineNs = nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        final Message first = messages.get(0);
-        checkTopic(first);
-        long total = 0;
-        for (final Message message : messages)
-        {
-            if (!first.topic().equals(message.topic()))
-            {
-                throw new SendException(ErrorKind.INVALID_TOPIC, "a batch goes to one topic: '" + first.topic() + "' and '" +
-                    message.topic() + "' differ");
-            }
-            total += message.bodyLength();
-        }
-        awaitConnected(deadlineNs, timeoutMs);
-        final int brokerMax = conductor.brokerMaxMessageSize();
-        if (total > brokerMax)
-        {
-            throw new SendException(ErrorKind.MESSAGE_TOO_LARGE, "batch bodies total " + total +
-                " bytes, over the broker's maxMessageSize of " + brokerMax + " bytes");
-        }
-        final int frameMax = link.publication.maxMessageLength();
-        if (total + Protocol.MAX_SEND_REQUEST_OVERHEAD + 4L * count > frameMax)
-        {
-            throw new SendException(ErrorKind.MESSAGE_TOO_LARGE, "batch of " + total + " body bytes is over this producer's " +
-                "limit of " + frameMax + " bytes per request (raise Producer.Context.maxMessageSize)");
-        }
-
-        int permits = 0;
-        int idle = 0;
-        while (permits < count)
-        {
-            if (pending.tryAcquire())
-            {
-                permits++;
-                continue;
-            }
-            if (nanoClock.nanoTime() - deadlineNs >= 0)
-            {
-                pending.releasePermits(permits);
-                throw new SendTimeoutException("batch to broker " + ctx.brokerChannel() + " timed out after " + timeoutMs +
-                    " ms waiting for " + count + " of maxInFlight=" + ctx.maxInFlight() + " slots");
-            }
-            idle = idle(idle);
-        }
-        final PendingSends.Slot[] slots = claimConsecutive(count);
-        final long baseSequence = slots[0].sequence;
-        final List<SendResult> results = new ArrayList<>(count);
-        final int attempts = ctx.retryTimesWhenSendFailed() + 1;
-        int next = 0;
-        int attempt = 0;
-        int busyAnswers = 0;
-        while (next < count)
-        {
-            final long attemptStartNs = nanoClock.nanoTime();
-            final boolean resend = attempt > 0 || busyAnswers > 0;
-            final int flags = flags(first, false) | (resend ? FLAG_RESEND : 0);
-            try
-            {
-                if (resend)
-                {
-                    awaitConnected(deadlineNs, timeoutMs);
-                }
-                offerBatch(messages, baseSequence, flags, deadlineNs, timeoutMs);
-            }
-            catch (final RuntimeException ex)
-            {
-                abandonFrom(slots, next);
-                throw ex;
-            }
-            final long attemptEndNs = attempt + 1 >= attempts ?
-                deadlineNs : attemptStartNs + (deadlineNs - attemptStartNs) / (attempts - attempt);
-            try
-            {
-                while (next < count)
-                {
-                    final SendResult result = await(slots[next], baseSequence + next, attemptEndNs, deadlineNs, timeoutMs);
-                    if (BUSY_ANSWER == result)
-                    {
-                        retries.incrementAndGet();
-                        backOffBusy(busyAnswers++, deadlineNs, timeoutMs, slots[next], baseSequence + next);
-                        // the resend covers every message still unanswered (the broker stores each once), so later
-                        // busy answers already in are waited for again; one that comes in after this costs a resend
-                        for (int i = next + 1; i < count; i++)
-                        {
-                            slots[i].rearmIfBusy();
-                        }
-                        break;
-                    }
-                    if (null == result)
-                    {
-                        retries.incrementAndGet();
-                        attempt++;
-                        break;
-                    }
-                    results.add(result);
-                    next++;
-                }
-            }
-            catch (final RuntimeException ex)
-            {
-                abandonFrom(slots, next + 1);
-                throw ex;
-            }
-        }
-        return results;
-    }
-
-    private PendingSends.Slot[] claimConsecutive(final int count)
-    {
-        final PendingSends.Slot[] slots = new PendingSends.Slot[count];
-        while (true)
-        {
-            final long base = sequences.getAndAdd(count) + 1;
-            int claimed = 0;
-            while (claimed < count && null != (slots[claimed] = pending.claim(base + claimed, null, 0)))
-            {
-                claimed++;
-            }
-            if (claimed == count)
-            {
-                return slots;
-            }
-            for (int i = 0; i < claimed; i++)
-            {
-                slots[i].abandonKeepingPermit();
-            }
-        }
-    }
-
-    private static void abandonFrom(final PendingSends.Slot[] slots, final int from)
-    {
-        for (int i = from; i < slots.length; i++)
-        {
-            final PendingSends.Slot slot = slots[i];
-            if (!slot.abandon())
-            {
-                while (slot.state == PendingSends.COMPLETING)
-                {
-                    Thread.onSpinWait(); // the producer's thread is filling in an answer right now
-                }
-                if (slot.state == PendingSends.DONE)
-                {
-                    slot.release();
-                }
-            }
-        }
-    }
-
-    private void offerBatch(
-        final List<Message> messages, final long baseSequence, final int flags, final long deadlineNs, final long timeoutMs)
-    {
-        final Encoder encoder = encoders.get();
-        final int budgetMs = (int)Math.max(0, Math.min(Integer.MAX_VALUE,
-            TimeUnit.NANOSECONDS.toMillis(deadlineNs - nanoClock.nanoTime())));
-        final int length = encoder.encodeBatch(messages, baseSequence, flags, budgetMs);
-        handOffBlocking(encoder.batchBuffer, length, encoder.batchBuffer, 0, 0, deadlineNs, timeoutMs);
+        return blockingSender.sendBatch(messages, timeoutMs);
     }
 
     /**
@@ -512,34 +238,7 @@ public final class Producer implements AutoCloseable
      */
     public long sendAsync(final Message message, final long timeoutMs, final SendCallback callback)
     {
-        final long nowNs = nanoClock.nanoTime();
-        checkTopic(message);
-        final long notReady = notReady();
-        if (notReady < 0)
-        {
-            return notReady;
-        }
-        checkSize(message);
-        if (!acquireInFlight(nowNs))
-        {
-            return BUSY;
-        }
-        final long deadlineNs = nowNs + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        final PendingSends.Slot slot = claimSlot(callback, deadlineNs);
-        final long sequence = slot.sequence;
-        final Encoder encoder = encoders.get();
-        final int headerLength = encoder.encode(message, sequence, flags(message, false), (int)Math.min(Integer.MAX_VALUE, timeoutMs));
-        final int asyncRetries = ctx.retryTimesWhenSendAsyncFailed();
-        if (asyncRetries > 0 && headerLength + message.bodyLength() <= MAX_RETAINED_REQUEST)
-        {
-            retain(slot, encoder.buffer, headerLength, message, asyncRetries, nowNs);
-        }
-        final long result = handOff(encoder.buffer, headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength());
-        if (result < 0 && slot.abandon())
-        {
-            return result;
-        }
-        return sequence;
+        return asyncSender.sendAsync(message, timeoutMs, callback);
     }
 
     /**
@@ -590,21 +289,7 @@ public final class Producer implements AutoCloseable
      */
     public long sendOneway(final Message message)
     {
-        checkTopic(message);
-        final long notReady = notReady();
-        if (notReady < 0)
-        {
-            return notReady;
-        }
-        checkSize(message);
-        final long sequence = sequences.incrementAndGet();
-        final long result = offerOnce(message, sequence, flags(message, true), ctx.sendMsgTimeoutMs());
-        if (result < 0)
-        {
-            return result;
-        }
-        onewaySent.incrementAndGet();
-        return sequence;
+        return asyncSender.sendOneway(message);
     }
 
     /**
@@ -673,327 +358,6 @@ public final class Producer implements AutoCloseable
         return code == CLOSED ? ErrorKind.CLOSED : ErrorKind.NOT_CONNECTED;
     }
 
-    private long notReady()
-    {
-        if (closed)
-        {
-            return CLOSED;
-        }
-        final int state = conductor.state();
-        if (state == ProducerConductor.STATE_REFUSED)
-        {
-            throw new SendException(conductor.refusalKind(), conductor.refusal());
-        }
-        return state == ProducerConductor.STATE_CONNECTED ? 0 : NOT_CONNECTED;
-    }
-
-    private boolean acquireInFlight(final long startNs)
-    {
-        if (pending.tryAcquire())
-        {
-            return true;
-        }
-        final long waitNs = TimeUnit.MILLISECONDS.toNanos(ctx.asyncBusyWaitMs());
-        int idle = 0;
-        while (nanoClock.nanoTime() - startNs < waitNs)
-        {
-            if (pending.tryAcquire())
-            {
-                return true;
-            }
-            idle = idle(idle);
-        }
-        return false;
-    }
-
-    private PendingSends.Slot claimSlot(final SendCallback callback, final long deadlineNs)
-    {
-        while (true)
-        {
-            final PendingSends.Slot slot = pending.claim(sequences.incrementAndGet(), callback, deadlineNs);
-            if (null != slot)
-            {
-                return slot;
-            }
-        }
-    }
-
-    /**
-     * Keep a copy of an async request in its slot so the producer thread can resend it.
-     */
-    private static void retain(
-        final PendingSends.Slot slot, final DirectBuffer header, final int headerLength, final Message message, final int retries,
-        final long nowNs)
-    {
-        final int length = headerLength + message.bodyLength();
-        UnsafeBuffer retained = slot.retained;
-        if (null == retained || retained.capacity() < length)
-        {
-            retained = new UnsafeBuffer(new byte[BitUtil.findNextPositivePowerOfTwo(Math.max(length, 256))]); // warming up only
-            slot.retained = retained;
-        }
-        retained.putBytes(0, header, 0, headerLength);
-        retained.putBytes(headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength());
-        slot.attemptsLeft = retries;
-        slot.attemptDeadlineNs = nowNs + (slot.deadlineNs - nowNs) / (retries + 1);
-        slot.retainedLength = length; // volatile: publishes the copy to the producer thread
-    }
-
-    /**
-     * Hand a retained async request to the send queue again, flagged as a resend and with what is left of its
-     * time. Producer thread only.
-     *
-     * @return true if handed off.
-     */
-    boolean resendRetained(final PendingSends.Slot slot, final long nowNs)
-    {
-        final int length = slot.retainedLength;
-        if (length <= 0 || conductor.state() != ProducerConductor.STATE_CONNECTED)
-        {
-            return false;
-        }
-        final UnsafeBuffer request = slot.retained;
-        resendFlags.wrap(request, FLAGS_OFFSET).resend(true);
-        final long budgetMs = TimeUnit.NANOSECONDS.toMillis(Math.max(0, slot.deadlineNs - nowNs));
-        request.putInt(BUDGET_OFFSET, (int)Math.min(Integer.MAX_VALUE, budgetMs), LITTLE_ENDIAN);
-        if (handOff(request, length, request, 0, 0) <= 0)
-        {
-            return false;
-        }
-        retries.incrementAndGet();
-        return true;
-    }
-
-    private int flags(final Message message, final boolean oneway)
-    {
-        return (message.waitStoreMsgOK() ? FLAG_WAIT_STORE_MSG_OK : 0) | (oneway ? FLAG_ONEWAY : 0);
-    }
-
-    private long offerOnce(final Message message, final long sequence, final int flags, final long timeoutMs)
-    {
-        final Encoder encoder = encoders.get();
-        final int headerLength = encoder.encode(message, sequence, flags, (int)Math.min(Integer.MAX_VALUE, timeoutMs));
-        return handOff(encoder.buffer, headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength());
-    }
-
-    /**
-     * Hand a request frame (header and body) to the send queue.
-     *
-     * @return positive if handed off, else {@link #BACK_PRESSURED}, {@link #NOT_CONNECTED} or {@link #CLOSED}.
-     */
-    private long handOff(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
-    {
-        if (closed)
-        {
-            return CLOSED;
-        }
-        if (headerLength + bodyLength <= sendQueue.maxQueuedLength())
-        {
-            return sendQueue.enqueue(header, headerLength, body, bodyOffset, bodyLength) ? 1 : BACK_PRESSURED;
-        }
-        final long result = sendQueue.offerDirect(header, headerLength, body, bodyOffset, bodyLength);
-        if (result > 0)
-        {
-            return result;
-        }
-        if (result == Publication.NOT_CONNECTED || result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
-        {
-            return NOT_CONNECTED;
-        }
-        return BACK_PRESSURED;
-    }
-
-    /**
-     * Hand off until it works or the deadline passes.
-     */
-    private void handOffBlocking(
-        final DirectBuffer header,
-        final int headerLength,
-        final DirectBuffer body,
-        final int bodyOffset,
-        final int bodyLength,
-        final long deadlineNs,
-        final long timeoutMs)
-    {
-        int idle = 0;
-        while (true)
-        {
-            final long result = handOff(header, headerLength, body, bodyOffset, bodyLength);
-            if (result > 0)
-            {
-                return;
-            }
-            if (result == CLOSED)
-            {
-                throw new SendException(ErrorKind.CLOSED, "producer is closed");
-            }
-            if (nanoClock.nanoTime() - deadlineNs >= 0)
-            {
-                throw new SendTimeoutException(result == NOT_CONNECTED ?
-                    "not connected to broker " + ctx.brokerChannel() + " within " + timeoutMs + " ms" :
-                    "broker " + ctx.brokerChannel() + " back-pressured the send for " + timeoutMs + " ms");
-            }
-            idle = idle(idle);
-        }
-    }
-
-    private void offerBlocking(final Message message, final long sequence, final int flags, final long deadlineNs, final long timeoutMs)
-    {
-        final int budgetMs = (int)Math.max(0, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(deadlineNs - nanoClock.nanoTime())));
-        final Encoder encoder = encoders.get();
-        final int headerLength = encoder.encode(message, sequence, flags, budgetMs);
-        handOffBlocking(encoder.buffer, headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength(), deadlineNs, timeoutMs);
-    }
-
-    /**
-     * Wait for the outcome of a send.
-     *
-     * @return the result; null if this attempt ended (its time is up, or the connection dropped) and the
-     * overall deadline has not passed, so the caller may resend; {@link #BUSY_ANSWER} if the broker answered
-     * BROKER_BUSY, with the slot waiting again for the resend's answer.
-     */
-    private SendResult await(
-        final PendingSends.Slot slot, final long sequence, final long attemptEndNs, final long deadlineNs, final long timeoutMs)
-    {
-        int idle = 0;
-        while (slot.state != PendingSends.DONE)
-        {
-            final long nowNs = nanoClock.nanoTime();
-            final long remainingNs = deadlineNs - nowNs;
-            if (remainingNs <= 0)
-            {
-                if (slot.abandon())
-                {
-                    throw new SendTimeoutException("no response from broker " + ctx.brokerChannel() + " within " + timeoutMs +
-                        " ms for msgId " + Protocol.msgId(producerId, sequence));
-                }
-                continue;
-            }
-            if (attemptEndNs != deadlineNs &&
-                (nowNs - attemptEndNs >= 0 || conductor.state() != ProducerConductor.STATE_CONNECTED))
-            {
-                return null;
-            }
-            final int polled = conductor.pollForBlockedSender();
-            if (polled > 0)
-            {
-                idle = 0;
-            }
-            else if (polled == ProducerConductor.LEFT_FOR_PRODUCER_THREAD)
-            {
-                // the next answer is for an async send or the conductor: wake the producer thread and step aside
-                LockSupport.unpark(runner.thread());
-                Thread.yield();
-                idle = Math.max(idle, SPINS_BEFORE_YIELD);
-            }
-            else if (idle < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK)
-            {
-                idle = idle(idle);
-            }
-            else
-            {
-                LockSupport.parkNanos(this, Math.min(remainingNs, attemptEndNs - nowNs));
-            }
-        }
-        if (slot.rearmIfBusy())
-        {
-            return BUSY_ANSWER;
-        }
-        final ErrorKind error = slot.error;
-        final String errorText = slot.errorText;
-        final int status = slot.status;
-        final long journalIndex = slot.journalIndex;
-        slot.release();
-        if (null != error)
-        {
-            if (error == ErrorKind.TIMEOUT)
-            {
-                throw new SendTimeoutException(errorText);
-            }
-            throw new SendException(error, "broker " + ctx.brokerChannel() + " refused msgId " + Protocol.msgId(producerId, sequence) +
-                ": " + errorText);
-        }
-        return new SendResult(SendStatus.values()[status], producerId, sequence, journalIndex);
-    }
-
-    private static int idle(final int idle)
-    {
-        if (idle < SPINS_BEFORE_YIELD)
-        {
-            Thread.onSpinWait();
-        }
-        else if (idle < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK)
-        {
-            Thread.yield();
-        }
-        else
-        {
-            LockSupport.parkNanos(IdleStrategies.BACKOFF_MAX_PARK_NS);
-        }
-        return idle + 1;
-    }
-
-    private void awaitConnected(final long deadlineNs, final long timeoutMs)
-    {
-        int idle = 0;
-        while (true)
-        {
-            if (notReady() == 0)
-            {
-                return;
-            }
-            if (closed)
-            {
-                throw new SendException(ErrorKind.CLOSED, "producer is closed");
-            }
-            if (nanoClock.nanoTime() - deadlineNs >= 0)
-            {
-                throw new SendTimeoutException("not connected to broker " + ctx.brokerChannel() + " within " + timeoutMs + " ms");
-            }
-            idle = idle(idle);
-        }
-    }
-
-    private void checkDeadline(final long deadlineNs, final long timeoutMs, final String what)
-    {
-        if (nanoClock.nanoTime() - deadlineNs >= 0)
-        {
-            throw new SendTimeoutException("send to broker " + ctx.brokerChannel() + " timed out after " + timeoutMs + " ms " + what);
-        }
-    }
-
-    private static void checkTopic(final Message message)
-    {
-        if (message.topicChecked())
-        {
-            return;
-        }
-        final String topic = message.topic();
-        final String topicError = Protocol.validateTopic(topic);
-        if (null != topicError)
-        {
-            throw new SendException(ErrorKind.INVALID_TOPIC, topicError);
-        }
-        message.topicChecked(topic);
-    }
-
-    private void checkSize(final Message message)
-    {
-        final int length = message.bodyLength();
-        final int brokerMax = conductor.brokerMaxMessageSize();
-        if (length > brokerMax)
-        {
-            throw new SendException(ErrorKind.MESSAGE_TOO_LARGE, "message body of " + length +
-                " bytes is over the broker's maxMessageSize of " + brokerMax + " bytes");
-        }
-        final int frameMax = link.publication.maxMessageLength() - Protocol.MAX_SEND_REQUEST_OVERHEAD;
-        if (length > frameMax)
-        {
-            throw new SendException(ErrorKind.MESSAGE_TOO_LARGE, "message body of " + length +
-                " bytes is over this producer's limit of " + frameMax + " bytes (raise Producer.Context.maxMessageSize)");
-        }
-    }
-
     /**
      * @return this producer's random 64-bit id, the first part of its message ids.
      */
@@ -1040,18 +404,19 @@ public final class Producer implements AutoCloseable
             conductor.requestClose();
             // the system clock, not the injected one: close is bounded in real time even where a test froze the clock
             final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.closeTimeoutMs());
-            int idle = 0;
+            final IdleStrategy idle = callers.get().idle;
+            idle.reset();
             while (!conductor.isCloseSettled() && System.nanoTime() - deadlineNs < 0 && !runner.isClosed())
             {
-                idle = idle(idle);
+                idle.idle();
             }
-            CloseHelper.closeAll(runner, link);
+            CloseHelper.closeAll(runner, conductor.link()); // the runner has stopped: the link no longer changes
             INSTANCES.remove(ctx.producerGroup() + '/' + ctx.instanceName());
             final long unconfirmed = onewayUnconfirmed();
             if (unconfirmed > 0)
             {
                 LOG.warn("producer {}/{} closed: {} of {} oneway sends were not confirmed stored by broker {} ({})", ctx.producerGroup(),
-                    ctx.instanceName(), unconfirmed, onewaySent.get(), ctx.brokerChannel(), conductor.onewayStored() < 0 ?
+                    ctx.instanceName(), unconfirmed, asyncSender.onewaySent(), ctx.brokerChannel(), conductor.onewayStored() < 0 ?
                     "it did not answer Close within closeTimeoutMs=" + ctx.closeTimeoutMs() + " ms" :
                     "it was unreachable or restarted meanwhile, or refused them, e.g. STORE_FULL");
             }
@@ -1063,7 +428,7 @@ public final class Producer implements AutoCloseable
      */
     public long onewaySent()
     {
-        return onewaySent.get();
+        return asyncSender.onewaySent();
     }
 
     /**
@@ -1079,63 +444,7 @@ public final class Producer implements AutoCloseable
         {
             return 0;
         }
-        return Math.max(0, onewaySent.get() - Math.max(0, conductor.onewayStored()));
-    }
-
-    /**
-     * Per-thread encoder of send request headers.
-     */
-    private static final class Encoder
-    {
-        final ExpandableDirectByteBuffer batchBuffer = new ExpandableDirectByteBuffer(4096);
-        final BatchSendRequestEncoder batchEncoder = new BatchSendRequestEncoder();
-
-        int encodeBatch(final List<Message> messages, final long baseSequence, final int flags, final int budgetMs)
-        {
-            batchEncoder.wrapAndApplyHeader(batchBuffer, 0, headerEncoder)
-                .producerId(producerId)
-                .baseSequence(baseSequence)
-                .timeBudgetMs(budgetMs);
-            batchEncoder.flags().clear()
-                .waitStoreMsgOK((flags & FLAG_WAIT_STORE_MSG_OK) != 0)
-                .resend((flags & FLAG_RESEND) != 0);
-            final BatchSendRequestEncoder.MessagesEncoder group = batchEncoder.messagesCount(messages.size());
-            for (final Message message : messages)
-            {
-                group.next().putBody(message.bodyBuffer(), message.bodyOffset(), message.bodyLength());
-            }
-            batchEncoder.topic(messages.get(0).topic());
-            return MessageHeaderEncoder.ENCODED_LENGTH + batchEncoder.encodedLength();
-        }
-
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[Protocol.MAX_SEND_REQUEST_OVERHEAD]);
-        final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
-        final SendRequestEncoder requestEncoder = new SendRequestEncoder();
-        final long producerId;
-
-        Encoder(final long producerId)
-        {
-            this.producerId = producerId;
-        }
-
-        int encode(final Message message, final long sequence, final int flags, final int budgetMs)
-        {
-            requestEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
-                .producerId(producerId)
-                .sequence(sequence)
-                .timeBudgetMs(budgetMs);
-            requestEncoder.flags().clear()
-                .waitStoreMsgOK((flags & FLAG_WAIT_STORE_MSG_OK) != 0)
-                .oneway((flags & FLAG_ONEWAY) != 0)
-                .resend((flags & FLAG_RESEND) != 0);
-            final String topic = message.topic();
-            int offset = MessageHeaderEncoder.ENCODED_LENGTH + SendRequestEncoder.BLOCK_LENGTH;
-            buffer.putShort(offset, (short)topic.length(), LITTLE_ENDIAN);
-            offset += SendRequestEncoder.topicHeaderLength();
-            offset += buffer.putStringWithoutLengthAscii(offset, topic);
-            buffer.putInt(offset, message.bodyLength(), LITTLE_ENDIAN);
-            return offset + SendRequestEncoder.bodyHeaderLength();
-        }
+        return Math.max(0, asyncSender.onewaySent() - Math.max(0, conductor.onewayStored()));
     }
 
     /**

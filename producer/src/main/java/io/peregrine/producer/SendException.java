@@ -20,6 +20,18 @@ public class SendException extends RuntimeException
     }
 
     /**
+     * @param kind       of error.
+     * @param message    what happened, in words.
+     * @param stackTrace false for errors handed to callbacks, where a stack trace would only show the producer's
+     *                   own thread and cost a walk of it per error.
+     */
+    SendException(final ErrorKind kind, final String message, final boolean stackTrace)
+    {
+        super(message, null, false, stackTrace);
+        this.kind = kind;
+    }
+
+    /**
      * @return why the send failed.
      */
     public ErrorKind kind()

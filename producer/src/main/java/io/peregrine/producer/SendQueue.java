@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
@@ -36,13 +37,35 @@ final class SendQueue
     private final Supplier<ProducerLink> link;
     private final AtomicInteger drainFlag = new AtomicInteger();
     private final Drainer drainer = new Drainer();
-    private final Runnable onSent;
 
-    SendQueue(final int capacity, final Supplier<ProducerLink> link, final Runnable onSent)
+    SendQueue(final int capacity, final Supplier<ProducerLink> link)
     {
         this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(capacity)));
         this.link = link;
-        this.onSent = onSent;
+    }
+
+    /**
+     * Hand a request frame (header and body) over: queued if the ring takes frames of its size, else offered
+     * directly in order.
+     *
+     * @return positive if handed over, else {@link Producer#BACK_PRESSURED} or {@link Producer#NOT_CONNECTED}.
+     */
+    long offer(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
+    {
+        if (headerLength + bodyLength <= ring.maxMsgLength())
+        {
+            return enqueue(header, headerLength, body, bodyOffset, bodyLength) ? 1 : Producer.BACK_PRESSURED;
+        }
+        final long result = offerDirect(header, headerLength, body, bodyOffset, bodyLength);
+        if (result > 0)
+        {
+            return result;
+        }
+        if (result == Publication.NOT_CONNECTED || result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+        {
+            return Producer.NOT_CONNECTED;
+        }
+        return Producer.BACK_PRESSURED;
     }
 
     /**
@@ -110,12 +133,7 @@ final class SendQueue
                     return NOT_NOW_RESULT; // back-pressured, or a frame still being copied in: try again
                 }
             }
-            final long result = link.get().publication.offer(header, 0, headerLength, body, bodyOffset, bodyLength, null);
-            if (result > 0)
-            {
-                onSent.run();
-            }
-            return result;
+            return link.get().publication.offer(header, 0, headerLength, body, bodyOffset, bodyLength, null);
         }
         finally
         {
@@ -188,12 +206,7 @@ final class SendQueue
     private int drainLocked()
     {
         drainer.publication = link.get().publication;
-        final int sent = ring.controlledRead(drainer, DRAIN_LIMIT);
-        if (sent > 0)
-        {
-            onSent.run();
-        }
-        return sent;
+        return ring.controlledRead(drainer, DRAIN_LIMIT);
     }
 
     /**

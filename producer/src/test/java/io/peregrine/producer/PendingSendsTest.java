@@ -25,7 +25,10 @@ import org.junit.jupiter.api.Timeout;
  */
 class PendingSendsTest
 {
-    private static final PendingSends.TimeoutText TIMEOUT_TEXT = (sequence) -> "timed out " + sequence;
+    private static PendingSends newPendingSends(final int maxInFlight)
+    {
+        return new PendingSends(maxInFlight, Throwable::printStackTrace, "aeron:udp?endpoint=127.0.0.1:1", 0x5eed);
+    }
 
     /**
      * Counts callback invocations per sequence.
@@ -55,7 +58,7 @@ class PendingSendsTest
     @Test
     void shouldBoundSendsInFlightByPermits()
     {
-        final PendingSends pending = new PendingSends(2, Throwable::printStackTrace);
+        final PendingSends pending = newPendingSends(2);
         assertTrue(pending.tryAcquire());
         assertTrue(pending.tryAcquire());
         assertFalse(pending.tryAcquire(), "maxInFlight=2 reached");
@@ -67,7 +70,7 @@ class PendingSendsTest
     @Test
     void shouldHandABlockingSendItsAnswerAndFreeTheSlotOnRelease()
     {
-        final PendingSends pending = new PendingSends(4, Throwable::printStackTrace);
+        final PendingSends pending = newPendingSends(4);
         assertTrue(pending.tryAcquire());
         final PendingSends.Slot slot = pending.claim(3, null, 0);
         assertNotNull(slot);
@@ -86,7 +89,7 @@ class PendingSendsTest
     @Test
     void shouldCallAnAsyncSendsCallbackOnceWhetherAnsweredOrTimedOut()
     {
-        final PendingSends pending = new PendingSends(4, Throwable::printStackTrace);
+        final PendingSends pending = newPendingSends(4);
         final CountingCallback callback = new CountingCallback(8);
         assertTrue(pending.tryAcquire());
         assertTrue(pending.tryAcquire());
@@ -98,11 +101,14 @@ class PendingSendsTest
         int expired = 0;
         for (int i = 0; i < 8; i++)
         {
-            expired += pending.expire(2_000, TIMEOUT_TEXT, (slot, nowNs) -> false);
+            expired += pending.expire(2_000, (slot, nowNs) -> false);
         }
         assertEquals(1, expired, "only sequence 1 is past its deadline");
         assertEquals(1, callback.calls.get(1));
         assertEquals(ErrorKind.TIMEOUT, callback.lastError.get().kind());
+        assertEquals("no response from broker aeron:udp?endpoint=127.0.0.1:1 by the send's deadline for msgId " +
+            "0000000000005eed-0000000000000001", callback.lastError.get().getMessage(), "built when read");
+        assertEquals(0, callback.lastError.get().getStackTrace().length, "no stack trace walked for a callback's error");
         assertFalse(pending.complete(1, 0, null, null, 7), "a late answer finds nothing waiting");
         assertEquals(1, callback.calls.get(1));
 
@@ -114,10 +120,10 @@ class PendingSendsTest
     @Test
     void shouldLetAnAbandonedSlotBeClaimedByANewerSequenceWithoutTheOldAnswerCompletingIt()
     {
-        final PendingSends pending = new PendingSends(1, Throwable::printStackTrace);
+        final PendingSends pending = newPendingSends(1);
         assertTrue(pending.tryAcquire());
         final PendingSends.Slot old = pending.claim(5, null, 0);
-        assertTrue(old.abandon());
+        assertTrue(old.abandon(5));
         assertTrue(pending.tryAcquire());
         final PendingSends.Slot fresh = pending.claim(7, null, 0); // 7 & 1 == 5 & 1: the same slot
         assertSame(old, fresh);
@@ -127,9 +133,31 @@ class PendingSendsTest
     }
 
     @Test
+    void shouldNotLetALateAbandonOfAnAsyncSendTakeTheNewerSendInItsSlot()
+    {
+        // what is tried: an async send that could not be handed off is timed out by the producer thread first (its
+        // callback runs, its slot is freed and claimed by a newer send); the sender's late give-up must leave the newer
+        // send alone, which then gets its own callback. Before abandon named its sequence, it abandoned the newer one
+        final PendingSends pending = newPendingSends(1);
+        final CountingCallback callback = new CountingCallback(8);
+        assertTrue(pending.tryAcquire());
+        final PendingSends.Slot slot = pending.claim(1, callback, 0);
+        assertEquals(1, pending.expire(1, (s, nowNs) -> false) + pending.expire(1, (s, nowNs) -> false));
+        assertEquals(1, callback.calls.get(1));
+        assertTrue(pending.tryAcquire());
+        assertSame(slot, pending.claim(3, callback, Long.MAX_VALUE));
+
+        assertFalse(slot.abandon(1), "sequence 1 is done with; the slot now holds 3");
+        assertEquals(PendingSends.WAITING, slot.state);
+        assertTrue(pending.complete(3, 0, null, null, 9));
+        assertEquals(1, callback.calls.get(3));
+        assertEquals(0, pending.inFlight());
+    }
+
+    @Test
     void shouldWaitAgainAfterABusyAnswerAndTakeTheResendsAnswer()
     {
-        final PendingSends pending = new PendingSends(2, Throwable::printStackTrace);
+        final PendingSends pending = newPendingSends(2);
         assertTrue(pending.tryAcquire());
         final PendingSends.Slot slot = pending.claim(1, null, 0);
         pending.complete(1, 0, ErrorKind.BROKER_BUSY, "ring full", -1);
@@ -143,7 +171,7 @@ class PendingSendsTest
     @Test
     void shouldFailEveryWaitingSendOnce()
     {
-        final PendingSends pending = new PendingSends(4, Throwable::printStackTrace);
+        final PendingSends pending = newPendingSends(4);
         final CountingCallback callback = new CountingCallback(8);
         for (int sequence = 1; sequence <= 4; sequence++)
         {
@@ -167,7 +195,7 @@ class PendingSendsTest
         final int sendsPerThread = 20_000;
         final int threads = 4;
         final int total = 4 * sendsPerThread * threads; // room for sequences skipped while an older send held their slot
-        final PendingSends pending = new PendingSends(64, Throwable::printStackTrace);
+        final PendingSends pending = newPendingSends(64);
         final CountingCallback callback = new CountingCallback(total + 1);
         final AtomicIntegerArray ended = new AtomicIntegerArray(total + 1);
         final AtomicLong sequences = new AtomicLong();
@@ -205,7 +233,7 @@ class PendingSendsTest
                     }
                     if (random.nextInt(4) == 0)
                     {
-                        if (slot.abandon())
+                        if (slot.abandon(sequence))
                         {
                             ended.incrementAndGet((int)sequence);
                             continue;
@@ -215,7 +243,7 @@ class PendingSendsTest
                     {
                         while (slot.state != PendingSends.DONE)
                         {
-                            if (random.nextInt(64) == 0 && slot.abandon())
+                            if (random.nextInt(64) == 0 && slot.abandon(sequence))
                             {
                                 ended.incrementAndGet((int)sequence);
                                 break;
@@ -253,7 +281,7 @@ class PendingSendsTest
                 }
                 else
                 {
-                    pending.expire(0, TIMEOUT_TEXT, (slot, nowNs) -> false);
+                    pending.expire(0, (slot, nowNs) -> false);
                     Thread.yield();
                 }
             }

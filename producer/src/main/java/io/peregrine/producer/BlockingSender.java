@@ -1,0 +1,437 @@
+package io.peregrine.producer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import io.peregrine.transport.Protocol;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NanoClock;
+
+/**
+ * Blocking sends and batches: the calling thread encodes, hands off, and waits for the answer (reading it itself
+ * while no other thread reads answers), resending with the same message id after an attempt that got no answer or
+ * lost its connection, and backing off after BROKER_BUSY. Any number of application threads at once.
+ */
+final class BlockingSender
+{
+    private static final SendStatus[] STATUSES = SendStatus.values();
+    private static final int SPINS_BEFORE_YIELD = 100;
+    private static final int YIELDS_BEFORE_PARK = 10_000;
+    private static final long BUSY_BACKOFF_MIN_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long BUSY_BACKOFF_MAX_NS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    /**
+     * What {@link #await} returns when the broker answered BROKER_BUSY: nothing was stored, back off and resend.
+     */
+    private static final SendResult BUSY_ANSWER = new SendResult(SendStatus.SEND_OK, 0, 0, -1);
+
+    private final Producer.Context ctx;
+    private final long producerId;
+    private final NanoClock nanoClock;
+    private final PendingSends pending;
+    private final AtomicLong sequences;
+    private final AtomicLong retries;
+    private final ProducerConductor conductor;
+    private final SendQueue queue;
+    private final ThreadLocal<Caller> callers;
+    private final Runnable wakeProducerThread;
+
+    BlockingSender(
+        final Producer.Context ctx,
+        final long producerId,
+        final PendingSends pending,
+        final AtomicLong sequences,
+        final AtomicLong retries,
+        final ProducerConductor conductor,
+        final SendQueue queue,
+        final ThreadLocal<Caller> callers,
+        final Runnable wakeProducerThread)
+    {
+        this.ctx = ctx;
+        this.producerId = producerId;
+        this.nanoClock = ctx.nanoClock();
+        this.pending = pending;
+        this.sequences = sequences;
+        this.retries = retries;
+        this.conductor = conductor;
+        this.queue = queue;
+        this.callers = callers;
+        this.wakeProducerThread = wakeProducerThread;
+    }
+
+    SendResult send(final Message message, final long timeoutMs)
+    {
+        final long deadlineNs = nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        message.checkTopic();
+        final Caller caller = callers.get();
+        awaitConnected(caller.idle, deadlineNs, timeoutMs);
+        conductor.checkSize(message.bodyLength());
+
+        caller.idle.reset();
+        while (!pending.tryAcquire())
+        {
+            if (nanoClock.nanoTime() - deadlineNs >= 0)
+            {
+                throw new SendTimeoutException("send to broker " + ctx.brokerChannel() + " timed out after " + timeoutMs +
+                    " ms waiting for one of maxInFlight=" + ctx.maxInFlight() + " sends to finish");
+            }
+            caller.idle.idle();
+        }
+        final PendingSends.Slot slot = pending.claimNext(sequences, null, deadlineNs);
+        final long sequence = slot.sequence;
+        final byte flags = RequestEncoder.flags(message.waitStoreMsgOK(), false);
+        final int attempts = ctx.retryTimesWhenSendFailed() + 1;
+        int attempt = 0;
+        int busyAnswers = 0;
+        while (true)
+        {
+            final long attemptStartNs = nanoClock.nanoTime();
+            final boolean resend = attempt > 0 || busyAnswers > 0;
+            try
+            {
+                if (resend)
+                {
+                    awaitConnected(caller.idle, deadlineNs, timeoutMs);
+                }
+                final RequestEncoder encoder = caller.encoder;
+                final int headerLength = encoder.encode(
+                    message, sequence, resend ? RequestEncoder.resend(flags) : flags, RequestEncoder.budgetMs(deadlineNs - attemptStartNs));
+                handOffBlocking(caller.idle, encoder.buffer(), headerLength, message.bodyBuffer(), message.bodyOffset(),
+                    message.bodyLength(), deadlineNs, timeoutMs);
+            }
+            catch (final RuntimeException ex)
+            {
+                if (slot.abandon(sequence))
+                {
+                    throw ex;
+                }
+                return await(slot, sequence, deadlineNs, deadlineNs, timeoutMs);
+            }
+            // each attempt gets an equal share of what is left; the last one waits until the overall deadline
+            final long attemptEndNs = attempt + 1 >= attempts ? deadlineNs : attemptStartNs + (deadlineNs - attemptStartNs) / (attempts - attempt);
+            final SendResult result = await(slot, sequence, attemptEndNs, deadlineNs, timeoutMs);
+            if (BUSY_ANSWER == result)
+            {
+                backOffBusy(busyAnswers++, deadlineNs, timeoutMs, slot, sequence);
+            }
+            else if (null != result)
+            {
+                return result;
+            }
+            else
+            {
+                attempt++;
+            }
+            retries.incrementAndGet();
+        }
+    }
+
+    /**
+     * The broker answered BROKER_BUSY (it stored nothing): wait before resending, 1 ms after the first busy answer
+     * and twice as long after each next one up to 50 ms, or give up with BROKER_BUSY if less than the wait would
+     * be left for the resend's answer.
+     */
+    private void backOffBusy(
+        final int busyAnswers, final long deadlineNs, final long timeoutMs, final PendingSends.Slot slot, final long sequence)
+    {
+        final long backOffNs = Math.min(BUSY_BACKOFF_MAX_NS, BUSY_BACKOFF_MIN_NS << Math.min(busyAnswers, 16));
+        final long resendAtNs = nanoClock.nanoTime() + backOffNs;
+        if (resendAtNs + backOffNs - deadlineNs >= 0)
+        {
+            if (slot.abandon(sequence))
+            {
+                throw new SendException(ErrorKind.BROKER_BUSY, "broker " + ctx.brokerChannel() + " answered BROKER_BUSY " +
+                    (busyAnswers + 1) + " times for msgId " + Protocol.msgId(producerId, sequence) + " and the send's " + timeoutMs +
+                    " ms ran out backing off; the message was not stored by those attempts");
+            }
+            return; // an answer to an earlier attempt arrived meanwhile: the next await takes it
+        }
+        long nowNs;
+        while ((nowNs = nanoClock.nanoTime()) - resendAtNs < 0 && slot.state != PendingSends.DONE)
+        {
+            LockSupport.parkNanos(this, resendAtNs - nowNs);
+        }
+    }
+
+    List<SendResult> sendBatch(final List<Message> messages, final long timeoutMs)
+    {
+        final int count = messages.size();
+        final long deadlineNs = nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        final Message first = messages.get(0);
+        first.checkTopic();
+        long total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final Message message = messages.get(i);
+            if (!first.topic().equals(message.topic()))
+            {
+                throw new SendException(ErrorKind.INVALID_TOPIC, "a batch goes to one topic: '" + first.topic() + "' and '" +
+                    message.topic() + "' differ");
+            }
+            total += message.bodyLength();
+        }
+        final Caller caller = callers.get();
+        awaitConnected(caller.idle, deadlineNs, timeoutMs);
+        conductor.checkBatchSize(total, count);
+
+        int permits = 0;
+        caller.idle.reset();
+        while (permits < count)
+        {
+            if (pending.tryAcquire())
+            {
+                permits++;
+                continue;
+            }
+            if (nanoClock.nanoTime() - deadlineNs >= 0)
+            {
+                pending.releasePermits(permits);
+                throw new SendTimeoutException("batch to broker " + ctx.brokerChannel() + " timed out after " + timeoutMs +
+                    " ms waiting for " + count + " of maxInFlight=" + ctx.maxInFlight() + " slots");
+            }
+            caller.idle.idle();
+        }
+        final PendingSends.Slot[] slots = claimConsecutive(count);
+        final long baseSequence = slots[0].sequence;
+        final List<SendResult> results = new ArrayList<>(count);
+        final byte flags = RequestEncoder.flags(first.waitStoreMsgOK(), false);
+        final int attempts = ctx.retryTimesWhenSendFailed() + 1;
+        int next = 0;
+        int attempt = 0;
+        int busyAnswers = 0;
+        while (next < count)
+        {
+            final long attemptStartNs = nanoClock.nanoTime();
+            final boolean resend = attempt > 0 || busyAnswers > 0;
+            try
+            {
+                if (resend)
+                {
+                    awaitConnected(caller.idle, deadlineNs, timeoutMs);
+                }
+                final RequestEncoder encoder = caller.encoder;
+                final int length = encoder.encodeBatch(messages, baseSequence, resend ? RequestEncoder.resend(flags) : flags,
+                    RequestEncoder.budgetMs(deadlineNs - nanoClock.nanoTime()));
+                handOffBlocking(caller.idle, encoder.batchBuffer(), length, encoder.batchBuffer(), 0, 0, deadlineNs, timeoutMs);
+            }
+            catch (final RuntimeException ex)
+            {
+                abandonFrom(slots, next);
+                throw ex;
+            }
+            final long attemptEndNs = attempt + 1 >= attempts ?
+                deadlineNs : attemptStartNs + (deadlineNs - attemptStartNs) / (attempts - attempt);
+            try
+            {
+                while (next < count)
+                {
+                    final SendResult result = await(slots[next], baseSequence + next, attemptEndNs, deadlineNs, timeoutMs);
+                    if (BUSY_ANSWER == result)
+                    {
+                        retries.incrementAndGet();
+                        backOffBusy(busyAnswers++, deadlineNs, timeoutMs, slots[next], baseSequence + next);
+                        // the resend covers every message still unanswered (the broker stores each once), so later
+                        // busy answers already in are waited for again; one that comes in after this costs a resend
+                        for (int i = next + 1; i < count; i++)
+                        {
+                            slots[i].rearmIfBusy();
+                        }
+                        break;
+                    }
+                    if (null == result)
+                    {
+                        retries.incrementAndGet();
+                        attempt++;
+                        break;
+                    }
+                    results.add(result);
+                    next++;
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                abandonFrom(slots, next + 1);
+                throw ex;
+            }
+        }
+        return results;
+    }
+
+    private PendingSends.Slot[] claimConsecutive(final int count)
+    {
+        final PendingSends.Slot[] slots = new PendingSends.Slot[count];
+        while (true)
+        {
+            final long base = sequences.getAndAdd(count) + 1;
+            int claimed = 0;
+            while (claimed < count && null != (slots[claimed] = pending.claim(base + claimed, null, 0)))
+            {
+                claimed++;
+            }
+            if (claimed == count)
+            {
+                return slots;
+            }
+            for (int i = 0; i < claimed; i++)
+            {
+                slots[i].abandonKeepingPermit();
+            }
+        }
+    }
+
+    private static void abandonFrom(final PendingSends.Slot[] slots, final int from)
+    {
+        for (int i = from; i < slots.length; i++)
+        {
+            final PendingSends.Slot slot = slots[i];
+            if (!slot.abandon(slot.sequence))
+            {
+                while (slot.state == PendingSends.COMPLETING)
+                {
+                    Thread.onSpinWait(); // the producer's thread is filling in an answer right now
+                }
+                if (slot.state == PendingSends.DONE)
+                {
+                    slot.release();
+                }
+            }
+        }
+    }
+
+    /**
+     * Hand off until it works or the deadline passes.
+     */
+    private void handOffBlocking(
+        final IdleStrategy idle,
+        final DirectBuffer header,
+        final int headerLength,
+        final DirectBuffer body,
+        final int bodyOffset,
+        final int bodyLength,
+        final long deadlineNs,
+        final long timeoutMs)
+    {
+        idle.reset();
+        while (true)
+        {
+            if (conductor.isCloseRequested())
+            {
+                throw new SendException(ErrorKind.CLOSED, "producer is closed");
+            }
+            final long result = queue.offer(header, headerLength, body, bodyOffset, bodyLength);
+            if (result > 0)
+            {
+                return;
+            }
+            if (nanoClock.nanoTime() - deadlineNs >= 0)
+            {
+                throw new SendTimeoutException(result == Producer.NOT_CONNECTED ?
+                    "not connected to broker " + ctx.brokerChannel() + " within " + timeoutMs + " ms" :
+                    "broker " + ctx.brokerChannel() + " back-pressured the send for " + timeoutMs + " ms");
+            }
+            idle.idle();
+        }
+    }
+
+    /**
+     * Wait for the outcome of a send: read answers while no other thread does, else spin, yield, then park until the
+     * producer thread hands the answer over (it unparks this thread).
+     *
+     * @return the result; null if this attempt ended (its time is up, or the connection dropped) and the
+     * overall deadline has not passed, so the caller may resend; {@link #BUSY_ANSWER} if the broker answered
+     * BROKER_BUSY, with the slot waiting again for the resend's answer.
+     */
+    private SendResult await(
+        final PendingSends.Slot slot, final long sequence, final long attemptEndNs, final long deadlineNs, final long timeoutMs)
+    {
+        int idle = 0;
+        while (slot.state != PendingSends.DONE)
+        {
+            final long nowNs = nanoClock.nanoTime();
+            final long remainingNs = deadlineNs - nowNs;
+            if (remainingNs <= 0)
+            {
+                if (slot.abandon(sequence))
+                {
+                    throw new SendTimeoutException("no response from broker " + ctx.brokerChannel() + " within " + timeoutMs +
+                        " ms for msgId " + Protocol.msgId(producerId, sequence));
+                }
+                continue;
+            }
+            if (attemptEndNs != deadlineNs &&
+                (nowNs - attemptEndNs >= 0 || conductor.state() != ProducerConductor.STATE_CONNECTED))
+            {
+                return null;
+            }
+            final int polled = conductor.pollForBlockedSender();
+            if (polled > 0)
+            {
+                idle = 0;
+            }
+            else if (polled == ResponseReader.LEFT_FOR_PRODUCER_THREAD)
+            {
+                // the next answer is for an async send or the conductor: wake the producer thread and step aside
+                wakeProducerThread.run();
+                Thread.yield();
+                idle = Math.max(idle, SPINS_BEFORE_YIELD);
+            }
+            else if (idle < SPINS_BEFORE_YIELD)
+            {
+                Thread.onSpinWait();
+                idle++;
+            }
+            else if (idle < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK)
+            {
+                Thread.yield();
+                idle++;
+            }
+            else
+            {
+                LockSupport.parkNanos(this, Math.min(remainingNs, attemptEndNs - nowNs));
+            }
+        }
+        if (slot.rearmIfBusy())
+        {
+            return BUSY_ANSWER;
+        }
+        final ErrorKind error = slot.error;
+        final String errorText = slot.errorText;
+        final int status = slot.status;
+        final long journalIndex = slot.journalIndex;
+        slot.release();
+        if (null != error)
+        {
+            if (error == ErrorKind.TIMEOUT)
+            {
+                throw new SendTimeoutException(errorText);
+            }
+            throw new SendException(error, "broker " + ctx.brokerChannel() + " refused msgId " + Protocol.msgId(producerId, sequence) +
+                ": " + errorText);
+        }
+        return new SendResult(STATUSES[status], producerId, sequence, journalIndex);
+    }
+
+    /**
+     * Wait, with the caller's idle strategy, until the producer is connected.
+     */
+    void awaitConnected(final IdleStrategy idle, final long deadlineNs, final long timeoutMs)
+    {
+        idle.reset();
+        while (conductor.notReady() != 0)
+        {
+            if (conductor.isCloseRequested())
+            {
+                throw new SendException(ErrorKind.CLOSED, "producer is closed");
+            }
+            if (nanoClock.nanoTime() - deadlineNs >= 0)
+            {
+                throw new SendTimeoutException("not connected to broker " + ctx.brokerChannel() + " within " + timeoutMs + " ms");
+            }
+            idle.idle();
+        }
+    }
+}
