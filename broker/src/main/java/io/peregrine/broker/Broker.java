@@ -1,10 +1,6 @@
 package io.peregrine.broker;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
@@ -13,9 +9,6 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.peregrine.journal.Journal;
 import io.peregrine.journal.JournalRecord;
-import io.peregrine.journal.TornTail;
-import io.peregrine.journal.UnwrittenCycle;
-import io.peregrine.journal.VoidedRecord;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.EmbeddedDriver;
 import io.peregrine.transport.IdleStrategies;
@@ -49,17 +42,6 @@ public final class Broker implements AutoCloseable
     private static final long DRAIN_TIMEOUT_MS = 5_000;
     private static final long SHUTDOWN_NOTICE_TIMEOUT_MS = 1_000;
     private static final int PENDING_RESPONSES = 64 * 1024;
-
-    /**
-     * How many of the newest journal records a start reads to rebuild duplicate detection, and checks for records
-     * a crash left half on disk.
-     */
-    public static final long HISTORY_REBUILD_RECORDS = 1L << 20;
-
-    /**
-     * How many bytes of the newest journal records a start reads, at most, for the same.
-     */
-    public static final long HISTORY_REBUILD_BYTES = 256L << 20;
 
     private final BrokerContext ctx;
     private StoreLock storeLock;
@@ -128,7 +110,7 @@ public final class Broker implements AutoCloseable
         counters = new BrokerCounters(aeron);
         flusher = new Flusher(ctx.syncFlush(), ctx.flushIntervalMs(), ctx.epochClock(), ctx.journalDir(), ctx.flushListener(), counters);
         final ProducerHistories histories = new ProducerHistories(ctx.producerHistories());
-        journal = openJournal(ctx, maxRecordLength, histories);
+        journal = JournalRecovery.open(ctx, maxRecordLength, histories);
         flusher.start(journal, ctx.fileReservedTimeMs(), ctx.usableSpace(),
             Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)), ctx.pretouch());
         final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
@@ -138,8 +120,8 @@ public final class Broker implements AutoCloseable
             aeron.addSubscription(CommonContext.IPC_CHANNEL, Protocol.REQUEST_STREAM_ID) : null;
         listenEndpoint = Channels.awaitResolvedEndpoint(udp, START_TIMEOUT_MS);
 
-        // one receiver writes the ring today, so the one-to-one ring (no CAS on claim) is enough; JFR showed
-        // ManyToOneRingBuffer.claimCapacity at ~6% of the pipeline thread. Several receivers would need many-to-one.
+        // one receiver writes the ring, so the one-to-one ring (no CAS on claim) is enough; several receivers would need
+        // many-to-one
         ring = new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(
             Sizing.ringCapacity(InboundEntry.RECORD_OFFSET + maxRecordLength))));
         sessions = new ProducerSessions(ctx, aeron, counters, rateLimitedLog, histories);
@@ -167,91 +149,6 @@ public final class Broker implements AutoCloseable
             " flushDiskType=" + (ctx.syncFlush() ? "SYNC_FLUSH" : "ASYNC_FLUSH") +
             " journalLastIndex=" + journal.lastIndex();
         ctx.readyListener().accept(readyLine);
-    }
-
-    /**
-     * Open the journal as its one writer, after setting aside cycle files whose header never reached the disk; fence
-     * an append cut short, then read the newest records into duplicate detection, voiding those a crash left half on
-     * disk. A journal Chronicle still cannot open is refused with what to do, never changed.
-     */
-    private static Journal openJournal(final BrokerContext ctx, final int maxRecordLength, final ProducerHistories histories)
-    {
-        final File dir = ctx.journalDir();
-        try
-        {
-            for (final UnwrittenCycle cycle : UnwrittenCycle.setAside(dir))
-            {
-                LOG.warn("journal: cycle file {} of {} bytes has no header ({}): the header never reached the disk before a " +
-                    "crash, so none of it can be read; moved to {} (not deleted); appends continue from what precedes it",
-                    cycle.file.getName(), cycle.length, cycle.remains(), Journal.damagedDir(dir));
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("could not set aside the unwritten cycle files of the journal at " + dir, ex);
-        }
-        Journal journal = null;
-        try
-        {
-            journal = Journal.open(dir, maxRecordLength, false, ctx.rollCycle(), ctx.epochClock()::time);
-            fenceTornTail(journal);
-            readNewest(journal, histories, ctx.epochClock().time());
-            return journal;
-        }
-        catch (final RuntimeException ex)
-        {
-            CloseHelper.quietClose(journal);
-            if (ex instanceof UncheckedIOException)
-            {
-                throw ex;
-            }
-            throw new IllegalStateException("the journal at " + dir + " cannot be opened (" + ex + "): a cycle file is damaged, " +
-                "by a crash under ASYNC_FLUSH or a disk fault; the broker changes nothing in it. Move the journal directory aside " +
-                "(keep it for salvage) to start with an empty journal", ex);
-        }
-    }
-
-    private static void readNewest(final Journal journal, final ProducerHistories histories, final long nowMs)
-    {
-        try
-        {
-            final List<VoidedRecord> voided =
-                journal.readNewestVoidingDamaged(HISTORY_REBUILD_RECORDS, HISTORY_REBUILD_BYTES, (record) -> histories.learn(record, nowMs));
-            if (histories.learned() > 0)
-            {
-                LOG.info("duplicate detection rebuilt from the newest {} journal records ({} producers)", histories.learned(),
-                    histories.size());
-            }
-            for (final VoidedRecord record : voided)
-            {
-                LOG.warn("journal: record {} failed its check ({}): its bytes only partly reached the disk before a crash " +
-                    "(under SYNC_FLUSH it was never acknowledged) or the disk damaged it; voided in place, so its index stays " +
-                    "and readers pass over it; its {} original bytes are saved in {}", record.index, record.reason, record.length,
-                    record.savedTo);
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("could not void the damaged records of the journal at " + journal.dir(), ex);
-        }
-    }
-
-    private static void fenceTornTail(final Journal journal)
-    {
-        try
-        {
-            final TornTail torn = journal.fenceTornTail();
-            if (null != torn)
-            {
-                LOG.warn("journal: an append cut short by a crash left an incomplete excerpt at {} offset {}; it was never " +
-                    "acknowledged or served; zeroed {} bytes so appends continue after record {}", torn.file, torn.offset, torn.length,
-                    journal.lastIndex());
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("could not fence the torn tail of the journal at " + journal.dir(), ex);
-        }
     }
 
     /**

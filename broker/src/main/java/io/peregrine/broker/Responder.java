@@ -30,11 +30,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * An answer whose producer's stream is full (back-pressured: the producer, or the driver thread that moves
  * its limit, is behind) is not dropped. It moves to that producer's own deferred queue (up to
  * {@link DeferredAnswers#CAPACITY} answers, in order; the producer's later answers join it) and is offered again
- * every duty cycle, while answers to other producers go on. Seen in JMH: at a million async sends a second on
- * two cores, the IPC response stream's limit lagged and answers to stored messages were dropped, so their sends
- * timed out. Past that capacity the answer waits at the head of the shared queue (a full queue stops the journal
- * writer, then the receiver, and Aeron's flow control pushes back on the producers). A producer whose stream
- * takes nothing for {@link #STALL_LIMIT_NS}, or whose oldest waiting answer is past its send's deadline, counts
+ * every duty cycle, while answers to other producers go on (a response stream's limit can lag behind a burst of
+ * answers; dropping them would time out sends that were stored). Past that capacity the answer waits at the head of
+ * the shared queue (a full queue stops the journal writer, then the receiver, and Aeron's flow control pushes back on
+ * the producers). A producer whose stream takes nothing for {@link #STALL_LIMIT_NS}, or whose oldest waiting answer
+ * is past its send's deadline, counts
  * as stalled: its waiting answers are dropped and counted (its sends time out), and so are its further answers
  * until its stream takes one again. Answers to producers that are gone are dropped and counted at once.
  */

@@ -131,6 +131,51 @@ class AsyncSendTest
     }
 
     @Test
+    void shouldCompleteABlockingSendOnItsOwnThreadWhileTheProducerThreadIsHeld() throws Exception
+    {
+        // what is tried: the producer's own thread is held inside an async send's callback, so only the blocked sender
+        // can read its answer from the stream; the send must still complete, read by its own thread
+        producer = Producer.start(udp().instanceName("held"));
+        awaitConnected(producer);
+        final CountDownLatch callbackEntered = new CountDownLatch(1);
+        final CountDownLatch releaseCallback = new CountDownLatch(1);
+        producer.sendAsync(new Message().topic("holder").body(new byte[1]), new SendCallback()
+        {
+            public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+            {
+                callbackEntered.countDown();
+                try
+                {
+                    releaseCallback.await(60, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            public void onError(final long sequence, final SendException error)
+            {
+                callbackEntered.countDown();
+            }
+        });
+        try
+        {
+            assertTrue(callbackEntered.await(30, TimeUnit.SECONDS));
+            final long readBefore = producer.answersReadBySenders();
+            for (int i = 0; i < 10; i++)
+            {
+                assertEquals(SendStatus.SEND_OK, producer.send(new Message().topic("sync").body(new byte[8]), 20_000).status());
+            }
+            assertEquals(10, producer.answersReadBySenders() - readBefore, "each answer read by the blocked sender itself");
+        }
+        finally
+        {
+            releaseCallback.countDown();
+        }
+    }
+
+    @Test
     void shouldCallEveryCallbackExactlyOnceForEightThreadsOfTenThousandSends() throws Exception
     {
         producer = Producer.start(udp().maxInFlight(1024));
@@ -315,7 +360,7 @@ class AsyncSendTest
         awaitConnected(producer);
         final CountDownLatch callbackEntered = new CountDownLatch(1);
         final CountDownLatch releaseCallback = new CountDownLatch(1);
-        // an async send whose callback holds the producer's thread, so no answer is read for a while
+        // an async send whose callback holds the producer's thread
         producer.sendAsync(new Message().topic("holder").body(new byte[1]), new SendCallback()
         {
             public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
@@ -330,6 +375,18 @@ class AsyncSendTest
             }
         });
         assertTrue(callbackEntered.await(30, TimeUnit.SECONDS));
+        // a second async send, whose answer then sits at the head of the stream: only the held producer thread may read
+        // it, and a blocked sender never reads past it, so the blocking send's answer behind it does not arrive
+        assertTrue(producer.sendAsync(new Message().topic("blocker").body(new byte[1]), new SendCallback()
+        {
+            public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+            {
+            }
+
+            public void onError(final long sequence, final SendException error)
+            {
+            }
+        }) > 0);
 
         final ExecutorService executor = Executors.newSingleThreadExecutor();
         final Future<SendResult> blocking = executor.submit(() -> producer.send(new Message().topic("retried").body(new byte[8]), 6_000));

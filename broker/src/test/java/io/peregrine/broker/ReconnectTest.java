@@ -3,8 +3,6 @@ package io.peregrine.broker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -32,13 +30,8 @@ class ReconnectTest
     @ValueSource(strings = { "udp", "ipc" })
     void shouldReconnectAfterBrokerRestartWithoutRecreatingTheProducer(final String via) throws Exception
     {
-        final int port;
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            port = socket.getLocalPort();
-        }
-        final BrokerContext first = BrokerTestSupport.context(dir).set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:" + port);
-        Broker broker = Broker.launch(first);
+        Broker broker = Broker.launch(BrokerTestSupport.context(dir)); // port 0: a free one, bound by the broker itself
+        final String endpoint = broker.listenEndpoint(); // the restarted broker listens where producers already send
         final Producer producer = Producer.start(new Producer.Context()
             .brokerChannel(via.equals("udp") ? broker.udpChannel() : "aeron:ipc")
             .aeronDirectoryName(via.equals("udp") ? null : broker.aeronDirectoryName())
@@ -49,7 +42,7 @@ class ReconnectTest
             assertEquals(SendStatus.SEND_OK, before.status());
             broker.close();
 
-            broker = Broker.launch(BrokerTestSupport.context(dir).set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:" + port));
+            broker = Broker.launch(BrokerTestSupport.context(dir).set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=" + endpoint));
             SendResult after = null;
             for (int attempt = 0; attempt < 10 && null == after; attempt++)
             {

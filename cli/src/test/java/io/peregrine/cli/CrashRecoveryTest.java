@@ -3,8 +3,6 @@ package io.peregrine.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,22 +31,19 @@ class CrashRecoveryTest
     void shouldKeepEveryAcknowledgedMessageAcrossKillNine() throws Exception
     {
         final int cycles = Integer.parseInt(System.getenv().getOrDefault("CRASH_CYCLES", "3"));
-        final int port;
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            port = socket.getLocalPort();
-        }
         final List<String> settings = List.of(
             "storePathRootDir=" + dir.resolve("store"),
             "aeronDir=" + dir.resolve("aeron"),
             "flushDiskType=SYNC_FLUSH",
-            "listenChannel=aeron:udp?endpoint=127.0.0.1:" + port);
+            "listenChannel=aeron:udp?endpoint=127.0.0.1:0"); // each start binds a free port and says which in READY
         final Path acked = dir.resolve("acked.log");
         final Random random = new Random(42);
 
         for (int cycle = 0; cycle < cycles; cycle++)
         {
             final BrokerProcess broker = BrokerProcess.start(settings, dir.resolve("broker.log").toFile(), 60_000);
+            final String listen = broker.readyField("listen");
+            final int port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
             final Process perf = AckedMessages.startPerf(port, acked, dir.resolve("perf-" + cycle + ".log").toFile());
             final long before = AckedMessages.lines(acked);
             final long target = before + 200 + random.nextInt(3000);

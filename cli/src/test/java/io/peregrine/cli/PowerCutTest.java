@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,18 +117,19 @@ class PowerCutTest
     private Outcome cutPowerWhileSending(final Path image, final Path disk, final String name, final String... policy)
         throws Exception
     {
-        final int port = freePort();
         final List<String> settings = new ArrayList<>(List.of(
             "storePathRootDir=" + disk.resolve(name),
             "aeronDir=" + dir.resolve("aeron-" + name),
             "maxMessageSize=65536",
             "diskSpaceFloor=16m",
-            "listenChannel=aeron:udp?endpoint=127.0.0.1:" + port));
+            "listenChannel=aeron:udp?endpoint=127.0.0.1:0")); // a free port, bound by the broker and named in READY
         settings.addAll(List.of(policy));
         final Path acked = dir.resolve("acked-" + name + ".log");
         final Path perfLog = dir.resolve("perf-" + name + ".log");
         final BrokerProcess broker = BrokerProcess.start(settings, dir.resolve("broker-" + name + ".log").toFile(), 60_000);
-        final Process perf = AckedMessages.startPerf(port, acked, perfLog.toFile());
+        final String listen = broker.readyField("listen");
+        final Process perf = AckedMessages.startPerf(Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1)), acked,
+            perfLog.toFile());
         final Path copy = dir.resolve("cut-" + name + ".img");
         try
         {
@@ -200,14 +199,6 @@ class PowerCutTest
         }
         mounts.add(point);
         return point;
-    }
-
-    private static int freePort() throws IOException
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
     }
 
     /**

@@ -34,6 +34,15 @@ final class PendingSends
     private final long producerId;
     private final int expiryChunk;
     private int expiryCursor;
+    // async sends completed and not yet called back (producer thread only): at most one per slot between two dispatches
+    private final SendCallback[] doneCallbacks;
+    private final long[] doneSequences;
+    private final int[] doneStatuses;
+    private final ErrorKind[] doneErrors;
+    private final String[] doneErrorTexts;
+    private final long[] doneIndices;
+    private int doneHead;
+    private int doneCount;
 
     /**
      * @param maxInFlight          most sends waiting at once; the table has twice as many slots so a
@@ -56,6 +65,12 @@ final class PendingSends
         {
             slots[i] = new Slot();
         }
+        doneCallbacks = new SendCallback[2 * size];
+        doneSequences = new long[2 * size];
+        doneStatuses = new int[2 * size];
+        doneErrors = new ErrorKind[2 * size];
+        doneErrorTexts = new String[2 * size];
+        doneIndices = new long[2 * size];
     }
 
     /**
@@ -154,7 +169,8 @@ final class PendingSends
     }
 
     /**
-     * Complete the waiting send of a sequence, if there still is one: wake its thread, or call its callback.
+     * Complete the waiting send of a sequence, if there still is one: wake its thread, or queue its callback for
+     * {@link #dispatchCallbacks()}.
      *
      * @param sequence     of the response.
      * @param status       ordinal of {@link SendStatus}.
@@ -174,20 +190,19 @@ final class PendingSends
         if (null != callback)
         {
             slot.release();
-            try
+            if (doneCount == doneCallbacks.length)
             {
-                if (null == error)
-                {
-                    callback.onComplete(sequence, STATUSES[status], journalIndex);
-                }
-                else
-                {
-                    callback.onError(sequence, callbackError(sequence, error, errorText));
-                }
+                invoke(callback, sequence, status, error, errorText, journalIndex); // cannot happen by the bound; never lose one
             }
-            catch (final RuntimeException ex)
+            else
             {
-                callbackErrorHandler.onError(ex);
+                final int i = (doneHead + doneCount++) % doneCallbacks.length;
+                doneCallbacks[i] = callback;
+                doneSequences[i] = sequence;
+                doneStatuses[i] = status;
+                doneErrors[i] = error;
+                doneErrorTexts[i] = errorText;
+                doneIndices[i] = journalIndex;
             }
             return true;
         }
@@ -199,6 +214,56 @@ final class PendingSends
         slot.state = DONE;
         LockSupport.unpark(waiter);
         return true;
+    }
+
+    /**
+     * Call the callbacks of async sends completed since the last call, in completion order. Producer thread only, and
+     * only while it does not hold the response stream: a slow callback then delays other callbacks, never the answers
+     * that threads blocked in {@code send} read themselves.
+     *
+     * @return callbacks called.
+     */
+    int dispatchCallbacks()
+    {
+        int dispatched = 0;
+        while (doneCount > 0)
+        {
+            final int i = doneHead;
+            final SendCallback callback = doneCallbacks[i];
+            final String errorText = doneErrorTexts[i];
+            doneCallbacks[i] = null;
+            doneErrorTexts[i] = null;
+            doneHead = (doneHead + 1) % doneCallbacks.length;
+            doneCount--;
+            invoke(callback, doneSequences[i], doneStatuses[i], doneErrors[i], errorText, doneIndices[i]);
+            dispatched++;
+        }
+        return dispatched;
+    }
+
+    private void invoke(
+        final SendCallback callback,
+        final long sequence,
+        final int status,
+        final ErrorKind error,
+        final String errorText,
+        final long journalIndex)
+    {
+        try
+        {
+            if (null == error)
+            {
+                callback.onComplete(sequence, STATUSES[status], journalIndex);
+            }
+            else
+            {
+                callback.onError(sequence, callbackError(sequence, error, errorText));
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            callbackErrorHandler.onError(ex);
+        }
     }
 
     /**
@@ -216,9 +281,8 @@ final class PendingSends
 
     /**
      * Time out async sends whose deadline has passed, and resend those whose attempt's share of it passed and that
-     * may be resent, looking at one eighth of the slots per call (the
-     * producer's thread calls it every millisecond, so an async send times out at most about 8 ms after its
-     * deadline; JFR showed the full scan of 8,192 slots every millisecond at a third of that thread's samples).
+     * may be resent, looking at one eighth of the slots per call (the producer's thread calls it every millisecond, so
+     * an async send times out at most about 8 ms after its deadline, and no call scans the whole table).
      * Blocked threads time themselves out.
      *
      * @param nowNs    nano clock now.

@@ -303,6 +303,16 @@ public final class Producer implements AutoCloseable
     }
 
     /**
+     * @return answers that threads blocked in {@code send} read from the response stream themselves, without a
+     * hand-off from the producer's thread, since start (diagnostics: on a small host that hand-off is a context
+     * switch per send).
+     */
+    public long answersReadBySenders()
+    {
+        return conductor.answersReadBySenders();
+    }
+
+    /**
      * @return sends (blocking and async) waiting for their outcome now, at most maxInFlight; for example, wait
      * for 0 before {@link #close()} so no async send fails with CLOSED.
      */

@@ -123,6 +123,7 @@ final class ProducerConductor implements Agent, ResponseReader.Listener
                 work += pending.expire(nowNs, resender);
             }
         }
+        pending.dispatchCallbacks(); // outside the poll: a slow callback never holds the response stream
         final long nowMs = clock.time();
         final int state = this.state;
         if (state == STATE_CONNECTED)
@@ -367,6 +368,7 @@ final class ProducerConductor implements Agent, ResponseReader.Listener
         state = STATE_CLOSED;
         reader.lock(); // taken for good: no blocked sender polls the link once the producer closes it
         pending.failAll(ErrorKind.CLOSED, "producer closed");
+        pending.dispatchCallbacks();
     }
 
     /**
@@ -429,6 +431,11 @@ final class ProducerConductor implements Agent, ResponseReader.Listener
             throw new SendException(ErrorKind.MESSAGE_TOO_LARGE, "batch of " + total + " body bytes is over this producer's " +
                 "limit of " + frameMax + " bytes per request (raise Producer.Context.maxMessageSize)");
         }
+    }
+
+    long answersReadBySenders()
+    {
+        return reader.readBySenders();
     }
 
     ProducerLink link()

@@ -57,6 +57,7 @@ final class ResponseReader implements FragmentHandler
     private final ConnectAckDecoder ackDecoder = new ConnectAckDecoder();
     private final CloseAckDecoder closeAckDecoder = new CloseAckDecoder();
     private boolean callerAborted; // written and read only while holding the poll flag
+    private volatile long readBySenders; // written only while holding the poll flag
 
     ResponseReader(final long producerId, final String brokerChannel, final PendingSends pending, final Listener listener)
     {
@@ -111,12 +112,24 @@ final class ResponseReader implements FragmentHandler
             }
             callerAborted = false;
             final int read = link.subscription.controlledPoll(callerHandler, FRAGMENT_LIMIT);
+            if (read > 0)
+            {
+                readBySenders += read;
+            }
             return read == 0 && callerAborted ? LEFT_FOR_PRODUCER_THREAD : read;
         }
         finally
         {
             pollFlag.set(0);
         }
+    }
+
+    /**
+     * @return answers that threads blocked in {@code send} read themselves since start.
+     */
+    long readBySenders()
+    {
+        return readBySenders;
     }
 
     /**

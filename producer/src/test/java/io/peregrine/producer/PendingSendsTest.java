@@ -104,6 +104,8 @@ class PendingSendsTest
             expired += pending.expire(2_000, (slot, nowNs) -> false);
         }
         assertEquals(1, expired, "only sequence 1 is past its deadline");
+        assertEquals(0, callback.calls.get(1), "called back only when dispatched, outside the poll");
+        assertEquals(1, pending.dispatchCallbacks());
         assertEquals(1, callback.calls.get(1));
         assertEquals(ErrorKind.TIMEOUT, callback.lastError.get().kind());
         assertEquals("no response from broker aeron:udp?endpoint=127.0.0.1:1 by the send's deadline for msgId " +
@@ -113,6 +115,7 @@ class PendingSendsTest
         assertEquals(1, callback.calls.get(1));
 
         assertTrue(pending.complete(2, 0, null, null, 7));
+        pending.dispatchCallbacks();
         assertEquals(1, callback.calls.get(2));
         assertEquals(0, pending.inFlight());
     }
@@ -143,6 +146,7 @@ class PendingSendsTest
         assertTrue(pending.tryAcquire());
         final PendingSends.Slot slot = pending.claim(1, callback, 0);
         assertEquals(1, pending.expire(1, (s, nowNs) -> false) + pending.expire(1, (s, nowNs) -> false));
+        pending.dispatchCallbacks();
         assertEquals(1, callback.calls.get(1));
         assertTrue(pending.tryAcquire());
         assertSame(slot, pending.claim(3, callback, Long.MAX_VALUE));
@@ -150,6 +154,7 @@ class PendingSendsTest
         assertFalse(slot.abandon(1), "sequence 1 is done with; the slot now holds 3");
         assertEquals(PendingSends.WAITING, slot.state);
         assertTrue(pending.complete(3, 0, null, null, 9));
+        pending.dispatchCallbacks();
         assertEquals(1, callback.calls.get(3));
         assertEquals(0, pending.inFlight());
     }
@@ -179,6 +184,7 @@ class PendingSendsTest
             pending.claim(sequence, sequence % 2 == 0 ? callback : null, Long.MAX_VALUE);
         }
         pending.failAll(ErrorKind.CLOSED, "closed");
+        assertEquals(2, pending.dispatchCallbacks());
         assertEquals(1, callback.calls.get(2));
         assertEquals(1, callback.calls.get(4));
         assertEquals(ErrorKind.CLOSED, callback.lastError.get().kind());
@@ -277,6 +283,7 @@ class PendingSendsTest
                     {
                         pending.complete(batch[i], 0, null, null, batch[i]);
                     }
+                    pending.dispatchCallbacks();
                     next = available;
                 }
                 else
