@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +21,6 @@ import io.aeron.CommonContext;
 import io.peregrine.journal.Journal;
 import io.peregrine.transport.IdleStrategies;
 import io.peregrine.transport.Sizing;
-import org.agrona.SystemUtil;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemEpochClock;
@@ -28,7 +29,8 @@ import org.agrona.concurrent.SystemNanoClock;
 /**
  * Broker configuration. Keys that mean what they mean in RocketMQ carry RocketMQ's names. Values come
  * from defaults, then a properties file, then {@code --set KEY=VALUE}; {@link #conclude()} checks them
- * all once and fails with a message naming the key and value.
+ * all once and fails with a message naming the key and value. Each key is described once, as a {@link Setting}
+ * (default, meaning, parsing); the getters read the parsed values.
  */
 public final class BrokerContext
 {
@@ -78,49 +80,72 @@ public final class BrokerContext
     /** Default producer liveness timeout. */
     public static final long PRODUCER_LIVENESS_TIMEOUT_DEFAULT = 10_000;
 
-    private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+    // every setting once: key, default, meaning, parsing; in the order the documentation lists them
+    private static final Setting<String> ROLE = Setting.oneOf(BROKER_ROLE, "ASYNC_MASTER",
+        "replication role; only ASYNC_MASTER so far", "ASYNC_MASTER", "SYNC_MASTER", "SLAVE");
+    private static final Setting<String> FLUSH = Setting.oneOf(FLUSH_DISK_TYPE, "ASYNC_FLUSH",
+        "ASYNC_FLUSH: SEND_OK once appended; SYNC_FLUSH: once the fsync covering it returned", "ASYNC_FLUSH", "SYNC_FLUSH");
+    private static final Setting<Long> FLUSH_TIMEOUT = Setting.whole(SYNC_FLUSH_TIMEOUT, Long.toString(SYNC_FLUSH_TIMEOUT_DEFAULT),
+        1, 3_600_000, "ms: deadline for the flush covering a send; caps how long any send waits for its status");
+    private static final Setting<String> STORE = Setting.text(STORE_PATH_ROOT_DIR,
+        new File(System.getProperties().getProperty("user.home"), "peregrine/store").getPath(),
+        "store root: journal/ and the broker.lock", (value) -> null);
+    private static final Setting<Long> MESSAGE_SIZE = Setting.whole(MAX_MESSAGE_SIZE, Integer.toString(MAX_MESSAGE_SIZE_DEFAULT),
+        1, Integer.MAX_VALUE, "largest body in bytes; larger sends are refused naming size and limit");
+    private static final Setting<String> LISTEN = Setting.text(LISTEN_CHANNEL, LISTEN_CHANNEL_DEFAULT,
+        "UDP endpoint producers send to (port 0 picks one)", BrokerContext::checkListenChannel);
+    private static final Setting<Boolean> IPC = Setting.bool(IPC_ENABLED, "true",
+        "also take sends over IPC from producers on the broker's media driver");
+    private static final Setting<String> AERON = Setting.text(AERON_DIR, CommonContext.getAeronDirectoryName() + "-peregrine-broker",
+        "the broker's embedded media driver (IPC producers join it)", (value) -> null);
+    private static final Setting<String> IDLE = Setting.text(IDLE_STRATEGY, IdleStrategies.DEFAULT,
+        "backoff, yielding, sleeping, busy-spin or noop", BrokerContext::checkIdleStrategy);
+    private static final Setting<Long> PRODUCERS = Setting.whole(MAX_PRODUCERS, Integer.toString(MAX_PRODUCERS_DEFAULT),
+        1, 65_536, "producers connected at once; more are refused with a reason");
+    private static final Setting<Long> LIVENESS = Setting.whole(PRODUCER_LIVENESS_TIMEOUT, Long.toString(PRODUCER_LIVENESS_TIMEOUT_DEFAULT),
+        100, 3_600_000, "ms: a producer silent this long is dropped");
+    private static final Setting<Long> FLUSH_INTERVAL = Setting.whole(FLUSH_INTERVAL_COMMIT_LOG, "500",
+        1, 3_600_000, "ms: ASYNC_FLUSH time between background flushes");
+    private static final Setting<Long> RESERVED_TIME = Setting.whole(FILE_RESERVED_TIME, "72",
+        1, 100_000, "hours: journal files of cycles that ended longer ago are deleted");
+    private static final Setting<String> ROLL = Setting.text(ROLL_CYCLE, Journal.DEFAULT_ROLL_CYCLE,
+        "one journal file per cycle: a Chronicle roll cycle name", Journal::validateRollCycle);
+    private static final Setting<Long> SPACE_FLOOR = Setting.size(DISK_SPACE_FLOOR, "512m",
+        "below this much free space on the store's filesystem sends are refused with STORE_FULL");
+    private static final Setting<Boolean> TOUCH = Setting.bool(PRETOUCH, "true",
+        "touch journal pages ahead of the writer so new-page faults stay off the send path");
+    private static final Setting<Long> HISTORY_MEMORY = Setting.size(PRODUCER_HISTORY_MEMORY, "128m",
+        "memory for duplicate detection, 64 KiB per producer remembered; must cover maxProducers");
+
+    private static final Map<String, Setting<?>> SETTINGS = new LinkedHashMap<>();
 
     static
     {
-        DEFAULTS.put(BROKER_ROLE, "ASYNC_MASTER");
-        DEFAULTS.put(FLUSH_DISK_TYPE, "ASYNC_FLUSH");
-        DEFAULTS.put(SYNC_FLUSH_TIMEOUT, Long.toString(SYNC_FLUSH_TIMEOUT_DEFAULT));
-        DEFAULTS.put(STORE_PATH_ROOT_DIR, new File(System.getProperties().getProperty("user.home"), "peregrine/store").getPath());
-        DEFAULTS.put(MAX_MESSAGE_SIZE, Integer.toString(MAX_MESSAGE_SIZE_DEFAULT));
-        DEFAULTS.put(LISTEN_CHANNEL, LISTEN_CHANNEL_DEFAULT);
-        DEFAULTS.put(IPC_ENABLED, "true");
-        DEFAULTS.put(AERON_DIR, CommonContext.getAeronDirectoryName() + "-peregrine-broker");
-        DEFAULTS.put(IDLE_STRATEGY, IdleStrategies.DEFAULT);
-        DEFAULTS.put(MAX_PRODUCERS, Integer.toString(MAX_PRODUCERS_DEFAULT));
-        DEFAULTS.put(PRODUCER_LIVENESS_TIMEOUT, Long.toString(PRODUCER_LIVENESS_TIMEOUT_DEFAULT));
-        DEFAULTS.put(FLUSH_INTERVAL_COMMIT_LOG, "500");
-        DEFAULTS.put(FILE_RESERVED_TIME, "72");
-        DEFAULTS.put(ROLL_CYCLE, Journal.DEFAULT_ROLL_CYCLE);
-        DEFAULTS.put(DISK_SPACE_FLOOR, "512m");
-        DEFAULTS.put(PRETOUCH, "true");
-        DEFAULTS.put(PRODUCER_HISTORY_MEMORY, "128m");
+        for (final Setting<?> setting : List.of(ROLE, FLUSH, FLUSH_TIMEOUT, STORE, MESSAGE_SIZE, LISTEN, IPC, AERON, IDLE, PRODUCERS,
+            LIVENESS, FLUSH_INTERVAL, RESERVED_TIME, ROLL, SPACE_FLOOR, TOUCH, HISTORY_MEMORY))
+        {
+            SETTINGS.put(setting.key, setting);
+        }
     }
 
-    private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private final Map<Setting<?>, Object> parsed = new HashMap<>();
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
     private EpochClock epochClock = SystemEpochClock.INSTANCE;
     private Consumer<String> readyListener = (line) -> { };
     private boolean concluded;
-
     private File storeDir;
-    private int maxMessageSize;
-    private long syncFlushTimeoutMs;
-    private long producerLivenessTimeoutMs;
-    private int maxProducers;
-    private boolean ipcEnabled;
-    private boolean syncFlush;
-    private long flushIntervalMs;
-    private long fileReservedTimeMs;
-    private long diskSpaceFloor;
-    private boolean pretouch;
     private int producerHistories;
     private LongSupplier usableSpace;
     private FlushListener flushListener = FlushListener.NONE;
+
+    /**
+     * A context with every setting at its default.
+     */
+    public BrokerContext()
+    {
+        SETTINGS.forEach((key, setting) -> values.put(key, setting.defaultValue));
+    }
 
     /**
      * Read a properties file on top of the current values.
@@ -151,7 +176,19 @@ public final class BrokerContext
      */
     public static Map<String, String> defaults()
     {
-        return Collections.unmodifiableMap(DEFAULTS);
+        final Map<String, String> defaults = new LinkedHashMap<>();
+        SETTINGS.forEach((key, setting) -> defaults.put(key, setting.defaultValue));
+        return Collections.unmodifiableMap(defaults);
+    }
+
+    /**
+     * @return every key with what it means, in the order the documentation lists them.
+     */
+    public static Map<String, String> descriptions()
+    {
+        final Map<String, String> descriptions = new LinkedHashMap<>();
+        SETTINGS.forEach((key, setting) -> descriptions.put(key, setting.description));
+        return Collections.unmodifiableMap(descriptions);
     }
 
     /**
@@ -164,9 +201,9 @@ public final class BrokerContext
      */
     public BrokerContext set(final String key, final String value)
     {
-        if (!DEFAULTS.containsKey(key))
+        if (!SETTINGS.containsKey(key))
         {
-            throw new IllegalArgumentException("unknown key " + key + "=" + value + "; known keys: " + String.join(", ", DEFAULTS.keySet()));
+            throw new IllegalArgumentException("unknown key " + key + "=" + value + "; known keys: " + String.join(", ", SETTINGS.keySet()));
         }
         values.put(key, value);
         return this;
@@ -209,108 +246,74 @@ public final class BrokerContext
         {
             throw new IllegalStateException("BrokerContext already concluded");
         }
-        final String role = get(BROKER_ROLE);
-        if (!role.equals("ASYNC_MASTER"))
+        for (final Setting<?> setting : SETTINGS.values())
         {
-            throw invalid(BROKER_ROLE, role.equals("SYNC_MASTER") || role.equals("SLAVE") ?
-                "not implemented yet; only ASYNC_MASTER is supported" : "must be ASYNC_MASTER, SYNC_MASTER or SLAVE");
+            parsed.put(setting, setting.parse(get(setting.key)));
         }
-        final String flush = get(FLUSH_DISK_TYPE);
-        if (!flush.equals("ASYNC_FLUSH") && !flush.equals("SYNC_FLUSH"))
+        if (!value(ROLE).equals("ASYNC_MASTER"))
         {
-            throw invalid(FLUSH_DISK_TYPE, "must be ASYNC_FLUSH or SYNC_FLUSH");
+            throw invalid(BROKER_ROLE, "not implemented yet; only ASYNC_MASTER is supported");
         }
-        syncFlush = flush.equals("SYNC_FLUSH");
-        flushIntervalMs = parseLong(FLUSH_INTERVAL_COMMIT_LOG, 1, 3_600_000);
-        fileReservedTimeMs = TimeUnit.HOURS.toMillis(parseLong(FILE_RESERVED_TIME, 1, 100_000));
         try
         {
-            diskSpaceFloor = SystemUtil.parseSize(DISK_SPACE_FLOOR, get(DISK_SPACE_FLOOR));
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw invalid(DISK_SPACE_FLOOR, "not a size (for example 512m, 2g)");
-        }
-        if (diskSpaceFloor < 0)
-        {
-            throw invalid(DISK_SPACE_FLOOR, "must not be negative");
-        }
-        final String rollCycleError = Journal.validateRollCycle(get(ROLL_CYCLE));
-        if (null != rollCycleError)
-        {
-            throw invalid(ROLL_CYCLE, rollCycleError);
-        }
-        syncFlushTimeoutMs = parseLong(SYNC_FLUSH_TIMEOUT, 1, 3_600_000);
-        maxMessageSize = (int)parseLong(MAX_MESSAGE_SIZE, 1, Integer.MAX_VALUE);
-        try
-        {
-            Sizing.termLength(maxMessageSize);
+            Sizing.termLength(maxMessageSize());
         }
         catch (final IllegalArgumentException ex)
         {
             throw invalid(MAX_MESSAGE_SIZE, ex.getMessage());
         }
-        maxProducers = (int)parseLong(MAX_PRODUCERS, 1, 65_536);
-        final long historyMemory;
-        try
+        final long histories = value(HISTORY_MEMORY) / ProducerHistory.BYTES;
+        if (histories < maxProducers())
         {
-            historyMemory = SystemUtil.parseSize(PRODUCER_HISTORY_MEMORY, get(PRODUCER_HISTORY_MEMORY));
+            throw invalid(PRODUCER_HISTORY_MEMORY, "must hold the history of each of maxProducers=" + maxProducers() + " producers: at least " +
+                (long)maxProducers() * ProducerHistory.BYTES + " bytes (" + ProducerHistory.BYTES + " each)");
         }
-        catch (final NumberFormatException ex)
-        {
-            throw invalid(PRODUCER_HISTORY_MEMORY, "not a size (for example 128m, 1g)");
-        }
-        if (historyMemory / ProducerHistory.BYTES < maxProducers)
-        {
-            throw invalid(PRODUCER_HISTORY_MEMORY, "must hold the history of each of maxProducers=" + maxProducers + " producers: at least " +
-                (long)maxProducers * ProducerHistory.BYTES + " bytes (" + ProducerHistory.BYTES + " each)");
-        }
-        producerHistories = (int)Math.min(Integer.MAX_VALUE, historyMemory / ProducerHistory.BYTES);
-        producerLivenessTimeoutMs = parseLong(PRODUCER_LIVENESS_TIMEOUT, 100, 3_600_000);
-        final String ipc = get(IPC_ENABLED);
-        if (!ipc.equals("true") && !ipc.equals("false"))
-        {
-            throw invalid(IPC_ENABLED, "must be true or false");
-        }
-        ipcEnabled = Boolean.parseBoolean(ipc);
-        final String pretouchValue = get(PRETOUCH);
-        if (!pretouchValue.equals("true") && !pretouchValue.equals("false"))
-        {
-            throw invalid(PRETOUCH, "must be true or false");
-        }
-        pretouch = Boolean.parseBoolean(pretouchValue);
-        final String channel = get(LISTEN_CHANNEL);
+        producerHistories = (int)Math.min(Integer.MAX_VALUE, histories);
+        storeDir = new File(value(STORE)).getAbsoluteFile();
+        concluded = true;
+        return this;
+    }
+
+    private static String checkListenChannel(final String channel)
+    {
         try
         {
             final ChannelUri uri = ChannelUri.parse(channel);
-            if (!uri.isUdp() || null == uri.get(CommonContext.ENDPOINT_PARAM_NAME))
-            {
-                throw invalid(LISTEN_CHANNEL, "must be a UDP channel with an endpoint, e.g. " + LISTEN_CHANNEL_DEFAULT);
-            }
+            return uri.isUdp() && null != uri.get(CommonContext.ENDPOINT_PARAM_NAME) ? null :
+                "must be a UDP channel with an endpoint, e.g. " + LISTEN_CHANNEL_DEFAULT;
         }
         catch (final IllegalArgumentException ex)
         {
-            throw ex.getMessage().startsWith(LISTEN_CHANNEL) ? ex : invalid(LISTEN_CHANNEL, ex.getMessage());
+            return ex.getMessage();
         }
+    }
+
+    private static String checkIdleStrategy(final String name)
+    {
         try
         {
-            IdleStrategies.create(get(IDLE_STRATEGY));
+            IdleStrategies.create(name);
+            return null;
         }
         catch (final IllegalArgumentException ex)
         {
-            throw invalid(IDLE_STRATEGY, ex.getMessage());
+            return ex.getMessage();
         }
-        if (get(AERON_DIR).isEmpty())
-        {
-            throw invalid(AERON_DIR, "must not be empty");
-        }
-        if (get(STORE_PATH_ROOT_DIR).isEmpty())
-        {
-            throw invalid(STORE_PATH_ROOT_DIR, "must not be empty");
-        }
-        storeDir = new File(get(STORE_PATH_ROOT_DIR)).getAbsoluteFile();
-        concluded = true;
-        return this;
+    }
+
+    /**
+     * The parsed value; before {@link #conclude()}, the current text parsed now (tools read defaults that way).
+     */
+    @SuppressWarnings("unchecked")
+    private <T> T value(final Setting<T> setting)
+    {
+        final Object value = parsed.get(setting);
+        return null != value ? (T)value : setting.parse(get(setting.key));
+    }
+
+    private IllegalArgumentException invalid(final String key, final String reason)
+    {
+        return new IllegalArgumentException(key + "=" + get(key) + ": " + reason);
     }
 
     /**
@@ -319,30 +322,6 @@ public final class BrokerContext
     public boolean isConcluded()
     {
         return concluded;
-    }
-
-    private long parseLong(final String key, final long min, final long max)
-    {
-        final String value = get(key);
-        final long parsed;
-        try
-        {
-            parsed = Long.parseLong(value);
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw invalid(key, "not a whole number");
-        }
-        if (parsed < min || parsed > max)
-        {
-            throw invalid(key, "must be between " + min + " and " + max);
-        }
-        return parsed;
-    }
-
-    private IllegalArgumentException invalid(final String key, final String reason)
-    {
-        return new IllegalArgumentException(key + "=" + get(key) + ": " + reason);
     }
 
     /**
@@ -366,7 +345,7 @@ public final class BrokerContext
      */
     public boolean syncFlush()
     {
-        return syncFlush;
+        return value(FLUSH).equals("SYNC_FLUSH");
     }
 
     /**
@@ -374,7 +353,7 @@ public final class BrokerContext
      */
     public long flushIntervalMs()
     {
-        return flushIntervalMs;
+        return value(FLUSH_INTERVAL);
     }
 
     /**
@@ -382,7 +361,7 @@ public final class BrokerContext
      */
     public long fileReservedTimeMs()
     {
-        return fileReservedTimeMs;
+        return TimeUnit.HOURS.toMillis(value(RESERVED_TIME));
     }
 
     /**
@@ -390,7 +369,7 @@ public final class BrokerContext
      */
     public boolean pretouch()
     {
-        return pretouch;
+        return value(TOUCH);
     }
 
     /**
@@ -398,7 +377,7 @@ public final class BrokerContext
      */
     public long diskSpaceFloor()
     {
-        return diskSpaceFloor;
+        return value(SPACE_FLOOR);
     }
 
     /**
@@ -424,7 +403,7 @@ public final class BrokerContext
      */
     public String rollCycle()
     {
-        return get(ROLL_CYCLE);
+        return value(ROLL);
     }
 
     /**
@@ -450,7 +429,7 @@ public final class BrokerContext
      */
     public int maxMessageSize()
     {
-        return maxMessageSize;
+        return (int)(long)value(MESSAGE_SIZE);
     }
 
     /**
@@ -458,7 +437,7 @@ public final class BrokerContext
      */
     public long syncFlushTimeoutMs()
     {
-        return syncFlushTimeoutMs;
+        return value(FLUSH_TIMEOUT);
     }
 
     /**
@@ -466,7 +445,7 @@ public final class BrokerContext
      */
     public long producerLivenessTimeoutMs()
     {
-        return producerLivenessTimeoutMs;
+        return value(LIVENESS);
     }
 
     /**
@@ -475,7 +454,7 @@ public final class BrokerContext
     public int heartbeatIntervalMs()
     {
         // at most 2 s: the keepalive is also how a restarted broker relearns its producers
-        return (int)Math.max(50, Math.min(2000, producerLivenessTimeoutMs / 5));
+        return (int)Math.max(50, Math.min(2000, producerLivenessTimeoutMs() / 5));
     }
 
     /**
@@ -491,7 +470,7 @@ public final class BrokerContext
      */
     public int maxProducers()
     {
-        return maxProducers;
+        return (int)(long)value(PRODUCERS);
     }
 
     /**
@@ -499,7 +478,7 @@ public final class BrokerContext
      */
     public boolean ipcEnabled()
     {
-        return ipcEnabled;
+        return value(IPC);
     }
 
     /**
@@ -507,7 +486,7 @@ public final class BrokerContext
      */
     public String listenChannel()
     {
-        return get(LISTEN_CHANNEL);
+        return value(LISTEN);
     }
 
     /**
@@ -515,7 +494,7 @@ public final class BrokerContext
      */
     public String aeronDir()
     {
-        return get(AERON_DIR);
+        return value(AERON);
     }
 
     /**
@@ -523,7 +502,7 @@ public final class BrokerContext
      */
     public String idleStrategy()
     {
-        return get(IDLE_STRATEGY);
+        return value(IDLE);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import io.peregrine.broker.Broker;
@@ -20,18 +21,23 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
         "Run the broker until SIGTERM or SIGINT. Prints one line starting with READY once it accepts sends.",
-        "Settings: defaults, then --config FILE, then each --set KEY=VALUE; the keys and their defaults are listed " +
-            "below (README.md says what each does)." })
+        "Settings: defaults, then --config FILE, then each --set KEY=VALUE; the keys, their defaults and what they " +
+            "mean are listed below (README.md says more)." })
 final class BrokerCommand implements Callable<Integer>
 {
     /**
-     * The help's footer: every setting the broker takes, with its default.
+     * The help's footer: every setting the broker takes, with its default and what it means.
      */
     static String[] settingsHelp()
     {
         final List<String> lines = new ArrayList<>();
         lines.add("%nSettings (KEY = default):");
-        BrokerContext.defaults().forEach((key, value) -> lines.add("  " + key + " = " + value));
+        final Map<String, String> descriptions = BrokerContext.descriptions();
+        BrokerContext.defaults().forEach((key, value) ->
+        {
+            lines.add("  " + key + " = " + value);
+            lines.add("      " + descriptions.get(key));
+        });
         return lines.toArray(new String[0]);
     }
 

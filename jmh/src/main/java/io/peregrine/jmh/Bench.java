@@ -218,6 +218,8 @@ public final class Bench
         final Group throughput = new Group("throughput", AsyncThroughputBenchmark.class)
             .profile(GCProfiler.class).profile(ThreadAllocationProfiler.class);
         final Group hops = new Group("hops", InboundHopBenchmark.class, OfferPathBenchmark.class).threads(1);
+        final Group batch = new Group("blocking", BlockingSendBenchmark.class).threads(1)
+            .profile(GCProfiler.class).profile(ThreadAllocationProfiler.class);
         final Group groupCommit = new Group("group-commit", SyncFlushBenchmark.class).profile(FlushProfiler.class);
         if (quick)
         {
@@ -232,6 +234,7 @@ public final class Bench
         {
             groups.add(latency);
             groups.add(throughput);
+            groups.add(batch);
             groups.add(hops);
             groups.add(groupCommit.threads(1));
             groups.add(new Group("group-commit-4", SyncFlushBenchmark.class).threads(4).only("syncFlushSend").profile(FlushProfiler.class));

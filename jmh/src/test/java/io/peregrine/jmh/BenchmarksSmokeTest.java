@@ -156,4 +156,15 @@ class BenchmarksSmokeTest
         assertTrue(results.iterator().next().getPrimaryResult().getScore() > 0);
         assertEquals(TimeUnit.SECONDS, results.iterator().next().getParams().getTimeUnit());
     }
+
+    @Test
+    void shouldRunBlockingSendsOnce() throws Exception
+    {
+        final Collection<RunResult> results = runOnce(BlockingSendBenchmark.class.getSimpleName(), "transport", "ipc", "size", "64");
+        assertEquals(2, results.size(), "send and sendBatch");
+        for (final RunResult result : results)
+        {
+            assertTrue(result.getPrimaryResult().getScore() > 0, result.getParams().getBenchmark());
+        }
+    }
 }

@@ -1,6 +1,5 @@
 package io.peregrine.producer;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,9 +24,18 @@ final class BlockingSender
     private static final long BUSY_BACKOFF_MAX_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /**
-     * What {@link #await} returns when the broker answered BROKER_BUSY: nothing was stored, back off and resend.
+     * {@link #await}: answered; the status and journal index are in the caller's {@link Caller#status} and
+     * {@link Caller#journalIndex}.
      */
-    private static final SendResult BUSY_ANSWER = new SendResult(SendStatus.SEND_OK, 0, 0, -1);
+    private static final int ANSWERED = 0;
+    /**
+     * {@link #await}: this attempt ended (its time is up, or the connection dropped); the caller may resend.
+     */
+    private static final int ATTEMPT_ENDED = 1;
+    /**
+     * {@link #await}: the broker answered BROKER_BUSY (nothing stored); back off and resend.
+     */
+    private static final int BUSY_ANSWER = 2;
 
     private final Producer.Context ctx;
     private final long producerId;
@@ -109,18 +117,19 @@ final class BlockingSender
                 {
                     throw ex;
                 }
-                return await(slot, sequence, deadlineNs, deadlineNs, timeoutMs);
+                await(caller, slot, sequence, deadlineNs, deadlineNs, timeoutMs); // an answer is arriving: take it
+                return new SendResult(STATUSES[caller.status], producerId, sequence, caller.journalIndex);
             }
             // each attempt gets an equal share of what is left; the last one waits until the overall deadline
             final long attemptEndNs = attempt + 1 >= attempts ? deadlineNs : attemptStartNs + (deadlineNs - attemptStartNs) / (attempts - attempt);
-            final SendResult result = await(slot, sequence, attemptEndNs, deadlineNs, timeoutMs);
-            if (BUSY_ANSWER == result)
+            final int outcome = await(caller, slot, sequence, attemptEndNs, deadlineNs, timeoutMs);
+            if (BUSY_ANSWER == outcome)
             {
                 backOffBusy(busyAnswers++, deadlineNs, timeoutMs, slot, sequence);
             }
-            else if (null != result)
+            else if (ANSWERED == outcome)
             {
-                return result;
+                return new SendResult(STATUSES[caller.status], producerId, sequence, caller.journalIndex);
             }
             else
             {
@@ -157,7 +166,7 @@ final class BlockingSender
         }
     }
 
-    List<SendResult> sendBatch(final List<Message> messages, final long timeoutMs)
+    void sendBatch(final List<Message> messages, final long timeoutMs, final BatchResults results)
     {
         final int count = messages.size();
         final long deadlineNs = nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
@@ -195,9 +204,9 @@ final class BlockingSender
             }
             caller.idle.idle();
         }
-        final PendingSends.Slot[] slots = claimConsecutive(count);
+        final PendingSends.Slot[] slots = claimConsecutive(caller, count);
         final long baseSequence = slots[0].sequence;
-        final List<SendResult> results = new ArrayList<>(count);
+        results.reset(producerId, count);
         final byte flags = RequestEncoder.flags(first.waitStoreMsgOK(), false);
         final int attempts = ctx.retryTimesWhenSendFailed() + 1;
         int next = 0;
@@ -220,7 +229,7 @@ final class BlockingSender
             }
             catch (final RuntimeException ex)
             {
-                abandonFrom(slots, next);
+                abandonFrom(slots, next, count);
                 throw ex;
             }
             final long attemptEndNs = attempt + 1 >= attempts ?
@@ -229,8 +238,8 @@ final class BlockingSender
             {
                 while (next < count)
                 {
-                    final SendResult result = await(slots[next], baseSequence + next, attemptEndNs, deadlineNs, timeoutMs);
-                    if (BUSY_ANSWER == result)
+                    final int outcome = await(caller, slots[next], baseSequence + next, attemptEndNs, deadlineNs, timeoutMs);
+                    if (BUSY_ANSWER == outcome)
                     {
                         retries.incrementAndGet();
                         backOffBusy(busyAnswers++, deadlineNs, timeoutMs, slots[next], baseSequence + next);
@@ -242,28 +251,27 @@ final class BlockingSender
                         }
                         break;
                     }
-                    if (null == result)
+                    if (ATTEMPT_ENDED == outcome)
                     {
                         retries.incrementAndGet();
                         attempt++;
                         break;
                     }
-                    results.add(result);
+                    results.set(next, STATUSES[caller.status], baseSequence + next, caller.journalIndex);
                     next++;
                 }
             }
             catch (final RuntimeException ex)
             {
-                abandonFrom(slots, next + 1);
+                abandonFrom(slots, next + 1, count);
                 throw ex;
             }
         }
-        return results;
     }
 
-    private PendingSends.Slot[] claimConsecutive(final int count)
+    private PendingSends.Slot[] claimConsecutive(final Caller caller, final int count)
     {
-        final PendingSends.Slot[] slots = new PendingSends.Slot[count];
+        final PendingSends.Slot[] slots = caller.batchSlots(count);
         while (true)
         {
             final long base = sequences.getAndAdd(count) + 1;
@@ -283,9 +291,9 @@ final class BlockingSender
         }
     }
 
-    private static void abandonFrom(final PendingSends.Slot[] slots, final int from)
+    private static void abandonFrom(final PendingSends.Slot[] slots, final int from, final int count)
     {
-        for (int i = from; i < slots.length; i++)
+        for (int i = from; i < count; i++)
         {
             final PendingSends.Slot slot = slots[i];
             if (!slot.abandon(slot.sequence))
@@ -341,12 +349,17 @@ final class BlockingSender
      * Wait for the outcome of a send: read answers while no other thread does, else spin, yield, then park until the
      * producer thread hands the answer over (it unparks this thread).
      *
-     * @return the result; null if this attempt ended (its time is up, or the connection dropped) and the
-     * overall deadline has not passed, so the caller may resend; {@link #BUSY_ANSWER} if the broker answered
-     * BROKER_BUSY, with the slot waiting again for the resend's answer.
+     * @return {@link #ANSWERED} (the answer in the caller's fields); {@link #ATTEMPT_ENDED} if this attempt ended (its
+     * time is up, or the connection dropped) and the overall deadline has not passed, so the caller may resend;
+     * {@link #BUSY_ANSWER} if the broker answered BROKER_BUSY, with the slot waiting again for the resend's answer.
      */
-    private SendResult await(
-        final PendingSends.Slot slot, final long sequence, final long attemptEndNs, final long deadlineNs, final long timeoutMs)
+    private int await(
+        final Caller caller,
+        final PendingSends.Slot slot,
+        final long sequence,
+        final long attemptEndNs,
+        final long deadlineNs,
+        final long timeoutMs)
     {
         int idle = 0;
         while (slot.state != PendingSends.DONE)
@@ -365,7 +378,7 @@ final class BlockingSender
             if (attemptEndNs != deadlineNs &&
                 (nowNs - attemptEndNs >= 0 || conductor.state() != ProducerConductor.STATE_CONNECTED))
             {
-                return null;
+                return ATTEMPT_ENDED;
             }
             final int polled = conductor.pollForBlockedSender();
             if (polled > 0)
@@ -412,7 +425,9 @@ final class BlockingSender
             throw new SendException(error, "broker " + ctx.brokerChannel() + " refused msgId " + Protocol.msgId(producerId, sequence) +
                 ": " + errorText);
         }
-        return new SendResult(STATUSES[status], producerId, sequence, journalIndex);
+        caller.status = status;
+        caller.journalIndex = journalIndex;
+        return ANSWERED;
     }
 
     /**

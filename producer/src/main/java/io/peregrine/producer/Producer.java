@@ -1,5 +1,6 @@
 package io.peregrine.producer;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -201,12 +202,34 @@ public final class Producer implements AutoCloseable
      */
     public List<SendResult> sendBatch(final List<Message> messages, final long timeoutMs)
     {
+        final BatchResults results = sendBatch(messages, timeoutMs, new BatchResults(messages.size()));
+        final List<SendResult> list = new ArrayList<>(results.count());
+        for (int i = 0; i < results.count(); i++)
+        {
+            list.add(results.result(i));
+        }
+        return list;
+    }
+
+    /**
+     * {@link #sendBatch(List, long)} into a reusable holder: allocates nothing in steady state.
+     *
+     * @param messages  to send, all with the same topic.
+     * @param timeoutMs how long to wait for all outcomes.
+     * @param results   filled with one outcome per message, in order; reuse it for the next batch of this thread.
+     * @return results.
+     * @throws SendTimeoutException if not every outcome arrives in time.
+     * @throws SendException        for any other failure, with its {@link ErrorKind}.
+     */
+    public BatchResults sendBatch(final List<Message> messages, final long timeoutMs, final BatchResults results)
+    {
         final int count = messages.size();
         if (count == 0 || count > Math.min(MAX_BATCH, ctx.maxInFlight()))
         {
             throw new IllegalArgumentException("a batch has 1 to " + Math.min(MAX_BATCH, ctx.maxInFlight()) + " messages, not " + count);
         }
-        return blockingSender.sendBatch(messages, timeoutMs);
+        blockingSender.sendBatch(messages, timeoutMs, results);
+        return results;
     }
 
     /**

@@ -60,7 +60,7 @@ final class ProducerConductor implements Agent, ResponseReader.Listener
     private volatile String refusal;
     private volatile ErrorKind refusalKind;
     private boolean closeSent;
-    private int responseStreamSessionId;
+    private volatile int responseStreamSessionId;
     private long nextExpiryNs;
     private long nextRelinkMs;
     private String responseEndpoint;
@@ -299,6 +299,12 @@ final class ProducerConductor implements Agent, ResponseReader.Listener
     int pollForBlockedSender()
     {
         return state == STATE_CONNECTED ? reader.pollForBlockedSender(link) : 0;
+    }
+
+    public boolean isKeepalive(final ConnectAckDecoder ack, final int brokerSessionId)
+    {
+        return state == STATE_CONNECTED && brokerSessionId == responseStreamSessionId && ack.errorCode() == ErrorCode.NONE &&
+            ack.maxMessageSize() == brokerMaxMessageSize;
     }
 
     public void onConnectAck(final ConnectAckDecoder ack, final int brokerSessionId)

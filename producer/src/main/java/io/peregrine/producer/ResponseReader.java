@@ -42,6 +42,13 @@ final class ResponseReader implements FragmentHandler
     {
         void onConnectAck(ConnectAckDecoder ack, int brokerSessionId);
 
+        /**
+         * Safe from any thread holding the poll flag.
+         *
+         * @return true if the ack only answers a keepalive of the session already connected: nothing to do.
+         */
+        boolean isKeepalive(ConnectAckDecoder ack, int brokerSessionId);
+
         void onCloseAck(long onewayStored);
     }
 
@@ -112,10 +119,6 @@ final class ResponseReader implements FragmentHandler
             }
             callerAborted = false;
             final int read = link.subscription.controlledPoll(callerHandler, FRAGMENT_LIMIT);
-            if (read > 0)
-            {
-                readBySenders += read;
-            }
             return read == 0 && callerAborted ? LEFT_FOR_PRODUCER_THREAD : read;
         }
         finally
@@ -125,7 +128,7 @@ final class ResponseReader implements FragmentHandler
     }
 
     /**
-     * @return answers that threads blocked in {@code send} read themselves since start.
+     * @return answers to blocking sends that the blocked threads read themselves since start.
      */
     long readBySenders()
     {
@@ -154,20 +157,49 @@ final class ResponseReader implements FragmentHandler
     private ControlledFragmentHandler.Action onCallerFragment(
         final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
-        if ((header.flags() & FrameDescriptor.UNFRAGMENTED) != FrameDescriptor.UNFRAGMENTED ||
-            WireFrames.check(headerDecoder, buffer, offset, length) != SendResponseDecoder.TEMPLATE_ID)
+        final int templateId = (header.flags() & FrameDescriptor.UNFRAGMENTED) != FrameDescriptor.UNFRAGMENTED ?
+            WireFrames.TRUNCATED : WireFrames.check(headerDecoder, buffer, offset, length);
+        if (templateId == ConnectAckDecoder.TEMPLATE_ID)
         {
-            callerAborted = true;
-            return ControlledFragmentHandler.Action.ABORT;
+            ackDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+            if (ackDecoder.producerId() == producerId && listener.isKeepalive(ackDecoder, header.sessionId()))
+            {
+                return ControlledFragmentHandler.Action.CONTINUE; // the broker's answer to a keepalive changes nothing
+            }
         }
-        responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
-        if (responseDecoder.producerId() != producerId || pending.isAsync(responseDecoder.sequence()))
+        else if (templateId == SendResponseDecoder.TEMPLATE_ID)
         {
-            callerAborted = true;
-            return ControlledFragmentHandler.Action.ABORT;
+            responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+            if (responseDecoder.producerId() == producerId && !pending.isAsync(responseDecoder.sequence()))
+            {
+                if (completeFromResponse())
+                {
+                    readBySenders++;
+                }
+                return ControlledFragmentHandler.Action.CONTINUE;
+            }
         }
-        onFragment(buffer, offset, length, header);
-        return ControlledFragmentHandler.Action.CONTINUE;
+        callerAborted = true;
+        return ControlledFragmentHandler.Action.ABORT;
+    }
+
+    /**
+     * Complete the send the wrapped response answers.
+     *
+     * @return true if a waiting send took it.
+     */
+    private boolean completeFromResponse()
+    {
+        final long sequence = responseDecoder.sequence();
+        final long journalIndex = responseDecoder.journalIndex();
+        final ErrorCode errorCode = responseDecoder.errorCode();
+        final int status = responseDecoder.statusRaw();
+        if (errorCode == ErrorCode.NONE && status < STATUSES.length)
+        {
+            return pending.complete(sequence, status, null, null, journalIndex);
+        }
+        final String text = responseDecoder.errorText();
+        return pending.complete(sequence, 0, errorKind(errorCode), text.isEmpty() ? errorCode.name() : text, journalIndex);
     }
 
     public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
@@ -176,22 +208,9 @@ final class ResponseReader implements FragmentHandler
         if (templateId == SendResponseDecoder.TEMPLATE_ID)
         {
             responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
-            if (responseDecoder.producerId() != producerId)
+            if (responseDecoder.producerId() == producerId) // else not this producer's (a stray stream): nothing waits for it
             {
-                return; // not this producer's (a broker bug or a stray stream): nothing waits for it
-            }
-            final long sequence = responseDecoder.sequence();
-            final long journalIndex = responseDecoder.journalIndex();
-            final ErrorCode errorCode = responseDecoder.errorCode();
-            final int status = responseDecoder.statusRaw();
-            if (errorCode == ErrorCode.NONE && status < STATUSES.length)
-            {
-                pending.complete(sequence, status, null, null, journalIndex);
-            }
-            else
-            {
-                final String text = responseDecoder.errorText();
-                pending.complete(sequence, 0, errorKind(errorCode), text.isEmpty() ? errorCode.name() : text, journalIndex);
+                completeFromResponse();
             }
         }
         else if (templateId == ConnectAckDecoder.TEMPLATE_ID)
