@@ -14,6 +14,7 @@ import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
 import io.peregrine.producer.SendException;
 import io.peregrine.producer.SendResult;
+import io.peregrine.producer.SendResults;
 import io.peregrine.producer.SendStatus;
 import org.agrona.CloseHelper;
 import org.junit.jupiter.api.AfterEach;
@@ -45,6 +46,45 @@ class BatchSendTest
     void stop()
     {
         CloseHelper.closeAll(producer, broker);
+    }
+
+    @Test
+    void shouldFillAReusableHolderForSendsAndBatchesAlike()
+    {
+        // what is tried: one holder reused for a single send, a batch of three, then a single send again; each call
+        // leaves exactly its own outcomes in it, matching what was stored
+        final SendResults results = new SendResults(1);
+        final Message one = new Message().topic("holder").body(new byte[]{ 1 });
+        producer.send(one, 20_000, results);
+        assertEquals(1, results.count());
+        assertEquals(SendStatus.SEND_OK, results.status(0));
+        final long first = results.journalIndex(0);
+
+        final List<Message> three = List.of(new Message().topic("holder").body(new byte[]{ 2 }),
+            new Message().topic("holder").body(new byte[]{ 3 }), new Message().topic("holder").body(new byte[]{ 4 }));
+        producer.sendBatch(three, 20_000, results);
+        assertEquals(3, results.count(), "grown for the batch");
+        for (int i = 0; i < 3; i++)
+        {
+            assertEquals(SendStatus.SEND_OK, results.status(i));
+            assertEquals(first + 1 + i, results.journalIndex(i));
+            assertEquals(results.sequence(0) + i, results.sequence(i));
+        }
+        assertEquals(producer.msgId(results.sequence(2)), results.msgId(2));
+
+        producer.send(one, 20_000, results);
+        assertEquals(1, results.count());
+        assertEquals(first + 4, results.journalIndex(0));
+        assertThrows(IndexOutOfBoundsException.class, () -> results.status(1), "only this send's outcome is there");
+
+        producer.close();
+        broker.close();
+        final List<BrokerTestSupport.Stored> stored = BrokerTestSupport.readJournal(dir);
+        assertEquals(5, stored.size());
+        for (int i = 0; i < 4; i++)
+        {
+            assertEquals(i + 1, stored.get(i).body()[0]);
+        }
     }
 
     @Test

@@ -5,10 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.peregrine.producer.BatchResults;
+import io.peregrine.producer.SendResults;
 import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
-import io.peregrine.producer.SendResult;
 import io.peregrine.producer.SendStatus;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Blocking sends and batches, as throughput: an operation is one {@code send} back with SEND_OK, or one
- * {@code sendBatch} of {@code batch} messages into a reusable {@link BatchResults}, back when every message is
+ * {@code sendBatch} of {@code batch} messages, each into a reusable {@link SendResults}, back when every message is
  * answered. One broker for the trial, so what is measured is the steady state. Run with {@code -prof gc} (the broker
  * is in this JVM): {@code gc.alloc.rate.norm} is what producer and broker allocate per operation (SendLatencyBenchmark
  * samples times, and JMH's sample buffers and a fresh broker per iteration count there).
@@ -51,7 +50,7 @@ public class BlockingSendBenchmark extends ForkedBenchmark
     BenchmarkBroker fixture;
     Producer producer;
     final List<Message> messages = new ArrayList<>();
-    BatchResults results;
+    SendResults results;
 
     /**
      * A broker, its store and one producer for the trial.
@@ -67,7 +66,7 @@ public class BlockingSendBenchmark extends ForkedBenchmark
         {
             messages.add(new Message().topic("batch").body(new byte[size]));
         }
-        results = new BatchResults(batch);
+        results = new SendResults(batch);
     }
 
     /**
@@ -82,19 +81,19 @@ public class BlockingSendBenchmark extends ForkedBenchmark
     }
 
     /**
-     * One blocking send, back with SEND_OK.
+     * One blocking send into a reusable holder, back with SEND_OK.
      *
      * @return the journal index, so the call is not optimised away.
      */
     @Benchmark
     public long send()
     {
-        final SendResult result = producer.send(messages.get(0), SEND_TIMEOUT_MS);
-        if (result.status() != SendStatus.SEND_OK)
+        producer.send(messages.get(0), SEND_TIMEOUT_MS, results);
+        if (results.status(0) != SendStatus.SEND_OK)
         {
-            throw new IllegalStateException("send answered " + result.status() + ", not SEND_OK");
+            throw new IllegalStateException("send answered " + results.status(0) + ", not SEND_OK");
         }
-        return result.journalIndex();
+        return results.journalIndex(0);
     }
 
     /**

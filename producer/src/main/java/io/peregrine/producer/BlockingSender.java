@@ -73,6 +73,24 @@ final class BlockingSender
 
     SendResult send(final Message message, final long timeoutMs)
     {
+        final long sequence = sendAndWait(message, timeoutMs);
+        final Caller caller = callers.get();
+        return new SendResult(STATUSES[caller.status], producerId, sequence, caller.journalIndex);
+    }
+
+    void send(final Message message, final long timeoutMs, final SendResults results)
+    {
+        final long sequence = sendAndWait(message, timeoutMs);
+        final Caller caller = callers.get();
+        results.reset(producerId, 1);
+        results.set(0, STATUSES[caller.status], sequence, caller.journalIndex);
+    }
+
+    /**
+     * @return the sequence; the answer's status ordinal and journal index are in the calling thread's {@link Caller}.
+     */
+    private long sendAndWait(final Message message, final long timeoutMs)
+    {
         final long deadlineNs = nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         message.checkTopic();
         final Caller caller = callers.get();
@@ -118,7 +136,7 @@ final class BlockingSender
                     throw ex;
                 }
                 await(caller, slot, sequence, deadlineNs, deadlineNs, timeoutMs); // an answer is arriving: take it
-                return new SendResult(STATUSES[caller.status], producerId, sequence, caller.journalIndex);
+                return sequence;
             }
             // each attempt gets an equal share of what is left; the last one waits until the overall deadline
             final long attemptEndNs = attempt + 1 >= attempts ? deadlineNs : attemptStartNs + (deadlineNs - attemptStartNs) / (attempts - attempt);
@@ -129,7 +147,7 @@ final class BlockingSender
             }
             else if (ANSWERED == outcome)
             {
-                return new SendResult(STATUSES[caller.status], producerId, sequence, caller.journalIndex);
+                return sequence;
             }
             else
             {
@@ -166,7 +184,7 @@ final class BlockingSender
         }
     }
 
-    void sendBatch(final List<Message> messages, final long timeoutMs, final BatchResults results)
+    void sendBatch(final List<Message> messages, final long timeoutMs, final SendResults results)
     {
         final int count = messages.size();
         final long deadlineNs = nanoClock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);

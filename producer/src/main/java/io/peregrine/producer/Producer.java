@@ -174,6 +174,22 @@ public final class Producer implements AutoCloseable
     }
 
     /**
+     * {@link #send(Message, long)} into a reusable holder: allocates nothing in steady state.
+     *
+     * @param message   to send.
+     * @param timeoutMs how long to wait for the outcome in all.
+     * @param results   filled with the outcome (count 1); reuse it for this thread's next send.
+     * @return results.
+     * @throws SendTimeoutException if no response arrives in time.
+     * @throws SendException        for any other failure, with its {@link ErrorKind}.
+     */
+    public SendResults send(final Message message, final long timeoutMs, final SendResults results)
+    {
+        blockingSender.send(message, timeoutMs, results);
+        return results;
+    }
+
+    /**
      * Send several messages to one topic in one request and wait for all outcomes, with the context's
      * default timeout.
      *
@@ -202,7 +218,7 @@ public final class Producer implements AutoCloseable
      */
     public List<SendResult> sendBatch(final List<Message> messages, final long timeoutMs)
     {
-        final BatchResults results = sendBatch(messages, timeoutMs, new BatchResults(messages.size()));
+        final SendResults results = sendBatch(messages, timeoutMs, new SendResults(messages.size()));
         final List<SendResult> list = new ArrayList<>(results.count());
         for (int i = 0; i < results.count(); i++)
         {
@@ -221,7 +237,7 @@ public final class Producer implements AutoCloseable
      * @throws SendTimeoutException if not every outcome arrives in time.
      * @throws SendException        for any other failure, with its {@link ErrorKind}.
      */
-    public BatchResults sendBatch(final List<Message> messages, final long timeoutMs, final BatchResults results)
+    public SendResults sendBatch(final List<Message> messages, final long timeoutMs, final SendResults results)
     {
         final int count = messages.size();
         if (count == 0 || count > Math.min(MAX_BATCH, ctx.maxInFlight()))

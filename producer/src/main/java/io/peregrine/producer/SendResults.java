@@ -3,11 +3,12 @@ package io.peregrine.producer;
 import io.peregrine.transport.Protocol;
 
 /**
- * The outcomes of one batch, in the order of its messages: a reusable holder, so that a batch sent with
- * {@link Producer#sendBatch(java.util.List, long, BatchResults)} allocates nothing in steady state. Filled by the
+ * The outcomes of one blocking send or batch, in the order of its messages: a reusable holder, so that
+ * {@link Producer#send(Message, long, SendResults)} and {@link Producer#sendBatch(java.util.List, long, SendResults)}
+ * allocate nothing in steady state (the forms returning {@link SendResult} allocate one per message). Filled by the
  * call; valid until the holder is passed to the next one. Not thread-safe: one per sending thread.
  */
-public final class BatchResults
+public final class SendResults
 {
     private SendStatus[] statuses;
     private long[] sequences;
@@ -16,9 +17,9 @@ public final class BatchResults
     private int count;
 
     /**
-     * @param capacity batch size to hold without growing (it grows once if a larger batch comes).
+     * @param capacity messages to hold without growing (1 for single sends; it grows once if a larger batch comes).
      */
-    public BatchResults(final int capacity)
+    public SendResults(final int capacity)
     {
         statuses = new SendStatus[capacity];
         sequences = new long[capacity];
@@ -45,7 +46,7 @@ public final class BatchResults
     }
 
     /**
-     * @return messages in the batch.
+     * @return messages the last send or batch had.
      */
     public int count()
     {
