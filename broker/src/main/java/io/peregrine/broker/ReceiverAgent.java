@@ -9,8 +9,6 @@ import io.aeron.Image;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
-import io.peregrine.journal.JournalRecord;
-import io.peregrine.journal.codec.RecordHeaderEncoder;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.WireFrames;
@@ -23,7 +21,6 @@ import io.peregrine.transport.codec.MessageHeaderDecoder;
 import io.peregrine.transport.codec.SendFlagsDecoder;
 import io.peregrine.transport.codec.SendRequestDecoder;
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.EpochNanoClock;
@@ -43,12 +40,13 @@ final class ReceiverAgent implements Agent
     private static final String STORE_FULL_TEXT =
         "the broker's store has less free disk space than its diskSpaceFloor; nothing stored, retry once space is freed";
 
-    private final BrokerContext ctx;
     private final ProducerSessions sessions;
     private final Responder responder;
     private final BrokerCounters counters;
     private final RateLimitedLog rateLimitedLog;
-    private final RingBuffer ring;
+    private final InboundWriter inbound;
+    private final int maxMessageSize;
+    private final long syncFlushTimeoutMs;
     private final EpochClock epochClock;
     private final EpochNanoClock epochNanoClock;
     private final NanoClock nanoClock;
@@ -62,9 +60,6 @@ final class ReceiverAgent implements Agent
     private final ConnectDecoder connectDecoder = new ConnectDecoder();
     private final HeartbeatDecoder heartbeatDecoder = new HeartbeatDecoder();
     private final CloseDecoder closeDecoder = new CloseDecoder();
-    private final RecordHeaderEncoder recordEncoder = new RecordHeaderEncoder();
-    private final io.peregrine.journal.codec.MessageHeaderEncoder recordHeaderEncoder =
-        new io.peregrine.journal.codec.MessageHeaderEncoder();
     private final Flusher flusher;
     private final RequestFrames frames = new RequestFrames();
     private long nowMs;
@@ -86,12 +81,13 @@ final class ReceiverAgent implements Agent
         final Flusher flusher)
     {
         this.flusher = flusher;
-        this.ctx = ctx;
         this.sessions = sessions;
         this.responder = responder;
         this.counters = counters;
         this.rateLimitedLog = rateLimitedLog;
-        this.ring = ring;
+        this.inbound = new InboundWriter(ring, counters);
+        this.maxMessageSize = ctx.maxMessageSize();
+        this.syncFlushTimeoutMs = ctx.syncFlushTimeoutMs();
         this.epochClock = ctx.epochClock();
         this.nanoClock = ctx.nanoClock();
         this.epochNanoClock = epochNanoClock;
@@ -235,18 +231,10 @@ final class ReceiverAgent implements Agent
         {
             return ControlledFragmentHandler.Action.CONTINUE; // not connected (any more): nothing to close
         }
-        final int index = ring.tryClaim(InboundEntry.MSG_TYPE_CLOSE, InboundEntry.CLOSE_LENGTH);
-        if (index <= 0)
+        if (!inbound.putClose(session))
         {
-            counters.inboundRingFull.incrementRelease();
             return ControlledFragmentHandler.Action.ABORT;
         }
-        final MutableDirectBuffer ringBuffer = ring.buffer();
-        ringBuffer.putInt(index + InboundEntry.SESSION_SLOT_OFFSET, session.slot);
-        ringBuffer.putInt(index + InboundEntry.SESSION_GENERATION_OFFSET, session.generation);
-        ringBuffer.putLong(index + InboundEntry.DEADLINE_OFFSET, 0);
-        ringBuffer.putLong(index + InboundEntry.CLOSE_PRODUCER_ID_OFFSET, session.producerId);
-        ring.commit(index);
         return ControlledFragmentHandler.Action.CONTINUE;
     }
 
@@ -344,7 +332,7 @@ final class ReceiverAgent implements Agent
         }
         session.lastSeenMs = nowMs;
 
-        final ErrorCode error = frames.checkSend(buffer, offset, length, ctx.maxMessageSize());
+        final ErrorCode error = frames.checkSend(buffer, offset, length, maxMessageSize);
         if (error != ErrorCode.NONE)
         {
             return refuse(session, sequence, flags, error, frames.errorText());
@@ -389,26 +377,22 @@ final class ReceiverAgent implements Agent
     {
         final ProducerHistory history = session.history;
         final int seen = history.classify(sequence);
-        final boolean duplicate = seen == ProducerHistory.DUPLICATE;
-        final int index = ring.tryClaim(duplicate ? InboundEntry.MSG_TYPE_DUPLICATE : InboundEntry.MSG_TYPE_SEND,
-            duplicate ? InboundEntry.DUPLICATE_LENGTH : RequestFrames.entryLength(topicLength, bodyLength));
-        if (index <= 0)
+        final int slot = SendFlagsDecoder.oneway((byte)flags) ? InboundEntry.NO_RESPONSE : session.slot;
+        final long deadlineNs = nowNs + TimeUnit.MILLISECONDS.toNanos(
+            Math.min(syncFlushTimeoutMs, Math.max(0, timeBudgetMs - RESPONSE_MARGIN_MS)));
+        if (seen == ProducerHistory.DUPLICATE)
         {
-            counters.inboundRingFull.incrementRelease();
-            return false;
-        }
-        final MutableDirectBuffer ringBuffer = ring.buffer();
-        final long budgetMs = Math.min(ctx.syncFlushTimeoutMs(), Math.max(0, timeBudgetMs - RESPONSE_MARGIN_MS));
-        ringBuffer.putInt(index + InboundEntry.SESSION_SLOT_OFFSET, SendFlagsDecoder.oneway((byte)flags) ? InboundEntry.NO_RESPONSE : session.slot);
-        ringBuffer.putInt(index + InboundEntry.SESSION_GENERATION_OFFSET, session.generation);
-        ringBuffer.putLong(index + InboundEntry.DEADLINE_OFFSET, nowNs + TimeUnit.MILLISECONDS.toNanos(budgetMs));
-        if (duplicate)
-        {
-            ringBuffer.putLong(index + InboundEntry.DUPLICATE_PRODUCER_ID_OFFSET, session.producerId);
-            ringBuffer.putLong(index + InboundEntry.DUPLICATE_SEQUENCE_OFFSET, sequence);
-            ring.commit(index);
+            if (!inbound.putDuplicate(session, slot, sequence, deadlineNs))
+            {
+                return false;
+            }
             counters.duplicatesReceived.incrementRelease();
             return true;
+        }
+        if (!inbound.putRecord(session, slot, sequence, flags, deadlineNs, nowEpochNs, buffer, topicOffset, topicLength, bodyOffset,
+            bodyLength))
+        {
+            return false;
         }
         if (seen == ProducerHistory.NEW)
         {
@@ -417,11 +401,6 @@ final class ReceiverAgent implements Agent
         // else: a first attempt that arrives after more than WINDOW newer sequences (its thread was descheduled
         // between taking a sequence and sending). It cannot be a duplicate, so it is stored, but not remembered:
         // a resend of it would be outside the window and refused.
-        final int recordOffset = index + InboundEntry.RECORD_OFFSET;
-        final int headerLength = JournalRecord.encodeHeader(recordEncoder, recordHeaderEncoder, ringBuffer, recordOffset,
-            session.producerId, sequence, nowEpochNs, flags, buffer, topicOffset, topicLength, bodyLength);
-        ringBuffer.putBytes(recordOffset + headerLength, buffer, bodyOffset, bodyLength);
-        ring.commit(index);
         counters.sendsReceived.incrementRelease();
         return true;
     }
@@ -457,7 +436,7 @@ final class ReceiverAgent implements Agent
         }
 
         // every length checked against the frame before anything is enqueued
-        final ErrorCode error = frames.checkBatch(buffer, offset, length, ctx.maxMessageSize());
+        final ErrorCode error = frames.checkBatch(buffer, offset, length, maxMessageSize);
         final int count = frames.count();
         if (error != ErrorCode.NONE)
         {
@@ -465,10 +444,10 @@ final class ReceiverAgent implements Agent
         }
         // the whole batch goes into the ring or none of it: wait (ABORT) until there is room for all of it
         final long worstCase = frames.ringBytesWorstCase();
-        if (ring.capacity() - ring.size() < worstCase)
+        if (!inbound.hasRoomFor(worstCase))
         {
             counters.inboundRingFull.incrementRelease();
-            return worstCase > ring.capacity() ?
+            return worstCase > inbound.capacity() ?
                 refuseBatch(session, baseSequence, count, flags, ErrorCode.MESSAGE_TOO_LARGE,
                 "batch of " + length + " bytes is larger than the broker can take at once; send fewer messages per batch") :
                 ControlledFragmentHandler.Action.ABORT;
