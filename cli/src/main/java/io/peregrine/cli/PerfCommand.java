@@ -42,6 +42,11 @@ final class PerfCommand implements Callable<Integer>
     @Option(names = "--size", paramLabel = "BYTES", defaultValue = "1024", description = "body size (default: ${DEFAULT-VALUE})")
     int size;
 
+    @Option(names = "--sizes", paramLabel = "BYTES,...", split = ",", description = {
+        "a latency-vs-size sweep instead of --size: one run per size, in order, each with its own warm-up,",
+        "over the same producers; one summary (and one JSON line with --json) per size" })
+    List<Integer> sizes;
+
     @Option(names = "--count", paramLabel = "N", defaultValue = "10000", description = "measured sends in all (default: ${DEFAULT-VALUE})")
     int count;
 
@@ -73,7 +78,7 @@ final class PerfCommand implements Callable<Integer>
         description = "idle strategy of the producers' threads and embedded driver: backoff, yielding, sleeping, busy-spin, noop")
     String idleStrategy;
 
-    @Option(names = "--json", description = "print a JSON summary as the last line on stdout")
+    @Option(names = "--json", description = "print a JSON summary line after each run (one per size with --sizes)")
     boolean json;
 
     public Integer call() throws IOException, InterruptedException
@@ -88,15 +93,18 @@ final class PerfCommand implements Callable<Integer>
             System.err.println("peregrine perf: --mode must be sync, async, oneway or batch, not '" + mode + "'");
             return 2;
         }
-        if (size < 0 || count <= 0 || warmup < 0 || timeoutMs <= 0 || inflight <= 0 || threads <= 0 || producers <= 0 || batch <= 0)
+        final List<Integer> runSizes = null == sizes || sizes.isEmpty() ? List.of(size) : sizes;
+        if (runSizes.stream().anyMatch((s) -> s < 0) || count <= 0 || warmup < 0 || timeoutMs <= 0 || inflight <= 0 || threads <= 0 ||
+            producers <= 0 || batch <= 0)
         {
             System.err.println(
-                "peregrine perf: --size and --warmup must be >= 0; --count, --timeout, --inflight, --threads, --producers, --batch > 0");
+                "peregrine perf: --size(s) and --warmup must be >= 0; --count, --timeout, --inflight, --threads, --producers, --batch > 0");
             return 2;
         }
+        final int largest = runSizes.stream().mapToInt(Integer::intValue).max().orElse(size);
         final List<Producer> started = new ArrayList<>();
         final AckedLog acked = null == ackedLog ? null : new AckedLog(ackedLog);
-        final PerfRun run;
+        final List<PerfRun> runs = new ArrayList<>();
         try
         {
             final long pid = ProcessHandle.current().pid();
@@ -107,11 +115,14 @@ final class PerfCommand implements Callable<Integer>
                     .aeronDirectoryName(aeronDir)
                     .idleStrategy(idleStrategy)
                     .maxInFlight(inflight)
-                    .maxMessageSize(Math.max(size, Producer.Context.MAX_MESSAGE_SIZE_DEFAULT))
+                    .maxMessageSize(Math.max(largest, Producer.Context.MAX_MESSAGE_SIZE_DEFAULT))
                     .producerGroup("perf")
                     .instanceName("perf-" + pid + "-" + i)));
             }
-            run = PerfRun.run(runMode, batch, started, threads, topic, size, warmup, count, timeoutMs, System.err, acked);
+            for (final int runSize : runSizes)
+            {
+                runs.add(PerfRun.run(runMode, batch, started, threads, topic, runSize, warmup, count, timeoutMs, System.err, acked));
+            }
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
@@ -126,13 +137,26 @@ final class PerfCommand implements Callable<Integer>
                 acked.close();
             }
         }
-        run.onewayOutcome(started);
-        System.out.print(run.summary());
-        if (json)
+        long errors = 0;
+        for (int i = 0; i < runs.size(); i++)
         {
-            System.out.println(run.json());
+            final PerfRun run = runs.get(i);
+            if (i == runs.size() - 1)
+            {
+                run.onewayOutcome(started); // counted over the producers' lifetime: reported with the last run
+            }
+            if (runs.size() > 1)
+            {
+                System.out.println("size " + runSizes.get(i) + " B:");
+            }
+            System.out.print(run.summary());
+            if (json)
+            {
+                System.out.println(run.json(runSizes.get(i)));
+            }
+            errors += run.errorCount();
         }
         System.out.flush();
-        return run.errorCount() == 0 ? 0 : 1;
+        return errors == 0 ? 0 : 1;
     }
 }

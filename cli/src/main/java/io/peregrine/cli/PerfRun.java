@@ -371,10 +371,10 @@ final class PerfRun
         return elapsedNs == 0 ? 0 : sentCount() * 1e9 / elapsedNs;
     }
 
-    String json()
+    String json(final int size)
     {
         final StringBuilder sb = new StringBuilder(256);
-        sb.append("{\"sent\":").append(sentCount()).append(",\"statuses\":{");
+        sb.append("{\"size\":").append(size).append(",\"sent\":").append(sentCount()).append(",\"statuses\":{");
         for (int i = 0; i < STATUSES.length; i++)
         {
             sb.append(i == 0 ? "" : ",").append('"').append(STATUSES[i].name()).append("\":").append(statuses.get(i));

@@ -98,8 +98,23 @@ class StandaloneBrokerTest
             final String[] ok = perf("--channel", channel, "--size", "1024", "--count", "2000", "--warmup", "100", "--json");
             assertEquals("0", ok[0], ok[2]);
             final String json = lastLine(ok[1]);
-            assertTrue(json.startsWith("{\"sent\":2000,\"statuses\":{\"SEND_OK\":2000,\"FLUSH_DISK_TIMEOUT\":0," +
+            assertTrue(json.startsWith("{\"size\":1024,\"sent\":2000,\"statuses\":{\"SEND_OK\":2000,\"FLUSH_DISK_TIMEOUT\":0," +
                 "\"FLUSH_SLAVE_TIMEOUT\":0,\"SLAVE_NOT_AVAILABLE\":0},\"errors\":{},\"retries\":0,\"p50_us\":"), json);
+
+            // a latency-vs-size sweep: one summary and one JSON line per size, in order
+            final String[] sweep = perf("--channel", channel, "--sizes", "64,4096", "--count", "200", "--warmup", "50", "--json");
+            assertEquals("0", sweep[0], sweep[2]);
+            final List<String> sweepJson = sweep[1].lines().filter((l) -> l.startsWith("{")).toList();
+            assertEquals(2, sweepJson.size(), sweep[1]);
+            assertTrue(sweepJson.get(0).startsWith("{\"size\":64,\"sent\":200,\"statuses\":{\"SEND_OK\":200,"), sweepJson.get(0));
+            assertTrue(sweepJson.get(1).startsWith("{\"size\":4096,\"sent\":200,\"statuses\":{\"SEND_OK\":200,"), sweepJson.get(1));
+            assertTrue(sweep[1].contains("size 64 B:") && sweep[1].contains("size 4096 B:"), sweep[1]);
+
+            // oneway: every accepted send confirmed stored when perf closes its producer
+            final String[] oneway = perf("--channel", channel, "--mode", "oneway", "--size", "256", "--count", "20000", "--warmup", "0",
+                "--json");
+            assertEquals("0", oneway[0], oneway[2]);
+            assertTrue(lastLine(oneway[1]).contains("\"oneway_accepted\":20000,\"oneway_unconfirmed\":0"), oneway[1]);
 
             final Path acked = dir.resolve("acked.log");
             final String[] async = perf("--channel", channel, "--mode", "async", "--threads", "2", "--producers", "2",
@@ -133,7 +148,7 @@ class StandaloneBrokerTest
             assertEquals("0", counters[0], counters[2]);
             final long stored = Long.parseLong(counters[1].lines().filter((l) -> l.endsWith(" peregrine: sends stored"))
                 .findFirst().orElseThrow(() -> new AssertionError(counters[1])).split(" ")[0]);
-            assertTrue(stored >= 2000 + 100 + 3000 + 95 + 10, counters[1]);
+            assertTrue(stored >= 2000 + 100 + 2 * 250 + 20_000 + 3000 + 95 + 10, counters[1]);
             assertTrue(counters[1].lines().allMatch((l) -> l.matches("-?[0-9]+ peregrine: .+")), counters[1]);
             final java.io.StringWriter noBroker = new java.io.StringWriter();
             final CommandLine counting = Peregrine.commandLine();
