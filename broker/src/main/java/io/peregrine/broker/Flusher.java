@@ -49,6 +49,7 @@ final class Flusher implements Agent
     private volatile long flushedWatermark;
     private int currentCycle;
     private FileChannel current;
+    private File currentFile;
     private long nextFlushMs;
     private long nextHousekeepingMs;
     private long nextSpaceCheckMs;
@@ -248,7 +249,7 @@ final class Flusher implements Agent
             else
             {
                 current.force(false); // the rolled file's last records
-                listener.fileForced(journal.cycleFile(currentCycle));
+                listener.fileForced(currentFile);
                 current.close();
                 current = null;
                 fromCycle = currentCycle + 1;
@@ -263,6 +264,7 @@ final class Flusher implements Agent
             }
             final File file = journal.fileOf(target);
             current = FileChannel.open(file.toPath(), StandardOpenOption.READ);
+            currentFile = file;
             currentCycle = cycle;
             Journal.forceDirectory(dir); // the new file's directory entry
             if (first)
@@ -274,7 +276,7 @@ final class Flusher implements Agent
             }
         }
         current.force(false);
-        listener.fileForced(journal.cycleFile(currentCycle));
+        listener.fileForced(currentFile);
     }
 
     /**

@@ -151,16 +151,15 @@ final class JournalWriterAgent implements Agent, MessageHandler
     }
 
     /**
-     * A producer's Close, reached after everything it sent before it: tell it how many of its oneway sends are
-     * stored, then free its session.
+     * A producer's Close, reached after everything it sent before it: the responder answers it, with how many of its
+     * oneway sends are stored, once the answers to those sends have gone out, and then frees the session.
      */
     private void onClose(final long producerId, final int slot, final int generation)
     {
         final ProducerSession session = sessions.session(slot, generation);
         if (null != session && session.producerId == producerId)
         {
-            responder.sendCloseAck(session, ProducerSessions.onewayStored(session));
-            sessions.close(session);
+            responder.onCloseReached(lastAppendedIndex, session);
         }
     }
 

@@ -326,12 +326,15 @@ final class ReceiverAgent implements Agent
         {
             return ControlledFragmentHandler.Action.CONTINUE;
         }
+        session.lastSeenMs = nowMs;
         if (flusher.storeFull())
         {
             return refuse(session, sequence, flags, ErrorCode.STORE_FULL, STORE_FULL_TEXT);
         }
-        session.lastSeenMs = nowMs;
-
+        if (sequence < 1)
+        {
+            return refuse(session, sequence, flags, ErrorCode.INVALID_REQUEST, "sequence " + sequence + " is below 1");
+        }
         final ErrorCode error = frames.checkSend(buffer, offset, length, maxMessageSize);
         if (error != ErrorCode.NONE)
         {
@@ -438,6 +441,11 @@ final class ReceiverAgent implements Agent
         // every length checked against the frame before anything is enqueued
         final ErrorCode error = frames.checkBatch(buffer, offset, length, maxMessageSize);
         final int count = frames.count();
+        if (baseSequence < 1 || baseSequence > Long.MAX_VALUE - count)
+        {
+            return refuseBatch(session, baseSequence, 1, flags, ErrorCode.INVALID_REQUEST, "base sequence " + baseSequence +
+                " is below 1 or too close to the largest sequence");
+        }
         if (error != ErrorCode.NONE)
         {
             return refuseBatch(session, baseSequence, count, flags, error, frames.errorText());

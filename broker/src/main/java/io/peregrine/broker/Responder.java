@@ -51,6 +51,13 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     private static final int OK_RESPONSE_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + SendResponseEncoder.BLOCK_LENGTH +
         SendResponseEncoder.errorTextHeaderLength();
     private static final int TIMER_POLL_LIMIT = 256;
+
+    /**
+     * The sequence a producer's Close waits under in the answer queues: no request carries it (the receiver refuses
+     * sequences below 1).
+     */
+    static final long CLOSE_SEQUENCE = 0;
+    private static final int CLOSE_STATUS = -1;
     private static final long TIMER_TICK_NS = 1L << 20; // about 1 ms; the wheel needs a power of two
 
     private final ProducerSessions sessions;
@@ -169,6 +176,19 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         }
     }
 
+    /**
+     * A producer's Close was reached in the inbound ring: everything it sent before is appended. Its CloseAck waits,
+     * like an answer, behind the watermark the broker's policy needs (under SYNC_FLUSH the flush), and goes out after
+     * the answers to those sends; then the session is freed.
+     *
+     * @param journalIndex the last index appended when the Close was reached.
+     */
+    void onCloseReached(final long journalIndex, final ProducerSession session)
+    {
+        (null != awaitingFlush ? awaitingFlush : awaitingAppend).add(
+            journalIndex, session.producerId, CLOSE_SEQUENCE, Long.MAX_VALUE, session.slot, session.generation);
+    }
+
     void appendedWatermark(final long index)
     {
         appendedWatermark = index;
@@ -188,7 +208,37 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             timers.cancelTimer(timerId);
             positionByTimer.remove(timerId);
         }
+        if (CLOSE_SEQUENCE == sequence)
+        {
+            return closeSession(sessionSlot, sessionGeneration);
+        }
         return answer(journalIndex, sequence, deadlineNs, sessionSlot, sessionGeneration, SendStatus.SEND_OK);
+    }
+
+    /**
+     * Answer a producer's Close and free its session, after any answers still deferred for it.
+     *
+     * @return false only if it must stay where it is (the producer's deferred queue is full).
+     */
+    private boolean closeSession(final int sessionSlot, final int sessionGeneration)
+    {
+        final ProducerSession session = sessions.session(sessionSlot, sessionGeneration);
+        if (null == session)
+        {
+            return true;
+        }
+        final DeferredAnswers deferred = session.deferred;
+        if ((null == deferred || deferred.isEmpty()) && sendCloseAck(session, ProducerSessions.onewayStored(session)))
+        {
+            sessions.close(session);
+            return true;
+        }
+        if (session.answersBlockedSinceNs == ProducerSession.STALLED)
+        {
+            sessions.close(session); // its stream takes nothing: it will not hear the ack either
+            return true;
+        }
+        return defer(session, CLOSE_SEQUENCE, -1, Long.MAX_VALUE, CLOSE_STATUS); // a CloseAck carries no index
     }
 
     public void onTimedOut(
@@ -239,11 +289,11 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         {
             return true;
         }
-        return defer(session, sequence, journalIndex, deadlineNs, status);
+        return defer(session, sequence, journalIndex, deadlineNs, status.value());
     }
 
     private boolean defer(
-        final ProducerSession session, final long sequence, final long journalIndex, final long deadlineNs, final SendStatus status)
+        final ProducerSession session, final long sequence, final long journalIndex, final long deadlineNs, final int status)
     {
         final long nowNs = nanoClock.nanoTime();
         if (session.answersBlockedSinceNs == ProducerSession.STALLED)
@@ -262,7 +312,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             deferring.add(session);
             deferringGenerations.addInt(session.generation);
         }
-        if (deferred.add(sequence, journalIndex, deadlineNs, status.value()))
+        if (deferred.add(sequence, journalIndex, deadlineNs, status))
         {
             counters.responsesDelayed.incrementRelease();
             return true;
@@ -294,6 +344,17 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             boolean progress = false;
             while (!deferred.isEmpty())
             {
+                if (CLOSE_SEQUENCE == deferred.sequence())
+                {
+                    if (!sendCloseAck(session, ProducerSessions.onewayStored(session)))
+                    {
+                        break;
+                    }
+                    deferred.removeOldest(); // the last: a producer sends nothing after its Close
+                    sessions.close(session);
+                    work++;
+                    break;
+                }
                 final int result = sendResponse(session, deferred.sequence(), deferred.journalIndex(), SendStatus.get((short)deferred.status()),
                     ErrorCode.NONE, null);
                 if (result == RETRY)

@@ -123,4 +123,44 @@ class OnewayCloseTest
         assertEquals(7, producer.onewayUnconfirmed(), "the 7 refused while the store was full");
         assertEquals(storedWhileFull, broker.sendsStored());
     }
+
+    @Test
+    void shouldAnswerSendsStoredBeforeTheCloseBeforeClosing() throws Exception
+    {
+        // what is tried: under SYNC_FLUSH, ten async sends are appended behind a flush the test holds, and the producer
+        // closes meanwhile. Its Close must be answered only after those sends are (flushed and) answered, so each gets
+        // SEND_OK, not CLOSED: the broker used to answer Close at once and drop the later answers
+        final FlushPolicyTest.HeldFlusher held = new FlushPolicyTest.HeldFlusher();
+        broker = Broker.launch(BrokerTestSupport.context(dir).set(BrokerContext.FLUSH_DISK_TYPE, "SYNC_FLUSH").flushListener(held));
+        producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel()).closeTimeoutMs(60_000));
+        awaitTrue("connected", producer::isConnected);
+        final java.util.concurrent.ConcurrentLinkedQueue<String> outcomes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final io.peregrine.producer.SendCallback callback = new io.peregrine.producer.SendCallback()
+        {
+            public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+            {
+                outcomes.add(status.name());
+            }
+
+            public void onError(final long sequence, final SendException error)
+            {
+                outcomes.add(error.kind().name());
+            }
+        };
+        final Message message = new Message().topic("before.close").body(new byte[32]);
+        for (int i = 0; i < 10; i++)
+        {
+            assertTrue(producer.sendAsync(message, 60_000, callback) > 0);
+        }
+        awaitTrue("all appended", () -> broker.sendsStored() == 10);
+        awaitTrue("a flush started and is held", () -> held.flushesStarted.get() > 0);
+
+        final Thread closing = new Thread(producer::close, "closing");
+        closing.start();
+        assertTrue(outcomes.isEmpty(), "nothing answered while the flush is held");
+        held.release.countDown();
+        closing.join(60_000);
+        assertTrue(!closing.isAlive(), "close returned once the broker answered its Close");
+        assertEquals(java.util.Collections.nCopies(10, "SEND_OK"), List.copyOf(outcomes));
+    }
 }

@@ -62,7 +62,9 @@ final class AsyncSender implements PendingSends.Resender
             return Producer.BUSY;
         }
         final long deadlineNs = nowNs + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        final PendingSends.Slot slot = pending.claimNext(sequences, callback, deadlineNs);
+        // held until handed off: no expiry, resend or close can touch the slot (or its retained copy) before the
+        // request has really gone, and an answer arriving meanwhile waits the moment until it opens
+        final PendingSends.Slot slot = pending.holdNext(sequences, callback, deadlineNs);
         final long sequence = slot.sequence;
         final RequestEncoder encoder = caller.encoder;
         final int headerLength = encoder.encode(
@@ -73,10 +75,12 @@ final class AsyncSender implements PendingSends.Resender
             retain(slot, encoder.buffer(), headerLength, message, asyncRetries, nowNs);
         }
         final long result = handOff(encoder.buffer(), headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength());
-        if (result < 0 && slot.abandon(sequence))
+        if (result < 0)
         {
+            slot.release(); // never sent: the slot and its permit go back, and the callback is not called
             return result;
         }
+        slot.open();
         return sequence;
     }
 
@@ -152,7 +156,7 @@ final class AsyncSender implements PendingSends.Resender
         retained.putBytes(headerLength, message.bodyBuffer(), message.bodyOffset(), message.bodyLength());
         slot.attemptsLeft = retries;
         slot.attemptDeadlineNs = nowNs + (slot.deadlineNs - nowNs) / (retries + 1);
-        slot.retainedLength = length; // volatile: publishes the copy to the producer thread
+        slot.retainedLength = length; // volatile; the slot's opening publishes it to the producer thread
     }
 
     /**

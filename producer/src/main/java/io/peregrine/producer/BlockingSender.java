@@ -20,6 +20,7 @@ final class BlockingSender
     private static final SendStatus[] STATUSES = SendStatus.values();
     private static final int SPINS_BEFORE_YIELD = 100;
     private static final int YIELDS_BEFORE_PARK = 10_000;
+    private static final long MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long BUSY_BACKOFF_MIN_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long BUSY_BACKOFF_MAX_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -131,12 +132,16 @@ final class BlockingSender
             }
             catch (final RuntimeException ex)
             {
-                if (slot.abandon(sequence))
+                // an answer to an earlier attempt may be arriving: take it if it says stored; a BROKER_BUSY one (the
+                // slot waits again) cannot be acted on now that this attempt could not be sent, so give up the slot
+                while (!slot.abandon(sequence))
                 {
-                    throw ex;
+                    if (ANSWERED == await(caller, slot, sequence, deadlineNs, deadlineNs, timeoutMs))
+                    {
+                        return sequence;
+                    }
                 }
-                await(caller, slot, sequence, deadlineNs, deadlineNs, timeoutMs); // an answer is arriving: take it
-                return sequence;
+                throw ex;
             }
             // each attempt gets an equal share of what is left; the last one waits until the overall deadline
             final long attemptEndNs = attempt + 1 >= attempts ? deadlineNs : attemptStartNs + (deadlineNs - attemptStartNs) / (attempts - attempt);
@@ -422,7 +427,9 @@ final class BlockingSender
             }
             else
             {
-                LockSupport.parkNanos(this, Math.min(remainingNs, attemptEndNs - nowNs));
+                // woken by the producer thread when it reads the answer; parked at most a millisecond, so that a
+                // producer thread held up in a slow callback does not leave the answer unread until the attempt ends
+                LockSupport.parkNanos(this, Math.min(MAX_PARK_NS, Math.min(remainingNs, attemptEndNs - nowNs)));
             }
         }
         if (slot.rearmIfBusy())

@@ -21,7 +21,12 @@ final class PendingSends
     static final int COMPLETING = 2;
     static final int DONE = 3;
 
+    static final int COMPLETED = 1;
+    static final int NOT_WAITING = 0;
+    static final int ASYNC = -1;
+
     private static final SendStatus[] STATUSES = SendStatus.values();
+    private static final int SPINS_BEFORE_YIELD = 100;
 
     static final AtomicIntegerFieldUpdater<Slot> STATE = AtomicIntegerFieldUpdater.newUpdater(Slot.class, "state");
 
@@ -34,7 +39,8 @@ final class PendingSends
     private final long producerId;
     private final int expiryChunk;
     private int expiryCursor;
-    // async sends completed and not yet called back (producer thread only): at most one per slot between two dispatches
+    // async sends completed and not yet called back (producer thread only); between two dispatches the producer thread
+    // completes at most one poll's fragments plus one expiry chunk, or every slot at close, far below twice the slots
     private final SendCallback[] doneCallbacks;
     private final long[] doneSequences;
     private final int[] doneStatuses;
@@ -122,6 +128,23 @@ final class PendingSends
      */
     Slot claim(final long sequence, final SendCallback callback, final long deadlineNs)
     {
+        final Slot slot = hold(sequence, callback, deadlineNs);
+        if (null != slot)
+        {
+            slot.state = WAITING;
+        }
+        return slot;
+    }
+
+    /**
+     * Claim the slot of a sequence but keep it held (COMPLETING) by the caller, so that nobody (an answer, expiry,
+     * a resend, close) touches it until the caller has handed its request off and calls {@link Slot#open()}, or gives
+     * it back with {@link Slot#release()}. An answer arriving meanwhile waits the few instructions until then.
+     *
+     * @return the slot, or null if an older send still holds it.
+     */
+    private Slot hold(final long sequence, final SendCallback callback, final long deadlineNs)
+    {
         final Slot slot = slots[(int)sequence & mask];
         if (!STATE.compareAndSet(slot, FREE, COMPLETING))
         {
@@ -133,8 +156,22 @@ final class PendingSends
         slot.deadlineNs = deadlineNs;
         slot.retainedLength = 0;
         slot.attemptsLeft = 0;
-        slot.state = WAITING;
         return slot;
+    }
+
+    /**
+     * {@link #claimNext} for an async send, with the slot held until {@link Slot#open()} (see {@link #hold}).
+     */
+    Slot holdNext(final AtomicLong sequences, final SendCallback callback, final long deadlineNs)
+    {
+        while (true)
+        {
+            final Slot slot = hold(sequences.incrementAndGet(), callback, deadlineNs);
+            if (null != slot)
+            {
+                return slot;
+            }
+        }
     }
 
     /**
@@ -182,10 +219,34 @@ final class PendingSends
     boolean complete(final long sequence, final int status, final ErrorKind error, final String errorText, final long journalIndex)
     {
         final Slot slot = slots[(int)sequence & mask];
+        return slot.take(sequence) && completeTaken(slot, sequence, status, error, errorText, journalIndex);
+    }
+
+    /**
+     * {@link #complete} for a thread blocked in {@code send} reading answers: it completes only blocking sends, and
+     * leaves an async send's slot (callbacks are the producer thread's, and so is the queue of them) as it found it.
+     *
+     * @return {@link #COMPLETED}, {@link #NOT_WAITING}, or {@link #ASYNC} if the answer is the producer thread's.
+     */
+    int completeBlocking(final long sequence, final int status, final ErrorKind error, final String errorText, final long journalIndex)
+    {
+        final Slot slot = slots[(int)sequence & mask];
         if (!slot.take(sequence))
         {
-            return false;
+            return NOT_WAITING;
         }
+        if (null != slot.callback)
+        {
+            slot.state = WAITING; // taken only to look: an async send's, back as it was
+            return ASYNC;
+        }
+        completeTaken(slot, sequence, status, error, errorText, journalIndex);
+        return COMPLETED;
+    }
+
+    private boolean completeTaken(
+        final Slot slot, final long sequence, final int status, final ErrorKind error, final String errorText, final long journalIndex)
+    {
         final SendCallback callback = slot.callback;
         if (null != callback)
         {
@@ -296,11 +357,13 @@ final class PendingSends
         for (int i = expiryCursor; i < end; i++)
         {
             final Slot slot = slots[i & mask];
+            // the sequence first: the deadline read after it is this sequence's or a newer one's, and completing the
+            // older sequence of a reclaimed slot finds nothing
+            final long sequence = slot.sequence;
             if (slot.state == WAITING && null != slot.callback)
             {
                 if (nowNs - slot.deadlineNs >= 0)
                 {
-                    final long sequence = slot.sequence;
                     if (complete(sequence, 0, ErrorKind.TIMEOUT, null, -1))
                     {
                         expired++;
@@ -361,6 +424,10 @@ final class PendingSends
     {
         for (final Slot slot : slots)
         {
+            while (slot.state == COMPLETING)
+            {
+                Thread.yield(); // an async send handing its request off, or an answer being filled in: a moment
+            }
             if (slot.state == WAITING)
             {
                 complete(slot.sequence, 0, error, errorText, -1);
@@ -435,6 +502,7 @@ final class PendingSends
          */
         boolean take(final long sequence)
         {
+            int spins = 0;
             while (this.sequence == sequence)
             {
                 if (STATE.compareAndSet(this, WAITING, COMPLETING))
@@ -450,9 +518,24 @@ final class PendingSends
                 {
                     return false; // answered, abandoned or free
                 }
-                Thread.onSpinWait();
+                if (++spins < SPINS_BEFORE_YIELD)
+                {
+                    Thread.onSpinWait();
+                }
+                else
+                {
+                    Thread.yield(); // the holder was descheduled: on a small host, let it run
+                }
             }
             return false;
+        }
+
+        /**
+         * Make a slot held since {@link PendingSends#holdNext} wait for its answer.
+         */
+        void open()
+        {
+            state = WAITING;
         }
 
         /**

@@ -133,14 +133,14 @@ final class ProducerConductor implements Agent, ResponseReader.Listener
                 LOG.warn("lost connection to broker {}; reconnecting", ctx.brokerChannel());
                 this.state = STATE_CONNECTING;
             }
-            else if (nowMs - lastConnectSentMs >= heartbeatIntervalMs)
+            else if (!closeRequested && nowMs - lastConnectSentMs >= heartbeatIntervalMs)
             {
                 // the handshake doubles as the keepalive: a broker that restarted and lost this producer's
                 // session learns it again within one interval, even while sends keep flowing
                 work += sendConnect(nowMs);
             }
         }
-        else if (state != STATE_CLOSED && nowMs - lastConnectSentMs >= CONNECT_RESEND_MS)
+        else if (state != STATE_CLOSED && !closeRequested && nowMs - lastConnectSentMs >= CONNECT_RESEND_MS)
         {
             work += sendConnect(nowMs);
         }

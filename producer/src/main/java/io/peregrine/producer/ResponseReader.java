@@ -172,11 +172,15 @@ final class ResponseReader implements FragmentHandler
             responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
             if (responseDecoder.producerId() == producerId && !pending.isAsync(responseDecoder.sequence()))
             {
-                if (completeFromResponse())
+                final int outcome = completeFromResponse(true);
+                if (outcome == PendingSends.COMPLETED)
                 {
                     readBySenders++;
                 }
-                return ControlledFragmentHandler.Action.CONTINUE;
+                if (outcome != PendingSends.ASYNC) // an async send's after all (its slot was being set up): not ours
+                {
+                    return ControlledFragmentHandler.Action.CONTINUE;
+                }
             }
         }
         callerAborted = true;
@@ -184,22 +188,26 @@ final class ResponseReader implements FragmentHandler
     }
 
     /**
-     * Complete the send the wrapped response answers.
+     * Complete the send the wrapped response answers: any send on the producer thread, only a blocking one on a
+     * blocked sender's thread.
      *
-     * @return true if a waiting send took it.
+     * @return {@link PendingSends#COMPLETED}, {@link PendingSends#NOT_WAITING} or {@link PendingSends#ASYNC}.
      */
-    private boolean completeFromResponse()
+    private int completeFromResponse(final boolean blockedSender)
     {
         final long sequence = responseDecoder.sequence();
         final long journalIndex = responseDecoder.journalIndex();
         final ErrorCode errorCode = responseDecoder.errorCode();
         final int status = responseDecoder.statusRaw();
-        if (errorCode == ErrorCode.NONE && status < STATUSES.length)
+        final boolean ok = errorCode == ErrorCode.NONE && status < STATUSES.length;
+        final ErrorKind error = ok ? null : errorKind(errorCode);
+        final String text = ok ? null : responseDecoder.errorText();
+        final String errorText = ok ? null : text.isEmpty() ? errorCode.name() : text;
+        if (blockedSender)
         {
-            return pending.complete(sequence, status, null, null, journalIndex);
+            return pending.completeBlocking(sequence, ok ? status : 0, error, errorText, journalIndex);
         }
-        final String text = responseDecoder.errorText();
-        return pending.complete(sequence, 0, errorKind(errorCode), text.isEmpty() ? errorCode.name() : text, journalIndex);
+        return pending.complete(sequence, ok ? status : 0, error, errorText, journalIndex) ? PendingSends.COMPLETED : PendingSends.NOT_WAITING;
     }
 
     public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
@@ -210,7 +218,7 @@ final class ResponseReader implements FragmentHandler
             responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
             if (responseDecoder.producerId() == producerId) // else not this producer's (a stray stream): nothing waits for it
             {
-                completeFromResponse();
+                completeFromResponse(false);
             }
         }
         else if (templateId == ConnectAckDecoder.TEMPLATE_ID)

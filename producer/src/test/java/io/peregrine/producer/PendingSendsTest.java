@@ -160,6 +160,42 @@ class PendingSendsTest
     }
 
     @Test
+    void shouldLeaveAnAsyncSendsAnswerToTheProducerThread()
+    {
+        // what is tried: a thread blocked in send reads an answer that turns out to be an async send's (its slot was
+        // still being set up when the sender looked); it must put the slot back and queue no callback, since callbacks
+        // and their queue belong to the producer thread
+        final PendingSends pending = newPendingSends(4);
+        final CountingCallback callback = new CountingCallback(8);
+        assertTrue(pending.tryAcquire());
+        final PendingSends.Slot slot = pending.claim(1, callback, Long.MAX_VALUE);
+        assertEquals(PendingSends.ASYNC, pending.completeBlocking(1, 0, null, null, 5));
+        assertEquals(PendingSends.WAITING, slot.state);
+        assertEquals(0, pending.dispatchCallbacks());
+        assertTrue(pending.complete(1, 0, null, null, 5), "the producer thread then takes it");
+        assertEquals(1, pending.dispatchCallbacks());
+        assertEquals(PendingSends.NOT_WAITING, pending.completeBlocking(1, 0, null, null, 5));
+    }
+
+    @Test
+    void shouldKeepAHeldAsyncSlotFromExpiryAndAnswersUntilItOpens()
+    {
+        // what is tried: an async send's slot held while its request is handed off, already past its deadline: neither
+        // expiry nor failAll-style completion may take it before it opens; then it times out normally
+        final PendingSends pending = newPendingSends(1);
+        final CountingCallback callback = new CountingCallback(8);
+        assertTrue(pending.tryAcquire());
+        final PendingSends.Slot slot = pending.holdNext(new AtomicLong(), callback, 0);
+        assertEquals(1, slot.sequence);
+        assertEquals(0, pending.expire(10, (s, nowNs) -> false) + pending.expire(10, (s, nowNs) -> false));
+        assertFalse(pending.isAsync(1), "not waiting yet");
+        slot.open();
+        assertEquals(1, pending.expire(10, (s, nowNs) -> false) + pending.expire(10, (s, nowNs) -> false));
+        assertEquals(1, pending.dispatchCallbacks());
+        assertEquals(ErrorKind.TIMEOUT, callback.lastError.get().kind());
+    }
+
+    @Test
     void shouldWaitAgainAfterABusyAnswerAndTakeTheResendsAnswer()
     {
         final PendingSends pending = newPendingSends(2);
