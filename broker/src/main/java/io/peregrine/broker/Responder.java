@@ -4,23 +4,13 @@ import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.aeron.ExclusivePublication;
-import io.aeron.Publication;
-import io.aeron.logbuffer.BufferClaim;
-import io.peregrine.transport.Protocol;
-import io.peregrine.transport.codec.CloseAckEncoder;
-import io.peregrine.transport.codec.ConnectAckEncoder;
 import io.peregrine.transport.codec.ErrorCode;
-import io.peregrine.transport.codec.MessageHeaderEncoder;
-import io.peregrine.transport.codec.SendResponseEncoder;
 import io.peregrine.transport.codec.SendStatus;
 import org.agrona.DeadlineTimerWheel;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.IntArrayList;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Answers sends. Each send waits in journal-index order for the watermark its policy needs: appended
@@ -44,12 +34,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
      * How long an answer may wait for a full response stream before its producer counts as stalled.
      */
     static final long STALL_LIMIT_NS = TimeUnit.MILLISECONDS.toNanos(200);
-    private static final int ADMIN_ACTION_RETRIES = 2;
-    private static final int SENT = 0;
-    private static final int RETRY = 1;
-    private static final int DROPPED = 2;
-    private static final int OK_RESPONSE_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + SendResponseEncoder.BLOCK_LENGTH +
-        SendResponseEncoder.errorTextHeaderLength();
+    private static final int RETRY = ResponsePublisher.RETRY;
     private static final int TIMER_POLL_LIMIT = 256;
 
     /**
@@ -67,13 +52,8 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     private final Flusher flusher;
     private final NanoClock nanoClock;
     private final DeadlineTimerWheel timers;
+    private final ResponsePublisher publisher;
     private final Long2LongHashMap positionByTimer = new Long2LongHashMap(PendingResponses.NO_TIMER);
-    private final BufferClaim claim = new BufferClaim();
-    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
-    private final SendResponseEncoder responseEncoder = new SendResponseEncoder();
-    private final ConnectAckEncoder ackEncoder = new ConnectAckEncoder();
-    private final CloseAckEncoder closeAckEncoder = new CloseAckEncoder();
-    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[8192]);
     private final ArrayList<ProducerSession> deferring = new ArrayList<>();
     private final IntArrayList deferringGenerations = new IntArrayList();
     private long appendedWatermark = -1;
@@ -96,6 +76,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         this.awaitingFlush = null == flusher ? null : new PendingResponses(pendingCapacity);
         this.flusher = flusher;
         this.nanoClock = nanoClock;
+        this.publisher = new ResponsePublisher(counters);
         this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nanoClock.nanoTime(), TIMER_TICK_NS, 1024);
     }
 
@@ -409,10 +390,6 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         }
     }
 
-    /**
-     * @return {@link #SENT}; {@link #DROPPED} (counted) if the producer is gone; {@link #RETRY} (not counted) if
-     * its stream is full for now.
-     */
     private int sendResponse(
         final ProducerSession session,
         final long sequence,
@@ -421,56 +398,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         final ErrorCode code,
         final String text)
     {
-        if (!session.canRespond())
-        {
-            counters.responsesDropped.incrementRelease();
-            return DROPPED;
-        }
-        final ExclusivePublication publication = session.publication;
-        final long result;
-        if (null == text)
-        {
-            result = claim(publication, OK_RESPONSE_LENGTH);
-            if (result > 0)
-            {
-                encode(claim.buffer(), claim.offset(), session.producerId, sequence, journalIndex, status, code).errorText("");
-                claim.commit();
-            }
-        }
-        else
-        {
-            final int length = MessageHeaderEncoder.ENCODED_LENGTH +
-                encode(scratch, 0, session.producerId, sequence, journalIndex, status, code).errorText(truncate(text)).encodedLength();
-            result = offer(publication, length);
-        }
-        if (result > 0)
-        {
-            session.answersBlockedSinceNs = ProducerSession.NOT_BLOCKED;
-            return SENT;
-        }
-        if (result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION)
-        {
-            return RETRY;
-        }
-        counters.responsesDropped.incrementRelease(); // not connected, closed or at its end: the producer is gone
-        return DROPPED;
-    }
-
-    private SendResponseEncoder encode(
-        final MutableDirectBuffer buffer,
-        final int offset,
-        final long producerId,
-        final long sequence,
-        final long journalIndex,
-        final SendStatus status,
-        final ErrorCode code)
-    {
-        return responseEncoder.wrapAndApplyHeader(buffer, offset, headerEncoder)
-            .producerId(producerId)
-            .sequence(sequence)
-            .journalIndex(journalIndex)
-            .status(status)
-            .errorCode(code);
+        return publisher.sendResponse(session, sequence, journalIndex, status, code, text);
     }
 
     /**
@@ -480,64 +408,16 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
      */
     boolean sendConnectAck(final ProducerSession session, final int maxMessageSize, final int heartbeatMs, final int livenessMs)
     {
-        ackEncoder.wrapAndApplyHeader(scratch, 0, headerEncoder)
-            .producerId(session.producerId)
-            .errorCode(session.refusalCode)
-            .maxMessageSize(maxMessageSize)
-            .heartbeatIntervalMs(heartbeatMs)
-            .livenessTimeoutMs(livenessMs)
-            .brokerVersion(Protocol.VERSION)
-            .reason(session.refusalReason);
-        return offer(session.publication, MessageHeaderEncoder.ENCODED_LENGTH + ackEncoder.encodedLength()) > 0;
+        return publisher.sendConnectAck(session, maxMessageSize, heartbeatMs, livenessMs);
     }
 
     /**
-     * Answer a producer's Close: every request it sent before has been appended.
+     * Answer a producer's Close.
      *
      * @return true if it went out.
      */
     boolean sendCloseAck(final ProducerSession session, final long onewayStored)
     {
-        if (!session.canRespond())
-        {
-            return false;
-        }
-        closeAckEncoder.wrapAndApplyHeader(scratch, 0, headerEncoder)
-            .producerId(session.producerId)
-            .onewayStored(onewayStored);
-        return offer(session.publication, MessageHeaderEncoder.ENCODED_LENGTH + closeAckEncoder.encodedLength()) > 0;
-    }
-
-    /**
-     * Claim room for an answer; only ADMIN_ACTION (a term rotation) is worth trying again at once: back-pressure is
-     * for the next duty cycle, and NOT_CONNECTED or CLOSED will not change now.
-     */
-    private long claim(final ExclusivePublication publication, final int length)
-    {
-        long result;
-        int attempts = ADMIN_ACTION_RETRIES;
-        do
-        {
-            result = publication.tryClaim(length, claim);
-        }
-        while (result == Publication.ADMIN_ACTION && attempts-- > 0);
-        return result;
-    }
-
-    private long offer(final ExclusivePublication publication, final int length)
-    {
-        long result;
-        int attempts = ADMIN_ACTION_RETRIES;
-        do
-        {
-            result = publication.offer(scratch, 0, length);
-        }
-        while (result == Publication.ADMIN_ACTION && attempts-- > 0);
-        return result;
-    }
-
-    private static String truncate(final String text)
-    {
-        return text.length() > 1000 ? text.substring(0, 1000) : text;
+        return publisher.sendCloseAck(session, onewayStored);
     }
 }

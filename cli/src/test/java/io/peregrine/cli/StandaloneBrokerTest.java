@@ -199,6 +199,7 @@ class StandaloneBrokerTest
             { "rollCycle=YEARLY", "rollCycle=YEARLY: unknown roll cycle" },
             { "brokerRole=SLAVE", "brokerRole=SLAVE: not implemented yet" },
             { "idleStrategy=nap", "idleStrategy=nap" },
+            { "producerHistoryMemory=1m", "producerHistoryMemory=1m: must hold the history of each of maxProducers=1024 producers" },
         };
         for (final String[] c : cases)
         {

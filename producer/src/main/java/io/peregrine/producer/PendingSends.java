@@ -25,7 +25,6 @@ final class PendingSends
     static final int NOT_WAITING = 0;
     static final int ASYNC = -1;
 
-    private static final SendStatus[] STATUSES = SendStatus.values();
     private static final int SPINS_BEFORE_YIELD = 100;
 
     static final AtomicIntegerFieldUpdater<Slot> STATE = AtomicIntegerFieldUpdater.newUpdater(Slot.class, "state");
@@ -34,21 +33,9 @@ final class PendingSends
     private final int mask;
     private final int maxInFlight;
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final ErrorHandler callbackErrorHandler;
-    private final String brokerChannel;
-    private final long producerId;
+    private final CompletedSends completed;
     private final int expiryChunk;
     private int expiryCursor;
-    // async sends completed and not yet called back (producer thread only); between two dispatches the producer thread
-    // completes at most one poll's fragments plus one expiry chunk, or every slot at close, far below twice the slots
-    private final SendCallback[] doneCallbacks;
-    private final long[] doneSequences;
-    private final int[] doneStatuses;
-    private final ErrorKind[] doneErrors;
-    private final String[] doneErrorTexts;
-    private final long[] doneIndices;
-    private int doneHead;
-    private int doneCount;
 
     /**
      * @param maxInFlight          most sends waiting at once; the table has twice as many slots so a
@@ -60,9 +47,6 @@ final class PendingSends
     PendingSends(final int maxInFlight, final ErrorHandler callbackErrorHandler, final String brokerChannel, final long producerId)
     {
         this.maxInFlight = maxInFlight;
-        this.callbackErrorHandler = callbackErrorHandler;
-        this.brokerChannel = brokerChannel;
-        this.producerId = producerId;
         final int size = BitUtil.findNextPositivePowerOfTwo(2 * maxInFlight);
         slots = new Slot[size];
         mask = size - 1;
@@ -71,12 +55,9 @@ final class PendingSends
         {
             slots[i] = new Slot();
         }
-        doneCallbacks = new SendCallback[2 * size];
-        doneSequences = new long[2 * size];
-        doneStatuses = new int[2 * size];
-        doneErrors = new ErrorKind[2 * size];
-        doneErrorTexts = new String[2 * size];
-        doneIndices = new long[2 * size];
+        // between two dispatches the producer thread completes at most one poll's fragments plus one expiry chunk,
+        // or every slot at close: far below twice the slots
+        completed = new CompletedSends(2 * size, callbackErrorHandler, brokerChannel, producerId);
     }
 
     /**
@@ -251,20 +232,7 @@ final class PendingSends
         if (null != callback)
         {
             slot.release();
-            if (doneCount == doneCallbacks.length)
-            {
-                invoke(callback, sequence, status, error, errorText, journalIndex); // cannot happen by the bound; never lose one
-            }
-            else
-            {
-                final int i = (doneHead + doneCount++) % doneCallbacks.length;
-                doneCallbacks[i] = callback;
-                doneSequences[i] = sequence;
-                doneStatuses[i] = status;
-                doneErrors[i] = error;
-                doneErrorTexts[i] = errorText;
-                doneIndices[i] = journalIndex;
-            }
+            completed.add(callback, sequence, status, error, errorText, journalIndex);
             return true;
         }
         slot.status = status;
@@ -278,66 +246,14 @@ final class PendingSends
     }
 
     /**
-     * Call the callbacks of async sends completed since the last call, in completion order. Producer thread only, and
-     * only while it does not hold the response stream: a slow callback then delays other callbacks, never the answers
-     * that threads blocked in {@code send} read themselves.
+     * Call the callbacks of async sends completed since the last call, in completion order; see
+     * {@link CompletedSends#dispatch()}.
      *
      * @return callbacks called.
      */
     int dispatchCallbacks()
     {
-        int dispatched = 0;
-        while (doneCount > 0)
-        {
-            final int i = doneHead;
-            final SendCallback callback = doneCallbacks[i];
-            final String errorText = doneErrorTexts[i];
-            doneCallbacks[i] = null;
-            doneErrorTexts[i] = null;
-            doneHead = (doneHead + 1) % doneCallbacks.length;
-            doneCount--;
-            invoke(callback, doneSequences[i], doneStatuses[i], doneErrors[i], errorText, doneIndices[i]);
-            dispatched++;
-        }
-        return dispatched;
-    }
-
-    private void invoke(
-        final SendCallback callback,
-        final long sequence,
-        final int status,
-        final ErrorKind error,
-        final String errorText,
-        final long journalIndex)
-    {
-        try
-        {
-            if (null == error)
-            {
-                callback.onComplete(sequence, STATUSES[status], journalIndex);
-            }
-            else
-            {
-                callback.onError(sequence, callbackError(sequence, error, errorText));
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            callbackErrorHandler.onError(ex);
-        }
-    }
-
-    /**
-     * The error an async send's callback gets: without a stack trace (it would show only the producer thread), and
-     * for a timeout with its words built only if the application reads them.
-     */
-    private SendException callbackError(final long sequence, final ErrorKind error, final String errorText)
-    {
-        if (error == ErrorKind.TIMEOUT && null == errorText)
-        {
-            return new SendTimeoutException(brokerChannel, producerId, sequence);
-        }
-        return new SendException(error, errorText, false);
+        return completed.dispatch();
     }
 
     /**
