@@ -266,7 +266,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         }
         final DeferredAnswers deferred = session.deferred;
         if ((null == deferred || deferred.isEmpty()) &&
-            sendResponse(session, sequence, journalIndex, status, ErrorCode.NONE, null) != RETRY)
+            publisher.sendResponse(session, sequence, journalIndex, status, ErrorCode.NONE, null) != RETRY)
         {
             return true;
         }
@@ -336,8 +336,8 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
                     work++;
                     break;
                 }
-                final int result = sendResponse(session, deferred.sequence(), deferred.journalIndex(), SendStatus.get((short)deferred.status()),
-                    ErrorCode.NONE, null);
+                final int result = publisher.sendResponse(session, deferred.sequence(), deferred.journalIndex(),
+                    SendStatus.get((short)deferred.status()), ErrorCode.NONE, null);
                 if (result == RETRY)
                 {
                     break;
@@ -384,21 +384,10 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     void sendError(final ProducerSession session, final long sequence, final ErrorCode code, final String text)
     {
         counters.sendsRefused.incrementRelease();
-        if (sendResponse(session, sequence, -1, SendStatus.SEND_OK, code, text) == RETRY)
+        if (publisher.sendResponse(session, sequence, -1, SendStatus.SEND_OK, code, text) == RETRY)
         {
             counters.responsesDropped.incrementRelease();
         }
-    }
-
-    private int sendResponse(
-        final ProducerSession session,
-        final long sequence,
-        final long journalIndex,
-        final SendStatus status,
-        final ErrorCode code,
-        final String text)
-    {
-        return publisher.sendResponse(session, sequence, journalIndex, status, code, text);
     }
 
     /**

@@ -130,13 +130,11 @@ class AsyncSendTest
         }
     }
 
-    @Test
-    void shouldCompleteABlockingSendOnItsOwnThreadWhileTheProducerThreadIsHeld() throws Exception
+    /**
+     * Hold the producer's own thread inside an async send's callback until the returned latch is released.
+     */
+    private static CountDownLatch holdProducerThread(final Producer producer) throws InterruptedException
     {
-        // what is tried: the producer's own thread is held inside an async send's callback, so only the blocked sender
-        // can read its answer from the stream; the send must still complete, read by its own thread
-        producer = Producer.start(udp().instanceName("held"));
-        awaitConnected(producer);
         final CountDownLatch callbackEntered = new CountDownLatch(1);
         final CountDownLatch releaseCallback = new CountDownLatch(1);
         producer.sendAsync(new Message().topic("holder").body(new byte[1]), new SendCallback()
@@ -144,14 +142,7 @@ class AsyncSendTest
             public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
             {
                 callbackEntered.countDown();
-                try
-                {
-                    releaseCallback.await(60, TimeUnit.SECONDS);
-                }
-                catch (final InterruptedException ex)
-                {
-                    Thread.currentThread().interrupt();
-                }
+                await(releaseCallback);
             }
 
             public void onError(final long sequence, final SendException error)
@@ -159,9 +150,20 @@ class AsyncSendTest
                 callbackEntered.countDown();
             }
         });
+        assertTrue(callbackEntered.await(30, TimeUnit.SECONDS), "the producer thread is in the callback");
+        return releaseCallback;
+    }
+
+    @Test
+    void shouldCompleteABlockingSendOnItsOwnThreadWhileTheProducerThreadIsHeld() throws Exception
+    {
+        // what is tried: the producer's own thread is held inside an async send's callback, so only the blocked sender
+        // can read its answer from the stream; the send must still complete, read by its own thread
+        producer = Producer.start(udp().instanceName("held"));
+        awaitConnected(producer);
+        final CountDownLatch releaseCallback = holdProducerThread(producer);
         try
         {
-            assertTrue(callbackEntered.await(30, TimeUnit.SECONDS));
             final long readBefore = producer.answersReadBySenders();
             for (int i = 0; i < 10; i++)
             {
@@ -358,23 +360,7 @@ class AsyncSendTest
     {
         producer = Producer.start(udp().retryTimesWhenSendFailed(2));
         awaitConnected(producer);
-        final CountDownLatch callbackEntered = new CountDownLatch(1);
-        final CountDownLatch releaseCallback = new CountDownLatch(1);
-        // an async send whose callback holds the producer's thread
-        producer.sendAsync(new Message().topic("holder").body(new byte[1]), new SendCallback()
-        {
-            public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
-            {
-                callbackEntered.countDown();
-                await(releaseCallback);
-            }
-
-            public void onError(final long sequence, final SendException error)
-            {
-                callbackEntered.countDown();
-            }
-        });
-        assertTrue(callbackEntered.await(30, TimeUnit.SECONDS));
+        final CountDownLatch releaseCallback = holdProducerThread(producer);
         // a second async send, whose answer then sits at the head of the stream: only the held producer thread may read
         // it, and a blocked sender never reads past it, so the blocking send's answer behind it does not arrive
         assertTrue(producer.sendAsync(new Message().topic("blocker").body(new byte[1]), new SendCallback()
