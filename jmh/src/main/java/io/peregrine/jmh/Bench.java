@@ -53,6 +53,7 @@ public final class Bench
         "       bin/peregrine bench report RESULTS.json [OUTPUT_DIR]",
         "  quick  four sizes, short iterations, 1-producer IPC throughput (about 4 minutes on 2 cores)",
         "  full   every size x transport x flush policy, floors, throughput, hops, group commit, pre-touch (about 25 minutes)",
+        "Both end with the same sizes as users run them: a broker JVM and a perf JVM (standalone.json, a table in the report).",
         "Results: jmh/results/<date>-<suite>/ with results.json, README.md (tables) and latency-*.png.",
         "JMH options after the suite override the suite's settings, e.g. -p size=1024 or -i 10; -h lists them.");
 
@@ -181,8 +182,34 @@ public final class Bench
             results.addAll(new Runner(options.build()).run());
             writeJson(results, json);
         }
+        standalone(resultsRoot, quick, out);
         final File report = BenchReport.write(json, out.toFile());
         System.out.println("bench: " + results.size() + " results; report " + report);
+    }
+
+    /**
+     * The same sizes as users run them: a broker JVM and a perf JVM (see {@link StandaloneRun}), if the runnable jar is
+     * built beside the results' repository; otherwise said and skipped.
+     */
+    private static void standalone(final File resultsRoot, final boolean quick, final Path out)
+    {
+        final File root = resultsRoot.getAbsoluteFile().getParentFile().getParentFile();
+        final File cliJar = new File(root, "cli/target/peregrine-cli.jar");
+        if (!cliJar.isFile())
+        {
+            System.out.println("bench: no " + cliJar + " (mvn package builds it): standalone broker + perf skipped");
+            return;
+        }
+        final List<String> sizes = quick ? List.of(QUICK_SIZES) : List.of("64", "256", "1024", "4096", "16384", "65536", "262144", "524288");
+        System.out.println("bench: running standalone: broker JVM + perf JVM, udp and ipc, sizes " + sizes);
+        try
+        {
+            System.out.println("bench: standalone results " + new StandaloneRun(cliJar).run(sizes, 5000, 5000, out));
+        }
+        catch (final IOException | InterruptedException ex)
+        {
+            System.out.println("bench: standalone run failed: " + ex.getMessage());
+        }
     }
 
     /**

@@ -121,9 +121,16 @@ class BenchmarksSmokeTest
         {
             ResultFormatFactory.getInstance(ResultFormatType.JSON, stream).writeOut(results);
         }
+        // the same size as users run it: a broker JVM and a perf JVM from the runnable jar the cli module built
+        final File standalone = new StandaloneRun(new File("../cli/target/peregrine-cli.jar")).run(List.of("64"), 200, 50, dir.toPath());
+        assertTrue(Files.readString(standalone.toPath()).contains("\"transport\": \"ipc\""), Files.readString(standalone.toPath()));
+
         final String markdown = Files.readString(BenchReport.write(json, dir).toPath(), StandardCharsets.UTF_8);
         final String row = markdown.lines().filter((line) -> line.startsWith("| 64 B |")).findFirst().orElseThrow();
         assertTrue(row.matches("\\| 64 B \\| [0-9.,]+ / [0-9.,]+ \\([0-9.]+×( ✗)?\\) \\| – \\| – \\| – \\|"), row);
+        final String standaloneRow = markdown.substring(markdown.indexOf("## As users run it")).lines()
+            .filter((line) -> line.startsWith("| 64 B |")).findFirst().orElseThrow(() -> new AssertionError(markdown));
+        assertTrue(standaloneRow.matches("\\| 64 B \\| [0-9.,]+ / [0-9.,]+ \\| - \\| [0-9.,]+ / [0-9.,]+ \\| [0-9.]+× \\|"), standaloneRow);
         final BufferedImage chart = ImageIO.read(new File(dir, "latency-ipc.png"));
         assertEquals(1000, chart.getWidth());
         assertFalse(new File(dir, "latency-udp.png").exists(), "no UDP results, so no UDP chart");

@@ -16,8 +16,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.peregrine.jmh.StandaloneRun;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -48,6 +51,7 @@ public final class BenchReport
     static final String[] FLUSHES = { ASYNC_FLUSH, SYNC_FLUSH };
 
     private final List<BenchResult> results;
+    private JsonArray standalone;
 
     BenchReport(final List<BenchResult> results)
     {
@@ -66,6 +70,11 @@ public final class BenchReport
     {
         System.setProperty("java.awt.headless", "true");
         final BenchReport report = new BenchReport(parse(json));
+        final File standalone = new File(json.getAbsoluteFile().getParentFile(), StandaloneRun.FILE_NAME);
+        if (standalone.isFile())
+        {
+            report.standalone = JsonParser.parseString(Files.readString(standalone.toPath(), StandardCharsets.UTF_8)).getAsJsonArray();
+        }
         Files.createDirectories(outDir.toPath());
         final List<String> charts = new ArrayList<>();
         for (final String transport : TRANSPORTS)
@@ -166,6 +175,10 @@ public final class BenchReport
             sendTable(md, sizes);
             floorTable(md, sizes);
         }
+        if (null != standalone && !standalone.isEmpty())
+        {
+            standaloneTable(md);
+        }
         for (final String chart : charts)
         {
             md.append("![").append(chart).append("](").append(chart).append(")\n\n");
@@ -219,6 +232,56 @@ public final class BenchReport
             md.append('\n');
         }
         md.append('\n');
+    }
+
+    /**
+     * The broker as its own JVM and perf as another (defaults), beside the in-JVM send of the same run.
+     */
+    private void standaloneTable(final StringBuilder md)
+    {
+        md.append("## As users run it: broker JVM + perf JVM\n\n")
+            .append("`bin/peregrine broker` with defaults and `bin/peregrine perf --sizes ... --count 5000 --warmup 5000` ")
+            .append("(blocking sends, ASYNC_FLUSH) in separate JVMs, run at the end of this suite ([")
+            .append(StandaloneRun.FILE_NAME).append("](").append(StandaloneRun.FILE_NAME).append(")). ")
+            .append("Cells: p50 / p99 µs, then the p50 over the in-JVM send's p50 of this run.\n\n")
+            .append("| size | udp | udp / in-JVM | ipc | ipc / in-JVM |\n|---|---|---|---|---|\n");
+        final TreeSet<Integer> sizes = new TreeSet<>();
+        for (final JsonElement entry : standalone)
+        {
+            sizes.add(entry.getAsJsonObject().get("size").getAsInt());
+        }
+        for (final int size : sizes)
+        {
+            md.append("| ").append(sizeText(size));
+            for (final String transport : new String[] { "udp", "ipc" })
+            {
+                final JsonObject point = standalonePoint(size, transport);
+                if (null == point)
+                {
+                    md.append(" | - | -");
+                    continue;
+                }
+                final double p50 = point.get("p50_us").getAsDouble();
+                md.append(" | ").append(micros(p50)).append(" / ").append(micros(point.get("p99_us").getAsDouble()));
+                final BenchResult inJvm = find(SEND, Integer.toString(size), transport, ASYNC_FLUSH);
+                md.append(" | ").append(null == inJvm ? "-" : String.format(Locale.ROOT, "%.2f×", p50 / inJvm.p50));
+            }
+            md.append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private JsonObject standalonePoint(final int size, final String transport)
+    {
+        for (final JsonElement entry : standalone)
+        {
+            final JsonObject point = entry.getAsJsonObject();
+            if (point.get("size").getAsInt() == size && transport.equals(point.get("transport").getAsString()))
+            {
+                return point;
+            }
+        }
+        return null;
     }
 
     private void floorTable(final StringBuilder md, final TreeSet<Integer> sizes)
