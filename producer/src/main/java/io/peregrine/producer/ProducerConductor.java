@@ -123,7 +123,7 @@ final class ProducerConductor implements Agent, ResponseReader.Listener
                 work += pending.expire(nowNs, resender);
             }
         }
-        pending.dispatchCallbacks(); // outside the poll: a slow callback never holds the response stream
+        work += pending.dispatchCallbacks(); // outside the poll: a slow callback never holds the response stream
         final long nowMs = clock.time();
         final int state = this.state;
         if (state == STATE_CONNECTED)
