@@ -268,11 +268,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         return files;
     }
 
-    /**
-     * @param cycle a roll cycle.
-     * @return the file of that cycle (whether or not it exists).
-     */
-    public File cycleFile(final long cycle)
+    private File cycleFile(final long cycle)
     {
         return new File(queue.file(), fileNames.format(Instant.ofEpochMilli(cycle * queue.rollCycle().lengthInMillis())) +
             SingleChronicleQueue.SUFFIX);

@@ -69,14 +69,6 @@ final class SendQueue
     }
 
     /**
-     * @return largest frame the ring takes; larger frames go through {@link #offerDirect}.
-     */
-    int maxQueuedLength()
-    {
-        return ring.maxMsgLength();
-    }
-
-    /**
      * @return bytes queued and not yet drained into the publication.
      */
     int queued()
@@ -89,7 +81,7 @@ final class SendQueue
      *
      * @return true if queued; false if the ring is full.
      */
-    boolean enqueue(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
+    private boolean enqueue(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
     {
         final int index = ring.tryClaim(MSG_TYPE, headerLength + bodyLength);
         if (index < 0)
@@ -115,7 +107,7 @@ final class SendQueue
      * @return an Aeron offer result (positive if sent), or {@link #NOT_NOW_RESULT} if the flag is taken or what
      * was queued before could not be sent first.
      */
-    long offerDirect(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
+    private long offerDirect(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
     {
         if (!drainFlag.compareAndSet(0, 1))
         {

@@ -158,19 +158,11 @@ class SendQueueTest
                 body.putByte(0, (byte)frame);
                 body.putByte(length - 1, (byte)(frame >>> 8));
             }
-            if (HEADER_LENGTH + length <= queue.maxQueuedLength())
+            long result;
+            while ((result = queue.offer(header, HEADER_LENGTH, body, 0, length)) <= 0) // the path sends take: queued or direct
             {
-                while (!queue.enqueue(header, HEADER_LENGTH, body, 0, length))
-                {
-                    Thread.yield(); // ring full: back-pressure
-                }
-            }
-            else
-            {
-                while (queue.offerDirect(header, HEADER_LENGTH, body, 0, length) <= 0)
-                {
-                    Thread.yield();
-                }
+                assertEquals(Producer.BACK_PRESSURED, result, "frame " + frame);
+                Thread.yield(); // ring or publication full: back-pressure
             }
         }
     }
