@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
 import io.aeron.CommonContext;
+import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.peregrine.journal.Journal;
@@ -16,6 +17,7 @@ import io.peregrine.transport.Protocol;
 import io.peregrine.transport.Sizing;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.EpochNanoClock;
@@ -42,6 +44,8 @@ public final class Broker implements AutoCloseable
     private static final long DRAIN_TIMEOUT_MS = 5_000;
     private static final long SHUTDOWN_NOTICE_TIMEOUT_MS = 1_000;
     private static final int PENDING_RESPONSES = 64 * 1024;
+    private static final int APPEND_HISTORY = 256 * 1024;
+    private static final int HELLO_TERM_MESSAGE_SIZE = 4096;
 
     private final BrokerContext ctx;
     private StoreLock storeLock;
@@ -57,6 +61,8 @@ public final class Broker implements AutoCloseable
     private AgentRunner flusherRunner;
     private Flusher flusher;
     private String listenEndpoint;
+    private String haEndpoint;
+    private ReplicationMaster replication;
     private String readyLine;
     private boolean closed;
 
@@ -124,17 +130,38 @@ public final class Broker implements AutoCloseable
         // many-to-one
         ring = new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(
             Sizing.ringCapacity(InboundEntry.RECORD_OFFSET + maxRecordLength))));
+        final AppendHistory appendHistory = new AppendHistory(APPEND_HISTORY, journal.lastIndex());
+        final Agent replicationAgent;
+        if (ctx.slave())
+        {
+            final ExclusivePublication toMaster = aeron.addExclusivePublication(
+                Channels.requestPublication(ctx.haMasterChannel(), HELLO_TERM_MESSAGE_SIZE), Protocol.REPLICA_REQUEST_STREAM_ID);
+            final Subscription fromMaster = aeron.addSubscription(
+                Channels.requestSubscription(ctx.haSlaveChannel()), Protocol.REPLICA_DATA_STREAM_ID);
+            haEndpoint = Channels.awaitResolvedEndpoint(fromMaster, START_TIMEOUT_MS);
+            replicationAgent = new ReplicationSlave(ctx, journal, flusher, counters, rateLimitedLog, toMaster, fromMaster, haEndpoint,
+                maxRecordLength);
+        }
+        else
+        {
+            final Subscription fromSlaves = aeron.addSubscription(
+                Channels.requestSubscription(ctx.haListenChannel()), Protocol.REPLICA_REQUEST_STREAM_ID);
+            haEndpoint = Channels.awaitResolvedEndpoint(fromSlaves, START_TIMEOUT_MS);
+            replication = new ReplicationMaster(ctx, aeron, journal, appendHistory, counters, rateLimitedLog, fromSlaves, maxRecordLength);
+            replicationAgent = replication;
+        }
         sessions = new ProducerSessions(ctx, aeron, counters, rateLimitedLog, histories);
-        responder = new Responder(sessions, counters, PENDING_RESPONSES, ctx.syncFlush() ? flusher : null, ctx.nanoClock());
+        responder = new Responder(sessions, counters, PENDING_RESPONSES, ctx.syncFlush() ? flusher : null,
+            ctx.syncMaster() ? replication : null, ctx.nanoClock());
         sessions.responder(responder);
         // offset from the nano clock: SystemEpochNanoClock allocates an Instant per call on JDK 17
         final EpochNanoClock epochNanoClock = new OffsetEpochNanoClock();
         receiver = new ReceiverAgent(ctx, sessions, responder, counters, rateLimitedLog, ring, epochNanoClock, udp, ipc, flusher);
         final JournalWriterAgent writer = new JournalWriterAgent(
-            journal, ring, responder, sessions, counters, rateLimitedLog, epochNanoClock, histories, flusher);
+            journal, ring, responder, sessions, counters, rateLimitedLog, epochNanoClock, histories, flusher, appendHistory);
 
         runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
-            new CompositeAgent(receiver, writer, responder, sessions));
+            new CompositeAgent(receiver, writer, replicationAgent, responder, sessions));
         // the pipeline's log lines are written on the flusher's thread: a logging backend may block
         flusherRunner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
             new CompositeAgent(flusher, rateLimitedLog));
@@ -147,7 +174,10 @@ public final class Broker implements AutoCloseable
             " store=" + ctx.storeDir() +
             " maxMessageSize=" + ctx.maxMessageSize() +
             " flushDiskType=" + (ctx.syncFlush() ? "SYNC_FLUSH" : "ASYNC_FLUSH") +
-            " journalLastIndex=" + journal.lastIndex();
+            " journalLastIndex=" + journal.lastIndex() +
+            " brokerRole=" + ctx.brokerRole() +
+            (ctx.slave() ? " haMaster=" + ctx.haMasterChannel() + " haSlave=aeron:udp?endpoint=" + haEndpoint :
+                " haListen=aeron:udp?endpoint=" + haEndpoint);
         ctx.readyListener().accept(readyLine);
     }
 
@@ -165,6 +195,79 @@ public final class Broker implements AutoCloseable
     public String udpChannel()
     {
         return "aeron:udp?endpoint=" + listenEndpoint;
+    }
+
+    /**
+     * @return a master's replication channel, where slaves connect (its haListenChannel, port resolved); a slave's own
+     * channel it takes records on.
+     */
+    public String haChannel()
+    {
+        return "aeron:udp?endpoint=" + haEndpoint;
+    }
+
+    /**
+     * @return master: slaves connected now.
+     */
+    public long slavesConnected()
+    {
+        return counters.slavesConnected.get();
+    }
+
+    /**
+     * @return master: slaves in sync now.
+     */
+    public long slavesInSync()
+    {
+        return counters.slavesInSync.get();
+    }
+
+    /**
+     * @return master: the lowest index the in-sync slaves acknowledged, -1 if none is in sync.
+     */
+    public long replicatedIndex()
+    {
+        return counters.replicaAckedIndex.get();
+    }
+
+    /**
+     * @return master: slave acks refused (another link, or above what was sent to that slave).
+     */
+    public long replicaAcksRefused()
+    {
+        return counters.replicaAcksRefused.get();
+    }
+
+    /**
+     * @return slave: the last index it wrote from its master.
+     */
+    public long slaveWrittenIndex()
+    {
+        return counters.slaveWrittenIndex.get();
+    }
+
+    /**
+     * @return slave: hellos its master refused.
+     */
+    public long slaveRefusals()
+    {
+        return counters.slaveRefusals.get();
+    }
+
+    /**
+     * @return sends answered FLUSH_SLAVE_TIMEOUT since start.
+     */
+    public long flushSlaveTimeouts()
+    {
+        return counters.flushSlaveTimeouts.get();
+    }
+
+    /**
+     * @return sends answered SLAVE_NOT_AVAILABLE since start.
+     */
+    public long slaveNotAvailable()
+    {
+        return counters.slaveNotAvailable.get();
     }
 
     /**

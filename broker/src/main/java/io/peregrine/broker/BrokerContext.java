@@ -34,7 +34,7 @@ import org.agrona.concurrent.SystemNanoClock;
  */
 public final class BrokerContext
 {
-    /** Replication role: only ASYNC_MASTER is implemented so far. */
+    /** Replication role: ASYNC_MASTER, SYNC_MASTER (SEND_OK once a slave has the record) or SLAVE (copies a master). */
     public static final String BROKER_ROLE = "brokerRole";
     /** Flush policy: ASYNC_FLUSH (SEND_OK once appended, flushed every flushIntervalCommitLog) or SYNC_FLUSH. */
     public static final String FLUSH_DISK_TYPE = "flushDiskType";
@@ -69,6 +69,23 @@ public final class BrokerContext
     /** Memory for duplicate detection: 64 KiB per producer remembered, at least one per maxProducers. */
     public static final String PRODUCER_HISTORY_MEMORY = "producerHistoryMemory";
 
+    /** Master: Aeron UDP channel slaves send their hellos and acks to. */
+    public static final String HA_LISTEN_CHANNEL = "haListenChannel";
+    /** Slave: the master's haListenChannel. */
+    public static final String HA_MASTER_CHANNEL = "haMasterChannel";
+    /** Slave: UDP channel it takes the master's records on (port 0 picks one; its host:port goes to the master in the hello). */
+    public static final String HA_SLAVE_CHANNEL = "haSlaveChannel";
+    /** Master: a slave further behind than this many bytes of records is not in sync. */
+    public static final String HA_SLAVE_FALLBEHIND_MAX = "haSlaveFallbehindMax";
+    /** Master: a slave that has not caught up with the master's end within this many ms is not in sync. */
+    public static final String HA_SLAVE_LAG_TIME = "haSlaveLagTime";
+    /** Both: ms of silence after which the other side counts as gone. */
+    public static final String HA_LIVENESS_TIMEOUT = "haLivenessTimeout";
+    /** SYNC_MASTER: what a slave's ack must report before SEND_OK: WRITTEN (in the slave's page cache) or FLUSHED (its fsync returned). */
+    public static final String SLAVE_ACK_POLICY = "slaveAckPolicy";
+
+    /** Default replication endpoint of a master, and the master a slave follows, on loopback. */
+    public static final String HA_LISTEN_CHANNEL_DEFAULT = "aeron:udp?endpoint=127.0.0.1:40457";
     /** Default UDP endpoint on loopback. */
     public static final String LISTEN_CHANNEL_DEFAULT = "aeron:udp?endpoint=127.0.0.1:40456";
     /** Default body limit, 4 MiB. */
@@ -82,7 +99,8 @@ public final class BrokerContext
 
     // every setting once: key, default, meaning, parsing; in the order the documentation lists them
     private static final Setting<String> ROLE = Setting.oneOf(BROKER_ROLE, "ASYNC_MASTER",
-        "replication role; only ASYNC_MASTER so far", "ASYNC_MASTER", "SYNC_MASTER", "SLAVE");
+        "ASYNC_MASTER: SEND_OK without waiting for slaves; SYNC_MASTER: once an in-sync slave acked it; SLAVE: copies haMasterChannel",
+        "ASYNC_MASTER", "SYNC_MASTER", "SLAVE");
     private static final Setting<String> FLUSH = Setting.oneOf(FLUSH_DISK_TYPE, "ASYNC_FLUSH",
         "ASYNC_FLUSH: SEND_OK once appended; SYNC_FLUSH: once the fsync covering it returned", "ASYNC_FLUSH", "SYNC_FLUSH");
     private static final Setting<Long> FLUSH_TIMEOUT = Setting.whole(SYNC_FLUSH_TIMEOUT, Long.toString(SYNC_FLUSH_TIMEOUT_DEFAULT),
@@ -117,12 +135,29 @@ public final class BrokerContext
     private static final Setting<Long> HISTORY_MEMORY = Setting.size(PRODUCER_HISTORY_MEMORY, "128m",
         "memory for duplicate detection, 64 KiB per producer remembered; must cover maxProducers");
 
+    private static final Setting<String> HA_LISTEN = Setting.text(HA_LISTEN_CHANNEL, HA_LISTEN_CHANNEL_DEFAULT,
+        "master: UDP endpoint slaves connect to (port 0 picks one)", BrokerContext::checkListenChannel);
+    private static final Setting<String> HA_MASTER = Setting.text(HA_MASTER_CHANNEL, HA_LISTEN_CHANNEL_DEFAULT,
+        "slave: the master's haListenChannel", BrokerContext::checkListenChannel);
+    private static final Setting<String> HA_SLAVE = Setting.text(HA_SLAVE_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0",
+        "slave: UDP endpoint it takes records on (port 0 picks one)", BrokerContext::checkListenChannel);
+    private static final Setting<Long> FALLBEHIND = Setting.size(HA_SLAVE_FALLBEHIND_MAX, "256m",
+        "master: a slave further behind than this many bytes of records is not in sync");
+    private static final Setting<Long> LAG_TIME = Setting.whole(HA_SLAVE_LAG_TIME, "5000",
+        10, 3_600_000, "ms: master: a slave that has not caught up with the master's end within this long is not in sync");
+    private static final Setting<Long> HA_LIVENESS = Setting.whole(HA_LIVENESS_TIMEOUT, "3000",
+        100, 3_600_000, "ms: silence after which a slave (or, on a slave, its master) counts as gone");
+    private static final Setting<String> ACK_POLICY = Setting.oneOf(SLAVE_ACK_POLICY, "WRITTEN",
+        "SYNC_MASTER: SEND_OK once a slave has written the record (WRITTEN: its page cache) or flushed it (FLUSHED: its fsync returned)",
+        "WRITTEN", "FLUSHED");
+
     private static final Map<String, Setting<?>> SETTINGS = new LinkedHashMap<>();
 
     static
     {
         for (final Setting<?> setting : List.of(ROLE, FLUSH, FLUSH_TIMEOUT, STORE, MESSAGE_SIZE, LISTEN, IPC, AERON, IDLE, PRODUCERS,
-            LIVENESS, FLUSH_INTERVAL, RESERVED_TIME, ROLL, SPACE_FLOOR, TOUCH, HISTORY_MEMORY))
+            LIVENESS, FLUSH_INTERVAL, RESERVED_TIME, ROLL, SPACE_FLOOR, TOUCH, HISTORY_MEMORY, HA_LISTEN, HA_MASTER, HA_SLAVE, FALLBEHIND,
+            LAG_TIME, HA_LIVENESS, ACK_POLICY))
         {
             SETTINGS.put(setting.key, setting);
         }
@@ -249,10 +284,6 @@ public final class BrokerContext
         for (final Setting<?> setting : SETTINGS.values())
         {
             parsed.put(setting, setting.parse(get(setting.key)));
-        }
-        if (!value(ROLE).equals("ASYNC_MASTER"))
-        {
-            throw invalid(BROKER_ROLE, "not implemented yet; only ASYNC_MASTER is supported");
         }
         try
         {
@@ -430,6 +461,94 @@ public final class BrokerContext
     public int maxMessageSize()
     {
         return (int)(long)value(MESSAGE_SIZE);
+    }
+
+    /**
+     * @return true for a SLAVE: it copies its master's journal and refuses producers.
+     */
+    public boolean slave()
+    {
+        return value(ROLE).equals("SLAVE");
+    }
+
+    /**
+     * @return true for a SYNC_MASTER: SEND_OK waits for an in-sync slave's ack.
+     */
+    public boolean syncMaster()
+    {
+        return value(ROLE).equals("SYNC_MASTER");
+    }
+
+    /**
+     * @return the replication role as configured.
+     */
+    public String brokerRole()
+    {
+        return value(ROLE);
+    }
+
+    /**
+     * @return master: the channel slaves connect to.
+     */
+    public String haListenChannel()
+    {
+        return value(HA_LISTEN);
+    }
+
+    /**
+     * @return slave: its master's haListenChannel.
+     */
+    public String haMasterChannel()
+    {
+        return value(HA_MASTER);
+    }
+
+    /**
+     * @return slave: the channel it takes records on.
+     */
+    public String haSlaveChannel()
+    {
+        return value(HA_SLAVE);
+    }
+
+    /**
+     * @return master: most bytes of records an in-sync slave may be behind.
+     */
+    public long haSlaveFallbehindMax()
+    {
+        return value(FALLBEHIND);
+    }
+
+    /**
+     * @return master: ms within which an in-sync slave must have caught up with the master's end.
+     */
+    public long haSlaveLagTimeMs()
+    {
+        return value(LAG_TIME);
+    }
+
+    /**
+     * @return ms of silence after which the other end of a replication link counts as gone.
+     */
+    public long haLivenessTimeoutMs()
+    {
+        return value(HA_LIVENESS);
+    }
+
+    /**
+     * @return ms between replication heartbeats: a tenth of the liveness timeout, at most a second.
+     */
+    public long haHeartbeatIntervalMs()
+    {
+        return Math.max(10, Math.min(1000, haLivenessTimeoutMs() / 10));
+    }
+
+    /**
+     * @return master: true if SEND_OK waits for a slave's flush (slaveAckPolicy=FLUSHED), false for its write.
+     */
+    public boolean slaveAckFlushed()
+    {
+        return value(ACK_POLICY).equals("FLUSHED");
     }
 
     /**

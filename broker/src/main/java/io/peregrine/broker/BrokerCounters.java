@@ -30,6 +30,18 @@ final class BrokerCounters implements AutoCloseable
     final AtomicCounter flushNanos;
     final AtomicCounter flushTimeouts;
     final AtomicCounter responsesDelayed;
+    final AtomicCounter slavesConnected;
+    final AtomicCounter slavesInSync;
+    final AtomicCounter replicaAckedIndex;
+    final AtomicCounter replicaLagRecords;
+    final AtomicCounter replicaLagBytes;
+    final AtomicCounter flushSlaveTimeouts;
+    final AtomicCounter slaveNotAvailable;
+    final AtomicCounter bytesReplicated;
+    final AtomicCounter replicaAcksRefused;
+    final AtomicCounter slaveWrittenIndex;
+    final AtomicCounter slaveMasterIndex;
+    final AtomicCounter slaveRefusals;
 
     /**
      * Makes one counter; the broker's are Aeron counters in its driver's CnC file.
@@ -63,12 +75,26 @@ final class BrokerCounters implements AutoCloseable
         flushNanos = counters.newCounter(TYPE_ID_BASE + 15, "peregrine: time spent in journal flushes (ns)");
         flushTimeouts = counters.newCounter(TYPE_ID_BASE + 13, "peregrine: sends answered FLUSH_DISK_TIMEOUT");
         responsesDelayed = counters.newCounter(TYPE_ID_BASE + 14, "peregrine: answers held back a duty cycle (producer stream full)");
+        slavesConnected = counters.newCounter(TYPE_ID_BASE + 16, "peregrine: master: slaves connected");
+        slavesInSync = counters.newCounter(TYPE_ID_BASE + 17, "peregrine: master: slaves in sync");
+        replicaAckedIndex = counters.newCounter(TYPE_ID_BASE + 18, "peregrine: master: replicated index (lowest acked by an in-sync slave)");
+        replicaLagRecords = counters.newCounter(TYPE_ID_BASE + 19, "peregrine: master: records the furthest slave is behind (-1 unknown)");
+        replicaLagBytes = counters.newCounter(TYPE_ID_BASE + 20, "peregrine: master: bytes the furthest slave is behind (-1 unknown)");
+        flushSlaveTimeouts = counters.newCounter(TYPE_ID_BASE + 21, "peregrine: sends answered FLUSH_SLAVE_TIMEOUT");
+        slaveNotAvailable = counters.newCounter(TYPE_ID_BASE + 22, "peregrine: sends answered SLAVE_NOT_AVAILABLE");
+        bytesReplicated = counters.newCounter(TYPE_ID_BASE + 23, "peregrine: master: record bytes sent to slaves");
+        replicaAcksRefused = counters.newCounter(TYPE_ID_BASE + 24, "peregrine: master: slave acks refused (other link, above what was sent)");
+        slaveWrittenIndex = counters.newCounter(TYPE_ID_BASE + 25, "peregrine: slave: last index written from the master");
+        slaveMasterIndex = counters.newCounter(TYPE_ID_BASE + 26, "peregrine: slave: master's last index as last heard");
+        slaveRefusals = counters.newCounter(TYPE_ID_BASE + 27, "peregrine: slave: hellos the master refused");
     }
 
     public void close()
     {
         CloseHelper.closeAll(sendsReceived, sendsStored, bytesStored, sendsRefused, framesRejected, unknownProducer,
             responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors, duplicatesReceived,
-            flushes, flushNanos, flushTimeouts, responsesDelayed);
+            flushes, flushNanos, flushTimeouts, responsesDelayed, slavesConnected, slavesInSync, replicaAckedIndex, replicaLagRecords,
+            replicaLagBytes, flushSlaveTimeouts, slaveNotAvailable, bytesReplicated, replicaAcksRefused, slaveWrittenIndex, slaveMasterIndex,
+            slaveRefusals);
     }
 }

@@ -32,6 +32,7 @@ final class JournalWriterAgent implements Agent, MessageHandler
     private final EpochNanoClock epochNanoClock;
     private final ProducerHistories histories;
     private final Flusher flusher;
+    private final AppendHistory appendHistory;
     private final RecordHeaderDecoder recordDecoder = new RecordHeaderDecoder();
     private final MessageHeaderDecoder recordHeaderDecoder = new MessageHeaderDecoder();
     private long lastAppendedIndex;
@@ -46,8 +47,10 @@ final class JournalWriterAgent implements Agent, MessageHandler
         final RateLimitedLog rateLimitedLog,
         final EpochNanoClock epochNanoClock,
         final ProducerHistories histories,
-        final Flusher flusher)
+        final Flusher flusher,
+        final AppendHistory appendHistory)
     {
+        this.appendHistory = appendHistory;
         this.histories = histories;
         this.flusher = flusher;
         this.lastAppendedIndex = journal.lastIndex();
@@ -134,6 +137,7 @@ final class JournalWriterAgent implements Agent, MessageHandler
         }
         counters.sendsStored.incrementRelease();
         counters.bytesStored.getAndAddRelease(bodyLength);
+        appendHistory.appended(journalIndex, recordLength + JournalRecord.TRAILER_LENGTH);
         lastAppendedIndex = journalIndex;
         final ProducerHistory history = histories.find(producerId);
         if (slot != InboundEntry.NO_RESPONSE)

@@ -155,7 +155,13 @@ final class ProducerSessions implements Agent
 
         ErrorCode refusal = ErrorCode.NONE;
         String reason = "";
-        if (active >= ctx.maxProducers())
+        if (ctx.slave())
+        {
+            refusal = ErrorCode.BROKER_IS_SLAVE;
+            reason = "this broker is a SLAVE (brokerRole=SLAVE) copying the master at " + ctx.haMasterChannel() +
+                "; send to that master's listenChannel";
+        }
+        else if (active >= ctx.maxProducers())
         {
             refusal = ErrorCode.TOO_MANY_PRODUCERS;
             reason = "broker has its maximum of " + ctx.maxProducers() + " producers connected (maxProducers)";
@@ -436,18 +442,31 @@ final class ProducerSessions implements Agent
         {
             return responseEndpoint.isEmpty() ? Channels.responsePublication(null, sessionId, window) : null;
         }
-        final int colon = responseEndpoint.lastIndexOf(':');
+        final String endpoint = verifiedEndpoint(responseEndpoint, sourceIdentity);
+        return null == endpoint ? null : Channels.responsePublication(endpoint, sessionId, window);
+    }
+
+    /**
+     * The UDP endpoint to answer a peer on: the port it named, on the host its frames come from.
+     *
+     * @param endpoint       host:port the peer said it listens on.
+     * @param sourceIdentity host:port its frames come from, as the driver saw them.
+     * @return host:port, or null if the peer's host is not the one it sends from or the port is not valid.
+     */
+    static String verifiedEndpoint(final String endpoint, final String sourceIdentity)
+    {
+        final int colon = endpoint.lastIndexOf(':');
         final int sourceColon = null == sourceIdentity ? -1 : sourceIdentity.lastIndexOf(':');
         if (colon <= 0 || sourceColon <= 0)
         {
             return null;
         }
-        final String host = responseEndpoint.substring(0, colon);
+        final String host = endpoint.substring(0, colon);
         final String sourceHost = sourceIdentity.substring(0, sourceColon);
         final int port;
         try
         {
-            port = Integer.parseInt(responseEndpoint.substring(colon + 1));
+            port = Integer.parseInt(endpoint.substring(colon + 1));
         }
         catch (final NumberFormatException ex)
         {
@@ -457,6 +476,6 @@ final class ProducerSessions implements Agent
         {
             return null;
         }
-        return Channels.responsePublication(sourceHost + ":" + port, sessionId, window);
+        return sourceHost + ":" + port;
     }
 }

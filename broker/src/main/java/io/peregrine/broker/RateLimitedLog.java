@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 final class RateLimitedLog implements Agent
 {
     private static final int QUEUE_CAPACITY = 256;
+    private static final String INFO = "\u0001";
 
     private final Logger log;
     private final EpochClock clock;
@@ -77,14 +78,39 @@ final class RateLimitedLog implements Agent
         }
     }
 
+    /**
+     * Log a line at info level, on the log agent's thread, without rate limit: for rare events (a slave connecting).
+     *
+     * @param message the line.
+     */
+    void info(final String message)
+    {
+        if (!lines.offer(INFO + message))
+        {
+            linesLost++;
+        }
+    }
+
     public int doWork()
     {
-        return lines.drain(log::warn);
+        return lines.drain(this::write);
+    }
+
+    private void write(final String line)
+    {
+        if (line.startsWith(INFO))
+        {
+            log.info(line.substring(INFO.length()));
+        }
+        else
+        {
+            log.warn(line);
+        }
     }
 
     public void onClose()
     {
-        lines.drain(log::warn);
+        lines.drain(this::write);
         if (linesLost > 0)
         {
             log.warn("{} log lines were lost: the log queue was full", linesLost);

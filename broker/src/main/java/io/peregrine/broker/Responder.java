@@ -11,6 +11,7 @@ import org.agrona.collections.IntArrayList;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * Answers sends. Each send waits in journal-index order for the watermark its policy needs: appended
@@ -27,6 +28,12 @@ import org.agrona.concurrent.NanoClock;
  * is past its send's deadline, counts
  * as stalled: its waiting answers are dropped and counted (its sends time out), and so are its further answers
  * until its stream takes one again. Answers to producers that are gone are dropped and counted at once.
+ *
+ * <p>On a SYNC_MASTER a send that waits for its status waits in a third queue, for the replicated watermark (the lowest
+ * index the in-sync slaves acknowledged) and, under SYNC_FLUSH, the flushed one too. With no slave in sync it is
+ * answered SLAVE_NOT_AVAILABLE as soon as the master's own policy is met (at once under ASYNC_FLUSH). At its deadline it
+ * is answered FLUSH_SLAVE_TIMEOUT if no in-sync slave acknowledged it (SLAVE_NOT_AVAILABLE if none is in sync by then),
+ * otherwise FLUSH_DISK_TIMEOUT: the replica's status wins when both are missing.
  */
 final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerWheel.TimerHandler
 {
@@ -49,7 +56,12 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     private final BrokerCounters counters;
     private final PendingResponses awaitingAppend;
     private final PendingResponses awaitingFlush;
+    private final PendingResponses awaitingReplica;
     private final Flusher flusher;
+    private final ReplicationMaster replication;
+    private final ReplicaAnswers replicaAnswers = new ReplicaAnswers();
+    private final Long2LongHashMap replicaPositionByTimer = new Long2LongHashMap(PendingResponses.NO_TIMER);
+    private long replicatedIndex = -1;
     private final NanoClock nanoClock;
     private final DeadlineTimerWheel timers;
     private final ResponsePublisher publisher;
@@ -61,20 +73,24 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     private final AtomicLong dutyCycles = new AtomicLong();
 
     /**
-     * @param flusher a SYNC_FLUSH broker's flusher, whose watermark answers wait for; null for ASYNC_FLUSH.
+     * @param flusher     a SYNC_FLUSH broker's flusher, whose watermark answers wait for; null for ASYNC_FLUSH.
+     * @param replication a SYNC_MASTER's replication, whose watermark answers wait for; null for other roles.
      */
     Responder(
         final ProducerSessions sessions,
         final BrokerCounters counters,
         final int pendingCapacity,
         final Flusher flusher,
+        final ReplicationMaster replication,
         final NanoClock nanoClock)
     {
         this.sessions = sessions;
         this.counters = counters;
         this.awaitingAppend = new PendingResponses(pendingCapacity);
-        this.awaitingFlush = null == flusher ? null : new PendingResponses(pendingCapacity);
+        this.awaitingFlush = null == flusher || null != replication ? null : new PendingResponses(pendingCapacity);
+        this.awaitingReplica = null == replication ? null : new PendingResponses(pendingCapacity);
         this.flusher = flusher;
+        this.replication = replication;
         this.nanoClock = nanoClock;
         this.publisher = new ResponsePublisher(counters);
         this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nanoClock.nanoTime(), TIMER_TICK_NS, 1024);
@@ -92,12 +108,23 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         if (null != awaitingFlush)
         {
             work += awaitingFlush.release(flusher.flushedWatermark(), this);
-            if (timers.timerCount() > 0)
-            {
-                work += timers.poll(nanoClock.nanoTime(), this, TIMER_POLL_LIMIT);
-            }
         }
-        final boolean idle = awaitingAppend.isEmpty() && (null == awaitingFlush || awaitingFlush.isEmpty()) && deferring.isEmpty();
+        if (null != awaitingReplica)
+        {
+            final long stored = null != flusher ? flusher.flushedWatermark() : appendedWatermark;
+            final boolean inSync = replication.inSyncSlaves() > 0;
+            if (inSync)
+            {
+                replicatedIndex = Math.max(replicatedIndex, replication.replicatedIndex());
+            }
+            work += awaitingReplica.release(inSync ? Math.min(stored, replicatedIndex) : stored, replicaAnswers);
+        }
+        if (timers.timerCount() > 0)
+        {
+            work += timers.poll(nanoClock.nanoTime(), this, TIMER_POLL_LIMIT);
+        }
+        final boolean idle = awaitingAppend.isEmpty() && (null == awaitingFlush || awaitingFlush.isEmpty()) &&
+            (null == awaitingReplica || awaitingReplica.isEmpty()) && deferring.isEmpty();
         if (idle != this.idle)
         {
             this.idle = idle;
@@ -117,8 +144,8 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
 
     int remainingCapacity()
     {
-        return null == awaitingFlush ? awaitingAppend.remainingCapacity() :
-            Math.min(awaitingAppend.remainingCapacity(), awaitingFlush.remainingCapacity());
+        final PendingResponses waiting = null != awaitingReplica ? awaitingReplica : awaitingFlush;
+        return null == waiting ? awaitingAppend.remainingCapacity() : Math.min(awaitingAppend.remainingCapacity(), waiting.remainingCapacity());
     }
 
     /**
@@ -144,7 +171,14 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         final int sessionGeneration,
         final boolean waitStoreMsgOK)
     {
-        if (null != awaitingFlush && waitStoreMsgOK)
+        if (null != awaitingReplica && waitStoreMsgOK)
+        {
+            final long position = awaitingReplica.add(journalIndex, producerId, sequence, deadlineNs, sessionSlot, sessionGeneration);
+            final long timerId = timers.scheduleTimer(deadlineNs);
+            awaitingReplica.timerId(position, timerId);
+            replicaPositionByTimer.put(timerId, position);
+        }
+        else if (null != awaitingFlush && waitStoreMsgOK)
         {
             final long position = awaitingFlush.add(journalIndex, producerId, sequence, deadlineNs, sessionSlot, sessionGeneration);
             final long timerId = timers.scheduleTimer(deadlineNs);
@@ -159,14 +193,15 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
 
     /**
      * A producer's Close was reached in the inbound ring: everything it sent before is appended. Its CloseAck waits,
-     * like an answer, behind the watermark the broker's policy needs (under SYNC_FLUSH the flush), and goes out after
+     * like an answer, behind the watermark the broker's policy needs (under SYNC_FLUSH the flush, on a SYNC_MASTER the
+     * slave's ack or its absence), and goes out after
      * the answers to those sends; then the session is freed.
      *
      * @param journalIndex the last index appended when the Close was reached.
      */
     void onCloseReached(final long journalIndex, final ProducerSession session)
     {
-        (null != awaitingFlush ? awaitingFlush : awaitingAppend).add(
+        (null != awaitingReplica ? awaitingReplica : null != awaitingFlush ? awaitingFlush : awaitingAppend).add(
             journalIndex, session.producerId, CLOSE_SEQUENCE, Long.MAX_VALUE, session.slot, session.generation);
     }
 
@@ -194,6 +229,60 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             return closeSession(sessionSlot, sessionGeneration);
         }
         return answer(journalIndex, sequence, deadlineNs, sessionSlot, sessionGeneration, SendStatus.SEND_OK);
+    }
+
+    /**
+     * Answers the sends of a SYNC_MASTER that wait for a slave.
+     */
+    private final class ReplicaAnswers implements PendingResponses.Handler
+    {
+        public boolean onReleased(
+            final long journalIndex,
+            final long producerId,
+            final long sequence,
+            final long deadlineNs,
+            final int sessionSlot,
+            final int sessionGeneration,
+            final long timerId)
+        {
+            if (timerId != PendingResponses.NO_TIMER)
+            {
+                timers.cancelTimer(timerId);
+                replicaPositionByTimer.remove(timerId);
+            }
+            if (CLOSE_SEQUENCE == sequence)
+            {
+                return closeSession(sessionSlot, sessionGeneration);
+            }
+            if (journalIndex <= replicatedIndex)
+            {
+                return answer(journalIndex, sequence, deadlineNs, sessionSlot, sessionGeneration, SendStatus.SEND_OK);
+            }
+            // released with no slave in sync: stored on the master only
+            if (!answer(journalIndex, sequence, deadlineNs, sessionSlot, sessionGeneration, SendStatus.SLAVE_NOT_AVAILABLE))
+            {
+                return false;
+            }
+            counters.slaveNotAvailable.incrementRelease();
+            return true;
+        }
+
+        public void onTimedOut(
+            final long journalIndex, final long producerId, final long sequence, final int sessionSlot, final int sessionGeneration)
+        {
+            if (journalIndex <= replicatedIndex)
+            {
+                timedOut(journalIndex, sequence, sessionSlot, sessionGeneration, SendStatus.FLUSH_DISK_TIMEOUT);
+            }
+            else if (replication.inSyncSlaves() > 0)
+            {
+                timedOut(journalIndex, sequence, sessionSlot, sessionGeneration, SendStatus.FLUSH_SLAVE_TIMEOUT);
+            }
+            else
+            {
+                timedOut(journalIndex, sequence, sessionSlot, sessionGeneration, SendStatus.SLAVE_NOT_AVAILABLE);
+            }
+        }
     }
 
     /**
@@ -225,10 +314,18 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     public void onTimedOut(
         final long journalIndex, final long producerId, final long sequence, final int sessionSlot, final int sessionGeneration)
     {
-        counters.flushTimeouts.incrementRelease();
+        timedOut(journalIndex, sequence, sessionSlot, sessionGeneration, SendStatus.FLUSH_DISK_TIMEOUT);
+    }
+
+    private void timedOut(
+        final long journalIndex, final long sequence, final int sessionSlot, final int sessionGeneration, final SendStatus status)
+    {
+        final AtomicCounter counter = status == SendStatus.FLUSH_DISK_TIMEOUT ? counters.flushTimeouts :
+            status == SendStatus.FLUSH_SLAVE_TIMEOUT ? counters.flushSlaveTimeouts : counters.slaveNotAvailable;
+        counter.incrementRelease();
         // sent at the send's own deadline, less the margin the producer still waits: give it the stall limit
         final long deadlineNs = nanoClock.nanoTime() + STALL_LIMIT_NS;
-        if (!answer(journalIndex, sequence, deadlineNs, sessionSlot, sessionGeneration, SendStatus.FLUSH_DISK_TIMEOUT))
+        if (!answer(journalIndex, sequence, deadlineNs, sessionSlot, sessionGeneration, status))
         {
             counters.responsesDropped.incrementRelease(); // answered at its deadline: the producer is about to give up anyway
         }
@@ -240,6 +337,12 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         if (position != PendingResponses.NO_TIMER)
         {
             awaitingFlush.answer(position, this);
+            return true;
+        }
+        final long replicaPosition = replicaPositionByTimer.remove(timerId);
+        if (replicaPosition != PendingResponses.NO_TIMER)
+        {
+            awaitingReplica.answer(replicaPosition, replicaAnswers);
         }
         return true;
     }

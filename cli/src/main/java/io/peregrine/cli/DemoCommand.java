@@ -38,7 +38,8 @@ final class DemoCommand implements Callable<Integer>
         try (BrokerProcess broker = BrokerProcess.start(List.of(
             "storePathRootDir=" + dir.resolve("store"),
             "aeronDir=" + dir.resolve("aeron"),
-            "listenChannel=aeron:udp?endpoint=127.0.0.1:0"), log, 60_000))
+            "listenChannel=aeron:udp?endpoint=127.0.0.1:0",
+            "haListenChannel=aeron:udp?endpoint=127.0.0.1:0"), log, 60_000))
         {
             System.out.println("broker: " + broker.readyLine());
             System.out.printf("%-5s %8s %7s %7s %9s %9s %9s %9s %9s %10s%n",

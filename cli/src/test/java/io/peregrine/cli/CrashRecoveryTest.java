@@ -35,6 +35,7 @@ class CrashRecoveryTest
             "storePathRootDir=" + dir.resolve("store"),
             "aeronDir=" + dir.resolve("aeron"),
             "flushDiskType=SYNC_FLUSH",
+            "haListenChannel=aeron:udp?endpoint=127.0.0.1:0",
             "listenChannel=aeron:udp?endpoint=127.0.0.1:0"); // each start binds a free port and says which in READY
         final Path acked = dir.resolve("acked.log");
         final Random random = new Random(42);

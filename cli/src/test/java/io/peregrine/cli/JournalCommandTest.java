@@ -52,7 +52,8 @@ class JournalCommandTest
         try (Broker broker = Broker.launch(new BrokerContext()
             .set(BrokerContext.STORE_PATH_ROOT_DIR, store.toString())
             .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
-            .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
+            .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0")
+            .set(BrokerContext.HA_LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
             Producer producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel())))
         {
             for (int i = 0; i < 20; i++)

@@ -122,6 +122,7 @@ class PowerCutTest
             "aeronDir=" + dir.resolve("aeron-" + name),
             "maxMessageSize=65536",
             "diskSpaceFloor=16m",
+            "haListenChannel=aeron:udp?endpoint=127.0.0.1:0",
             "listenChannel=aeron:udp?endpoint=127.0.0.1:0")); // a free port, bound by the broker and named in READY
         settings.addAll(List.of(policy));
         final Path acked = dir.resolve("acked-" + name + ".log");

@@ -35,7 +35,8 @@ class StandaloneBrokerTest
         return List.of(
             "storePathRootDir=" + dir.resolve("store"),
             "aeronDir=" + dir.resolve("aeron"),
-            "listenChannel=aeron:udp?endpoint=127.0.0.1:0");
+            "listenChannel=aeron:udp?endpoint=127.0.0.1:0",
+            "haListenChannel=aeron:udp?endpoint=127.0.0.1:0");
     }
 
     private BrokerProcess startBroker() throws IOException
@@ -189,7 +190,7 @@ class StandaloneBrokerTest
     }
 
     @Test
-    void shouldRefuseUnknownKeysAndUnimplementedPoliciesWithoutReady() throws Exception
+    void shouldRefuseUnknownKeysAndBadValuesWithoutReady() throws Exception
     {
         final String[][] cases = {
             { "colour=blue", "unknown key colour=blue" },
@@ -197,7 +198,9 @@ class StandaloneBrokerTest
             { "flushDiskType=FAST", "flushDiskType=FAST: must be ASYNC_FLUSH or SYNC_FLUSH" },
             { "fileReservedTime=0", "fileReservedTime=0: must be between 1 and 100000" },
             { "rollCycle=YEARLY", "rollCycle=YEARLY: unknown roll cycle" },
-            { "brokerRole=SLAVE", "brokerRole=SLAVE: not implemented yet" },
+            { "brokerRole=MASTER", "brokerRole=MASTER: must be ASYNC_MASTER, SYNC_MASTER or SLAVE" },
+            { "slaveAckPolicy=DISK", "slaveAckPolicy=DISK: must be WRITTEN or FLUSHED" },
+            { "haMasterChannel=aeron:ipc", "haMasterChannel=aeron:ipc: must be a UDP channel with an endpoint" },
             { "idleStrategy=nap", "idleStrategy=nap" },
             { "producerHistoryMemory=1m", "producerHistoryMemory=1m: must hold the history of each of maxProducers=1024 producers" },
         };

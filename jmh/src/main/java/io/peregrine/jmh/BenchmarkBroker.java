@@ -64,7 +64,8 @@ final class BenchmarkBroker implements AutoCloseable
             .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
             .set(BrokerContext.FLUSH_DISK_TYPE, flushDiskType)
             .set(BrokerContext.PRETOUCH, Boolean.toString(pretouch))
-            .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
+            .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0")
+            .set(BrokerContext.HA_LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
         final boolean ipc = transport.equals("ipc");
         for (int i = 0; i < producerCount; i++)
         {

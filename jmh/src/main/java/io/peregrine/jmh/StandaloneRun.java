@@ -68,7 +68,8 @@ public final class StandaloneRun
         final Process broker = start(List.of("broker",
             "--set", "storePathRootDir=" + store.resolve("store"),
             "--set", "aeronDir=" + CommonContext.generateRandomDirName(), // where a user's is: /dev/shm on Linux
-            "--set", "listenChannel=aeron:udp?endpoint=127.0.0.1:0"), store.resolve("broker.log").toFile());
+            "--set", "listenChannel=aeron:udp?endpoint=127.0.0.1:0",
+            "--set", "haListenChannel=aeron:udp?endpoint=127.0.0.1:0"), store.resolve("broker.log").toFile());
         final JsonArray results = new JsonArray();
         try
         {

@@ -72,7 +72,8 @@ public class SyncFlushBenchmark extends ForkedBenchmark
                 .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
                 .set(BrokerContext.FLUSH_DISK_TYPE, "SYNC_FLUSH")
                 .set(BrokerContext.PRETOUCH, Boolean.toString(pretouch))
-                .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
+                .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0")
+                .set(BrokerContext.HA_LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
         }
 
         synchronized Producer producer()

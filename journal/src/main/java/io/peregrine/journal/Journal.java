@@ -20,6 +20,8 @@ import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.queue.impl.ExcerptContext;
+import net.openhft.chronicle.queue.impl.single.InternalAppender;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -62,6 +64,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     @SuppressWarnings("unused") // written through WRITE_POSITION
     private volatile long writePosition;
     private ExcerptAppender appender;
+    private Bytes<Void> copyScratch;
 
     private Journal(final SingleChronicleQueue queue, final int maxRecordLength, final boolean readOnly)
     {
@@ -207,6 +210,86 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         }
         return appender.lastIndexAppended();
     }
+
+    /**
+     * Write a record another journal holds, byte for byte, at the index it has there (a slave copying its master).
+     * Chronicle only appends: the index must be the next one, or the first of a later cycle.
+     *
+     * @param index  the record's index in the journal it comes from.
+     * @param buffer holding the record, CRC32C trailer included, in native memory.
+     * @param offset of the record.
+     * @param length of the record, trailer included.
+     * @throws IllegalArgumentException if the record is longer than the journal was opened for.
+     * @throws IllegalStateException if the index is not where this journal ends.
+     */
+    public void writeAt(final long index, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length > maxRecordLength)
+        {
+            throw new IllegalArgumentException("record of " + length + " bytes is over the journal's limit of " + maxRecordLength);
+        }
+        final long last = lastIndex();
+        final boolean next = index == last + 1 && (last < 0 || cycleOf(index) == cycleOf(last));
+        final boolean firstOfLaterCycle = queue.rollCycle().toSequenceNumber(index) == 0 && (last < 0 || cycleOf(index) > cycleOf(last));
+        if (!next && !firstOfLaterCycle)
+        {
+            throw new IllegalStateException("cannot write index " + index + " (cycle " + cycleOf(index) + "): the journal ends at " +
+                last + (last < 0 ? "" : " (cycle " + cycleOf(last) + ")"));
+        }
+        if (null == appender)
+        {
+            appender = queue.createAppender();
+        }
+        if (null == copyScratch)
+        {
+            copyScratch = Bytes.allocateElasticDirect(maxRecordLength);
+        }
+        copyScratch.clear();
+        copyScratch.unsafeWrite(buffer.addressOffset() + offset, length);
+        ((InternalAppender)appender).writeBytes(index, copyScratch);
+        if (lastIndex() != index)
+        {
+            throw new IllegalStateException("journal did not take index " + index + "; it ends at " + lastIndex());
+        }
+        WRITE_POSITION.setRelease(this, ((ExcerptContext)appender).wire().bytes().writePosition());
+    }
+
+    /**
+     * The CRC32C trailer of the record at an index, as stored.
+     *
+     * @param index of a record.
+     * @return the trailer, or {@link #NO_RECORD} if the journal holds no record there.
+     */
+    public long storedCrc(final long index)
+    {
+        if (index < 0)
+        {
+            return NO_RECORD;
+        }
+        try (ExcerptTailer tailer = queue.createTailer())
+        {
+            if (!tailer.moveToIndex(index))
+            {
+                return NO_RECORD;
+            }
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (!dc.isPresent() || dc.isMetaData() || dc.index() != index)
+                {
+                    return NO_RECORD;
+                }
+                final Bytes<?> bytes = dc.wire().bytes();
+                final long length = bytes.readRemaining();
+                return length < JournalRecord.TRAILER_LENGTH ? NO_RECORD :
+                    bytes.readInt(bytes.readPosition() + length - JournalRecord.TRAILER_LENGTH);
+            }
+        }
+    }
+
+    /**
+     * What {@link #storedCrc(long)} answers for an index with no record.
+     */
+    public static final long NO_RECORD = Long.MIN_VALUE;
 
     /**
      * @return the file offset just past the last record appended (in the current cycle's file), published for
@@ -455,6 +538,42 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     }
 
     /**
+     * @return index of the first record the journal still holds, or -1 if it is empty.
+     */
+    public long firstIndex()
+    {
+        final long first = queue.firstIndex();
+        return first == Long.MAX_VALUE || first < 0 ? -1 : first;
+    }
+
+    /**
+     * Create a reader that starts with the record after an index. The reader must be used and closed on one thread.
+     *
+     * @param index a record the journal holds, or -1 to start from the first record.
+     * @return a new reader, or null if the journal holds no record at that index.
+     */
+    public JournalReader readerAfter(final long index)
+    {
+        final ExcerptTailer tailer = queue.createTailer();
+        if (index < 0)
+        {
+            return new JournalReader(tailer.toStart());
+        }
+        if (tailer.moveToIndex(index))
+        {
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (dc.isPresent() && !dc.isMetaData() && dc.index() == index)
+                {
+                    return new JournalReader(tailer);
+                }
+            }
+        }
+        tailer.close();
+        return null;
+    }
+
+    /**
      * Create a reader from the start of the journal. The reader must be used and closed on one thread.
      *
      * @return a new reader.
@@ -488,6 +607,10 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     public void close()
     {
         CloseHelper.quietClose(appender);
+        if (null != copyScratch)
+        {
+            copyScratch.releaseLast();
+        }
         queue.close();
     }
 

@@ -335,7 +335,8 @@ final class ProducerConductor implements Agent, ResponseReader.Listener
         final String reason = ack.reason();
         if (state != STATE_REFUSED || !reason.equals(refusal))
         {
-            refusalKind = errorCode == ErrorCode.PROTOCOL_MISMATCH ? ErrorKind.PROTOCOL_MISMATCH : ErrorKind.CONNECTION_REFUSED;
+            refusalKind = errorCode == ErrorCode.PROTOCOL_MISMATCH ? ErrorKind.PROTOCOL_MISMATCH :
+                errorCode == ErrorCode.BROKER_IS_SLAVE ? ErrorKind.BROKER_IS_SLAVE : ErrorKind.CONNECTION_REFUSED;
             refusal = "broker " + ctx.brokerChannel() + " refused producer " + ctx.producerGroup() + "/" + ctx.instanceName() +
                 ": " + reason;
             LOG.warn(refusal);

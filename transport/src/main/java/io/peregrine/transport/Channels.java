@@ -180,6 +180,25 @@ public final class Channels
     }
 
     /**
+     * The publication a master feeds a slave's records on.
+     *
+     * @param udpEndpoint host:port of the slave's record subscription.
+     * @param termLength  from {@link Sizing#replicaTermLength(int)}.
+     * @return the channel.
+     */
+    public static String replicaPublication(final String udpEndpoint, final int termLength)
+    {
+        return new ChannelUriStringBuilder()
+            .media(CommonContext.UDP_MEDIA)
+            .endpoint(udpEndpoint)
+            .termLength(termLength)
+            .mtu(UDP_MTU)
+            .socketSndbufLength(UDP_WINDOW)
+            .sparse(true)
+            .build();
+    }
+
+    /**
      * Wait for the driver to bind a UDP subscription (its port may have been 0) and say where.
      *
      * @param subscription a UDP subscription just added.

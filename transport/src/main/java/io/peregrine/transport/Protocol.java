@@ -20,6 +20,16 @@ public final class Protocol
     public static final int RESPONSE_STREAM_ID = 1002;
 
     /**
+     * Stream id of a slave's hellos and acks to its master.
+     */
+    public static final int REPLICA_REQUEST_STREAM_ID = 1003;
+
+    /**
+     * Stream id of a master's records and heartbeats to a slave.
+     */
+    public static final int REPLICA_DATA_STREAM_ID = 1004;
+
+    /**
      * Version string of this build, sent in the handshake.
      */
     public static final String VERSION = "0.1.0";

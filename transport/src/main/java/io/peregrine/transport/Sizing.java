@@ -61,6 +61,18 @@ public final class Sizing
     }
 
     /**
+     * Term length for a master's record stream to a slave, whose largest frame is maxFrameLength: Aeron's largest
+     * message is an eighth of a term.
+     *
+     * @param maxFrameLength largest frame: a batch of records, each up to the largest record.
+     * @return a power of two between 64 KiB and 1 GiB.
+     */
+    public static int replicaTermLength(final int maxFrameLength)
+    {
+        return (int)Math.min(MAX_TERM_LENGTH, Math.max(MIN_TERM_LENGTH, BitUtil.findNextPositivePowerOfTwo(8L * maxFrameLength)));
+    }
+
+    /**
      * Capacity of a many-to-one ring buffer whose messages may be up to maxEntryLength bytes.
      *
      * @param maxEntryLength largest entry.

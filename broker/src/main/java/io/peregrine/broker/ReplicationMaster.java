@@ -1,0 +1,361 @@
+package io.peregrine.broker;
+
+import java.util.ArrayList;
+
+import io.aeron.Aeron;
+import io.aeron.Image;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.peregrine.journal.Journal;
+import io.peregrine.transport.Channels;
+import io.peregrine.transport.Protocol;
+import io.peregrine.transport.Sizing;
+import io.peregrine.transport.codec.MessageHeaderDecoder;
+import io.peregrine.transport.codec.ReplicaAckDecoder;
+import io.peregrine.transport.codec.ReplicaHelloDecoder;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+
+/**
+ * The master's side of replication, on the pipeline thread: takes slaves' hellos and acks on haListenChannel, feeds
+ * each accepted slave through its own {@link SlaveLink}, and keeps the replicated watermark, the lowest index the
+ * in-sync slaves have acknowledged, which SYNC_MASTER answers wait for (as SYNC_FLUSH answers wait for the flushed
+ * watermark: nothing blocks).
+ *
+ * <p>A slave is in sync while it is heard from within haLivenessTimeout, has caught up with the master's end within
+ * haSlaveLagTime (its ack reached an end the master had since then), and is no more than haSlaveFallbehindMax bytes
+ * of records behind. One that drops out rejoins once it meets all three again.
+ *
+ * <p>A hello is answered from the journal: a slave whose last record (index and CRC) is the master's record at that
+ * index is fed from the record after it; an empty slave from the master's first record; any other slave is refused
+ * with the reason (it holds records the master does not, or ones the master no longer retains).
+ */
+final class ReplicationMaster implements Agent, FragmentHandler
+{
+    private static final int BATCH_BYTES = 64 * 1024;
+    private static final int FRAME_OVERHEAD = 128;
+    private static final int POLL_LIMIT = 16;
+
+    private final BrokerContext ctx;
+    private final Aeron aeron;
+    private final Journal journal;
+    private final AppendHistory appended;
+    private final BrokerCounters counters;
+    private final RateLimitedLog log;
+    private final EpochClock clock;
+    private final Subscription subscription;
+    private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+    private final ReplicaHelloDecoder hello = new ReplicaHelloDecoder();
+    private final ReplicaAckDecoder ack = new ReplicaAckDecoder();
+    private final ArrayList<SlaveLink> links = new ArrayList<>();
+    private final boolean ackFlushed;
+    private final long livenessMs;
+    private final long heartbeatMs;
+    private final long lagTimeMs;
+    private final long fallbehindMax;
+    private final int batchBytes;
+    private final int maxFrameLength;
+    private final int termLength;
+    private final long epoch;
+    private long nextLinkId;
+    private long replicatedIndex = -1;
+    private int inSyncSlaves;
+    private long nowMs;
+
+    ReplicationMaster(
+        final BrokerContext ctx,
+        final Aeron aeron,
+        final Journal journal,
+        final AppendHistory appended,
+        final BrokerCounters counters,
+        final RateLimitedLog log,
+        final Subscription subscription,
+        final int maxRecordLength)
+    {
+        this.ctx = ctx;
+        this.aeron = aeron;
+        this.journal = journal;
+        this.appended = appended;
+        this.counters = counters;
+        this.log = log;
+        this.clock = ctx.epochClock();
+        this.subscription = subscription;
+        this.ackFlushed = ctx.slaveAckFlushed();
+        this.livenessMs = ctx.haLivenessTimeoutMs();
+        this.heartbeatMs = ctx.haHeartbeatIntervalMs();
+        this.lagTimeMs = ctx.haSlaveLagTimeMs();
+        this.fallbehindMax = ctx.haSlaveFallbehindMax();
+        // a frame is a batch plus at most one record over it, and must fit Aeron's largest message
+        this.batchBytes = Math.max(0, Math.min(BATCH_BYTES, Sizing.AERON_MAX_MESSAGE_LENGTH - maxRecordLength - 2 * FRAME_OVERHEAD));
+        this.maxFrameLength = batchBytes + maxRecordLength + FRAME_OVERHEAD;
+        this.termLength = Sizing.replicaTermLength(maxFrameLength);
+        this.epoch = 0;
+        this.nextLinkId = clock.time() << 16; // a restarted master's links differ from the last run's
+    }
+
+    public String roleName()
+    {
+        return "replication-master";
+    }
+
+    public int doWork()
+    {
+        nowMs = clock.time();
+        int work = subscription.poll(this, POLL_LIMIT);
+        final long masterLastIndex = appended.lastIndex();
+        long watermark = Long.MAX_VALUE;
+        int inSync = 0;
+        long lagRecords = 0;
+        long lagBytes = 0;
+        for (int i = links.size() - 1; i >= 0; i--)
+        {
+            final SlaveLink link = links.get(i);
+            try
+            {
+                work += link.doWork(nowMs, masterLastIndex, epoch, heartbeatMs, counters);
+            }
+            catch (final RuntimeException ex)
+            {
+                log.info("replication: slave " + link.describe + " dropped: " + ex.getMessage());
+                link.close();
+            }
+            if (link.state == SlaveLink.CLOSED || nowMs - link.lastHeardMs > livenessMs)
+            {
+                if (link.state != SlaveLink.CLOSED || null == link.refusal)
+                {
+                    log.info("replication: slave " + link.describe + " gone (silent for " + (nowMs - link.lastHeardMs) + " ms)");
+                }
+                link.close();
+                removeLink(i);
+                continue;
+            }
+            if (link.state != SlaveLink.STREAMING)
+            {
+                continue;
+            }
+            final long acked = link.ackedIndex(ackFlushed);
+            if (acked >= link.catchUpTarget)
+            {
+                link.lastCaughtUpMs = nowMs;
+                link.catchUpTarget = masterLastIndex;
+            }
+            final long records = appended.recordsAfter(acked);
+            final long bytes = appended.bytesAfter(acked);
+            final boolean inSyncNow = nowMs - link.lastCaughtUpMs <= lagTimeMs && bytes != AppendHistory.UNKNOWN && bytes <= fallbehindMax;
+            if (inSyncNow != link.inSync)
+            {
+                link.inSync = inSyncNow;
+                log.info("replication: slave " + link.describe + (inSyncNow ? " in sync at index " + acked :
+                    " out of sync: acked index " + acked + ", " + (bytes == AppendHistory.UNKNOWN ? "an unknown number of" : bytes) +
+                    " bytes behind, last caught up " + (nowMs - link.lastCaughtUpMs) + " ms ago"));
+            }
+            if (inSyncNow)
+            {
+                inSync++;
+                watermark = Math.min(watermark, acked);
+            }
+            lagRecords = records == AppendHistory.UNKNOWN || lagRecords == AppendHistory.UNKNOWN ? AppendHistory.UNKNOWN :
+                Math.max(lagRecords, records);
+            lagBytes = bytes == AppendHistory.UNKNOWN || lagBytes == AppendHistory.UNKNOWN ? AppendHistory.UNKNOWN : Math.max(lagBytes, bytes);
+        }
+        inSyncSlaves = inSync;
+        replicatedIndex = inSync > 0 ? watermark : -1;
+        counters.slavesConnected.setRelease(links.size());
+        counters.slavesInSync.setRelease(inSync);
+        counters.replicaAckedIndex.setRelease(replicatedIndex);
+        counters.replicaLagRecords.setRelease(lagRecords);
+        counters.replicaLagBytes.setRelease(lagBytes);
+        return work;
+    }
+
+    /**
+     * @return slaves in sync as of the last duty cycle.
+     */
+    int inSyncSlaves()
+    {
+        return inSyncSlaves;
+    }
+
+    /**
+     * @return the lowest index the in-sync slaves have acknowledged (written or flushed, per slaveAckPolicy); -1 if none
+     * is in sync.
+     */
+    long replicatedIndex()
+    {
+        return replicatedIndex;
+    }
+
+    public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header fragmentHeader)
+    {
+        if (length < MessageHeaderDecoder.ENCODED_LENGTH)
+        {
+            return;
+        }
+        header.wrap(buffer, offset);
+        if (header.schemaId() != MessageHeaderDecoder.SCHEMA_ID || header.version() != MessageHeaderDecoder.SCHEMA_VERSION)
+        {
+            return;
+        }
+        if (header.templateId() == ReplicaAckDecoder.TEMPLATE_ID)
+        {
+            ack.wrapAndApplyHeader(buffer, offset, header);
+            onAck(ack.nodeId(), ack.linkId(), ack.writtenIndex(), ack.flushedIndex());
+        }
+        else if (header.templateId() == ReplicaHelloDecoder.TEMPLATE_ID)
+        {
+            hello.wrapAndApplyHeader(buffer, offset, header);
+            final Image image = subscription.imageBySessionId(fragmentHeader.sessionId());
+            onHello(null == image ? null : image.sourceIdentity());
+        }
+    }
+
+    private void onAck(final long nodeId, final long linkId, final long written, final long flushed)
+    {
+        final SlaveLink link = link(nodeId);
+        String refusal = null;
+        if (null == link || link.linkId != linkId)
+        {
+            refusal = "it is for link " + linkId + ", not the node's current link" + (null == link ? "" : " " + link.linkId);
+        }
+        else if (written > link.sentIndex || written > appended.lastIndex())
+        {
+            refusal = "written index " + written + " is above the last index sent to it (" + link.sentIndex + ")";
+        }
+        else if (written < link.writtenIndex || flushed > written)
+        {
+            refusal = "written index " + written + " went back (was " + link.writtenIndex + ") or flushed " + flushed + " is above it";
+        }
+        if (null != refusal)
+        {
+            counters.replicaAcksRefused.incrementRelease();
+            if (log.admit("replica-ack"))
+            {
+                log.warn("replication: refused an ack from slave node " + Long.toHexString(nodeId) + ": " + refusal);
+            }
+            return;
+        }
+        link.lastHeardMs = nowMs;
+        link.acked = true;
+        link.writtenIndex = written;
+        link.flushedIndex = Math.max(link.flushedIndex, flushed);
+    }
+
+    private void onHello(final String sourceIdentity)
+    {
+        final long nodeId = hello.nodeId();
+        final long lastIndex = hello.lastIndex();
+        final int lastCrc = hello.lastCrc();
+        final int maxMessageSize = hello.maxMessageSize();
+        final String dataEndpoint = hello.dataEndpoint();
+        final String rollCycle = hello.rollCycle();
+        final SlaveLink existing = link(nodeId);
+        if (null != existing && !existing.acked && existing.startAfterIndex == lastIndex)
+        {
+            // sent before the slave had the start: its acks, on the same stream, come after its hellos
+            existing.lastHeardMs = nowMs;
+            return;
+        }
+        final String endpoint = ProducerSessions.verifiedEndpoint(dataEndpoint, sourceIdentity);
+        if (null == endpoint)
+        {
+            if (log.admit("replica-endpoint"))
+            {
+                log.warn("replication: ignored a hello from " + sourceIdentity + ": its data endpoint '" + dataEndpoint +
+                    "' is not on the host it sends from");
+            }
+            return;
+        }
+        if (null != existing)
+        {
+            existing.close();
+            links.remove(existing);
+        }
+        final String describe = Long.toHexString(nodeId) + "@" + dataEndpoint;
+        final String refusal = refusal(lastIndex, lastCrc, maxMessageSize, rollCycle);
+        final Journal.JournalReader reader = null == refusal ? journal.readerAfter(lastIndex) : null;
+        final String why = null == refusal && null == reader ? "the master no longer holds its record " + lastIndex : refusal;
+        final String dataChannel = Channels.replicaPublication(endpoint, termLength);
+        links.add(new SlaveLink(aeron, dataChannel, Protocol.REPLICA_DATA_STREAM_ID, nodeId, nextLinkId++, describe, lastIndex,
+            null == why ? reader : null, why, batchBytes, maxFrameLength, nowMs));
+        if (null != why)
+        {
+            log.warn("replication: refused slave " + describe + ": " + why);
+        }
+        else
+        {
+            log.info("replication: slave " + describe + " connected; feeding it from index " + lastIndex + " on (master's last " +
+                appended.lastIndex() + ")");
+        }
+    }
+
+    /**
+     * @return why a slave with this journal cannot be fed, or null if it can.
+     */
+    private String refusal(final long lastIndex, final int lastCrc, final int maxMessageSize, final String rollCycle)
+    {
+        final String resync = "; move the slave's store aside and start it empty to copy the master afresh";
+        if (!ctx.rollCycle().equals(rollCycle))
+        {
+            return "its rollCycle " + rollCycle + " is not the master's " + ctx.rollCycle() + "; start it with rollCycle=" + ctx.rollCycle() +
+                " on an empty store";
+        }
+        if (maxMessageSize < ctx.maxMessageSize())
+        {
+            return "its maxMessageSize " + maxMessageSize + " is below the master's " + ctx.maxMessageSize() + "; start it with maxMessageSize=" +
+                ctx.maxMessageSize();
+        }
+        if (lastIndex < 0)
+        {
+            return null;
+        }
+        final long masterLast = appended.lastIndex();
+        if (lastIndex > masterLast)
+        {
+            return "its journal ends at index " + lastIndex + ", beyond the master's last " + masterLast +
+                " (it holds records the master does not, e.g. it was a master before)" + resync;
+        }
+        final long crc = journal.storedCrc(lastIndex);
+        if (crc == Journal.NO_RECORD)
+        {
+            final long first = journal.firstIndex();
+            return lastIndex < first ? "its last record " + lastIndex + " is older than the master's first retained record " + first +
+                " (fileReservedTime)" + resync : "the master holds no record at its last index " + lastIndex + resync;
+        }
+        if ((int)crc != lastCrc)
+        {
+            return "its record at index " + lastIndex + " differs from the master's (CRC 0x" + Integer.toHexString(lastCrc) + " against 0x" +
+                Integer.toHexString((int)crc) + "): the journals diverged" + resync;
+        }
+        return null;
+    }
+
+    private SlaveLink link(final long nodeId)
+    {
+        for (int i = 0, size = links.size(); i < size; i++)
+        {
+            if (links.get(i).nodeId == nodeId)
+            {
+                return links.get(i);
+            }
+        }
+        return null;
+    }
+
+    private void removeLink(final int i)
+    {
+        final int last = links.size() - 1;
+        links.set(i, links.get(last));
+        links.remove(last);
+    }
+
+    public void onClose()
+    {
+        for (final SlaveLink link : links)
+        {
+            link.close();
+        }
+        links.clear();
+    }
+}

@@ -1,0 +1,313 @@
+package io.peregrine.broker;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.peregrine.journal.Journal;
+import io.peregrine.journal.RecordView;
+import io.peregrine.transport.codec.MessageHeaderDecoder;
+import io.peregrine.transport.codec.MessageHeaderEncoder;
+import io.peregrine.transport.codec.ReplicaAckEncoder;
+import io.peregrine.transport.codec.ReplicaHelloEncoder;
+import io.peregrine.transport.codec.ReplicaRecordsDecoder;
+import io.peregrine.transport.codec.ReplicaStartDecoder;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A slave's side of replication, on its pipeline thread: says hello to the master (its node id, where its journal
+ * ends and that record's CRC) until the master answers with a start, then writes each record the master sends at the
+ * master's index, byte for byte, after checking it, and acknowledges what it has written and flushed. Silence from
+ * the master for haLivenessTimeout, or a record that does not check, ends the link; the slave then says hello again,
+ * so it follows a restarted master without an operator. A master's refusal is logged with its reason and counted, and
+ * asked again every haLivenessTimeout.
+ */
+final class ReplicationSlave implements Agent, FragmentHandler
+{
+    private static final long NO_LINK = Long.MIN_VALUE;
+    private static final int POLL_LIMIT = 8;
+    private static final String NODE_ID_FILE = "replica-node-id";
+
+    private final BrokerContext ctx;
+    private final Journal journal;
+    private final Flusher flusher;
+    private final BrokerCounters counters;
+    private final RateLimitedLog log;
+    private final EpochClock clock;
+    private final ExclusivePublication toMaster;
+    private final Subscription fromMaster;
+    private final FragmentAssembler assembler = new FragmentAssembler(this);
+    private final String dataEndpoint;
+    private final long nodeId;
+    private final long livenessMs;
+    private final long heartbeatMs;
+    private final UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect(1024));
+    private final UnsafeBuffer record;
+    private final UnsafeBuffer recordWrapper = new UnsafeBuffer(0, 0);
+    private final RecordView view = new RecordView();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+    private final ReplicaHelloEncoder hello = new ReplicaHelloEncoder();
+    private final ReplicaAckEncoder ack = new ReplicaAckEncoder();
+    private final ReplicaStartDecoder start = new ReplicaStartDecoder();
+    private final ReplicaRecordsDecoder records = new ReplicaRecordsDecoder();
+    private long linkId = NO_LINK;
+    private long writtenIndex;
+    private long ackedWritten = Long.MIN_VALUE;
+    private long ackedFlushed = Long.MIN_VALUE;
+    private long lastHeardMs;
+    private long lastAckMs;
+    private long nextHelloMs;
+    private String lastRefusal;
+    private long nowMs;
+
+    ReplicationSlave(
+        final BrokerContext ctx,
+        final Journal journal,
+        final Flusher flusher,
+        final BrokerCounters counters,
+        final RateLimitedLog log,
+        final ExclusivePublication toMaster,
+        final Subscription fromMaster,
+        final String dataEndpoint,
+        final int maxRecordLength)
+    {
+        this.ctx = ctx;
+        this.journal = journal;
+        this.flusher = flusher;
+        this.counters = counters;
+        this.log = log;
+        this.clock = ctx.epochClock();
+        this.toMaster = toMaster;
+        this.fromMaster = fromMaster;
+        this.dataEndpoint = dataEndpoint;
+        this.nodeId = nodeId(ctx.storeDir());
+        this.livenessMs = ctx.haLivenessTimeoutMs();
+        this.heartbeatMs = ctx.haHeartbeatIntervalMs();
+        this.record = new UnsafeBuffer(ByteBuffer.allocateDirect(maxRecordLength));
+        this.writtenIndex = journal.lastIndex();
+        counters.slaveWrittenIndex.setRelease(writtenIndex);
+    }
+
+    public String roleName()
+    {
+        return "replication-slave";
+    }
+
+    public int doWork()
+    {
+        nowMs = clock.time();
+        int work = fromMaster.poll(assembler, POLL_LIMIT);
+        if (linkId == NO_LINK)
+        {
+            if (nowMs >= nextHelloMs && sendHello())
+            {
+                nextHelloMs = nowMs + (null == lastRefusal ? heartbeatMs : livenessMs);
+                work++;
+            }
+            return work;
+        }
+        if (nowMs - lastHeardMs > livenessMs)
+        {
+            log.info("replication: master at " + ctx.haMasterChannel() + " silent for " + (nowMs - lastHeardMs) + " ms; saying hello again");
+            dropLink();
+            return work;
+        }
+        final long flushed = flusher.flushedWatermark();
+        if (writtenIndex != ackedWritten || flushed != ackedFlushed || nowMs - lastAckMs >= heartbeatMs)
+        {
+            work += sendAck(flushed);
+        }
+        return work;
+    }
+
+    public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header fragmentHeader)
+    {
+        if (length < MessageHeaderDecoder.ENCODED_LENGTH)
+        {
+            return;
+        }
+        header.wrap(buffer, offset);
+        if (header.schemaId() != MessageHeaderDecoder.SCHEMA_ID || header.version() != MessageHeaderDecoder.SCHEMA_VERSION)
+        {
+            return;
+        }
+        if (header.templateId() == ReplicaRecordsDecoder.TEMPLATE_ID)
+        {
+            records.wrapAndApplyHeader(buffer, offset, header);
+            if (records.linkId() == linkId)
+            {
+                onRecords();
+            }
+        }
+        else if (header.templateId() == ReplicaStartDecoder.TEMPLATE_ID)
+        {
+            start.wrapAndApplyHeader(buffer, offset, header);
+            if (start.nodeId() == nodeId)
+            {
+                onReplicaStart();
+            }
+        }
+    }
+
+    private void onReplicaStart()
+    {
+        final long startLinkId = start.linkId();
+        final long startAfter = start.startAfterIndex();
+        final long masterLast = start.masterLastIndex();
+        final String refusal = start.refusal();
+        if (!refusal.isEmpty())
+        {
+            counters.slaveRefusals.incrementRelease();
+            if (!refusal.equals(lastRefusal) || log.admit("replica-refused"))
+            {
+                log.warn("replication: the master at " + ctx.haMasterChannel() + " refused this slave: " + refusal);
+            }
+            lastRefusal = refusal;
+            nextHelloMs = nowMs + livenessMs;
+            return;
+        }
+        if (linkId != NO_LINK || startAfter != writtenIndex)
+        {
+            return; // an answer to an earlier hello
+        }
+        lastRefusal = null;
+        linkId = startLinkId;
+        lastHeardMs = nowMs;
+        counters.slaveMasterIndex.setRelease(masterLast);
+        log.info("replication: following the master at " + ctx.haMasterChannel() + " from index " + startAfter + " (master's last " +
+            masterLast + ")");
+        sendAck(flusher.flushedWatermark()); // tells the master the start arrived: hellos sent before it are stale
+    }
+
+    private void onRecords()
+    {
+        lastHeardMs = nowMs;
+        counters.slaveMasterIndex.setRelease(records.masterLastIndex());
+        final long before = writtenIndex;
+        for (final ReplicaRecordsDecoder.RecordsDecoder entry : records.records())
+        {
+            final long index = entry.index();
+            entry.wrapRecord(recordWrapper);
+            final int length = recordWrapper.capacity();
+            if (length > record.capacity())
+            {
+                fail("record " + index + " of " + length + " bytes is over this slave's limit of " + record.capacity() + "; raise maxMessageSize");
+                break;
+            }
+            record.putBytes(0, recordWrapper, 0, length);
+            final String damage = view.wrap(index, record.addressOffset(), length).validate();
+            if (null != damage)
+            {
+                fail("record " + index + " from the master does not check: " + damage);
+                break;
+            }
+            try
+            {
+                journal.writeAt(index, record, 0, length);
+            }
+            catch (final RuntimeException ex)
+            {
+                fail("could not write record " + index + ": " + ex.getMessage());
+                break;
+            }
+            writtenIndex = index;
+        }
+        if (writtenIndex != before)
+        {
+            flusher.appended(writtenIndex);
+            counters.slaveWrittenIndex.setRelease(writtenIndex);
+        }
+    }
+
+    private void fail(final String why)
+    {
+        if (log.admit("replica-record"))
+        {
+            log.warn("replication: " + why + "; saying hello again");
+        }
+        dropLink();
+    }
+
+    private void dropLink()
+    {
+        linkId = NO_LINK;
+        nextHelloMs = nowMs;
+        ackedWritten = Long.MIN_VALUE;
+    }
+
+    private boolean sendHello()
+    {
+        final long lastCrc = journal.storedCrc(writtenIndex);
+        hello.wrapAndApplyHeader(out, 0, headerEncoder)
+            .nodeId(nodeId)
+            .lastEpoch(0)
+            .lastIndex(writtenIndex)
+            .lastCrc(lastCrc == Journal.NO_RECORD ? 0 : (int)lastCrc)
+            .maxMessageSize(ctx.maxMessageSize())
+            .dataEndpoint(dataEndpoint)
+            .rollCycle(ctx.rollCycle());
+        return toMaster.offer(out, 0, MessageHeaderEncoder.ENCODED_LENGTH + hello.encodedLength()) > 0;
+    }
+
+    private int sendAck(final long flushed)
+    {
+        final long flushedIndex = Math.min(flushed, writtenIndex);
+        ack.wrapAndApplyHeader(out, 0, headerEncoder)
+            .nodeId(nodeId)
+            .linkId(linkId)
+            .writtenIndex(writtenIndex)
+            .flushedIndex(flushedIndex);
+        if (toMaster.offer(out, 0, MessageHeaderEncoder.ENCODED_LENGTH + ack.encodedLength()) > 0)
+        {
+            ackedWritten = writtenIndex;
+            ackedFlushed = flushed;
+            lastAckMs = nowMs;
+            return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * @return this slave's node id, kept in its store so a restarted slave is the same node to its master.
+     */
+    static long nodeId(final File storeDir)
+    {
+        final File file = new File(storeDir, NODE_ID_FILE);
+        try
+        {
+            if (file.isFile())
+            {
+                return Long.parseUnsignedLong(Files.readString(file.toPath(), StandardCharsets.US_ASCII).trim(), 16);
+            }
+            final long id = new SecureRandom().nextLong();
+            final File tmp = new File(storeDir, NODE_ID_FILE + ".tmp");
+            Files.writeString(tmp.toPath(), Long.toHexString(id) + System.lineSeparator(), StandardCharsets.US_ASCII);
+            try (FileChannel channel = FileChannel.open(tmp.toPath(), StandardOpenOption.WRITE))
+            {
+                channel.force(true);
+            }
+            Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+            Journal.forceDirectory(storeDir);
+            return id;
+        }
+        catch (final IOException | NumberFormatException ex)
+        {
+            throw new IllegalStateException("cannot read or create the slave's node id in " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+}
