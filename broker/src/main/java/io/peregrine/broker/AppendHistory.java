@@ -3,9 +3,9 @@ package io.peregrine.broker;
 import org.agrona.BitUtil;
 
 /**
- * The last appends of the master's journal as (index, bytes appended up to it), so a slave's acked index can be
- * turned into how far behind it is in records and in bytes. Journal indices are not a count: a roll to a new
- * cycle jumps them. Written and read on the pipeline thread only.
+ * The last appends of the master's journal as (index, bytes appended up to it, when), so a slave's acked index can
+ * be turned into how far behind it is in records, in bytes and in time (the age of the oldest record it lacks).
+ * Journal indices are not a count: a roll to a new cycle jumps them. Written and read on the pipeline thread only.
  */
 final class AppendHistory
 {
@@ -16,6 +16,7 @@ final class AppendHistory
 
     private final long[] index;
     private final long[] cumulativeBytes;
+    private final long[] appendedMs;
     private final int mask;
     private long count;
 
@@ -28,6 +29,7 @@ final class AppendHistory
         final int size = BitUtil.findNextPositivePowerOfTwo(capacity);
         index = new long[size];
         cumulativeBytes = new long[size];
+        appendedMs = new long[size];
         mask = size - 1;
         index[0] = startIndex;
         count = 1;
@@ -38,13 +40,15 @@ final class AppendHistory
      *
      * @param journalIndex its index, above every index before.
      * @param bytes        its length in the journal.
+     * @param nowMs        when, epoch ms.
      */
-    void appended(final long journalIndex, final int bytes)
+    void appended(final long journalIndex, final int bytes, final long nowMs)
     {
         final long previous = cumulativeBytes[(int)(count - 1) & mask];
         final int i = (int)count & mask;
         index[i] = journalIndex;
         cumulativeBytes[i] = previous + bytes;
+        appendedMs[i] = nowMs;
         count++;
     }
 
@@ -74,6 +78,22 @@ final class AppendHistory
     {
         final long position = find(journalIndex);
         return position < 0 ? UNKNOWN : cumulativeBytes[(int)(count - 1) & mask] - cumulativeBytes[(int)position & mask];
+    }
+
+    /**
+     * @param journalIndex a slave's acked index.
+     * @param nowMs        now, epoch ms, on the clock the appends were stamped with.
+     * @return how long ago the oldest record after it was appended: 0 if there is none, {@link #UNKNOWN} if the index is
+     * older than the history.
+     */
+    long lagMs(final long journalIndex, final long nowMs)
+    {
+        final long position = find(journalIndex);
+        if (position < 0)
+        {
+            return UNKNOWN;
+        }
+        return position == count - 1 ? 0 : Math.max(0, nowMs - appendedMs[(int)(position + 1) & mask]);
     }
 
     /**

@@ -105,7 +105,7 @@ public final class Broker implements AutoCloseable
         {
             LOG.info("previous broker on this store (dead) left aeron dir {}; clearing it", ctx.aeronDir());
         }
-        driver = EmbeddedDriver.launch(ctx.aeronDir(), ctx.idleStrategy(), staleDriverDir);
+        driver = EmbeddedDriver.launch(ctx.aeronDir(), ctx.idleStrategy(), staleDriverDir, ctx.driverCustomizer());
         final ErrorHandler errorHandler = (ex) -> LOG.error("broker error", ex);
         aeron = Aeron.connect(new Aeron.Context()
             .aeronDirectoryName(driver.aeronDirectoryName())
@@ -131,6 +131,8 @@ public final class Broker implements AutoCloseable
         ring = new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(
             Sizing.ringCapacity(InboundEntry.RECORD_OFFSET + maxRecordLength))));
         final AppendHistory appendHistory = new AppendHistory(APPEND_HISTORY, journal.lastIndex());
+        // offset from the nano clock: SystemEpochNanoClock allocates an Instant per call on JDK 17
+        final EpochNanoClock epochNanoClock = new OffsetEpochNanoClock();
         final Agent replicationAgent;
         if (ctx.slave())
         {
@@ -147,15 +149,14 @@ public final class Broker implements AutoCloseable
             final Subscription fromSlaves = aeron.addSubscription(
                 Channels.requestSubscription(ctx.haListenChannel()), Protocol.REPLICA_REQUEST_STREAM_ID);
             haEndpoint = Channels.awaitResolvedEndpoint(fromSlaves, START_TIMEOUT_MS);
-            replication = new ReplicationMaster(ctx, aeron, journal, appendHistory, counters, rateLimitedLog, fromSlaves, maxRecordLength);
+            replication = new ReplicationMaster(ctx, aeron, journal, appendHistory, counters, rateLimitedLog, fromSlaves, maxRecordLength,
+                epochNanoClock);
             replicationAgent = replication;
         }
         sessions = new ProducerSessions(ctx, aeron, counters, rateLimitedLog, histories);
         responder = new Responder(sessions, counters, PENDING_RESPONSES, ctx.syncFlush() ? flusher : null,
             ctx.syncMaster() ? replication : null, ctx.nanoClock());
         sessions.responder(responder);
-        // offset from the nano clock: SystemEpochNanoClock allocates an Instant per call on JDK 17
-        final EpochNanoClock epochNanoClock = new OffsetEpochNanoClock();
         receiver = new ReceiverAgent(ctx, sessions, responder, counters, rateLimitedLog, ring, epochNanoClock, udp, ipc, flusher);
         final JournalWriterAgent writer = new JournalWriterAgent(
             journal, ring, responder, sessions, counters, rateLimitedLog, epochNanoClock, histories, flusher, appendHistory);

@@ -18,6 +18,7 @@ import java.util.function.LongSupplier;
 
 import io.aeron.ChannelUri;
 import io.aeron.CommonContext;
+import io.aeron.driver.MediaDriver;
 import io.peregrine.journal.Journal;
 import io.peregrine.transport.IdleStrategies;
 import io.peregrine.transport.Sizing;
@@ -173,6 +174,7 @@ public final class BrokerContext
     private int producerHistories;
     private LongSupplier usableSpace;
     private FlushListener flushListener = FlushListener.NONE;
+    private Consumer<MediaDriver.Context> driverCustomizer = (driver) -> { };
 
     /**
      * A context with every setting at its default.
@@ -445,6 +447,25 @@ public final class BrokerContext
     {
         this.flushListener = flushListener;
         return this;
+    }
+
+    /**
+     * @param driverCustomizer given the embedded media driver's context just before it launches: for settings the
+     *                         broker's keys do not cover, and for tests that make loss on the driver's endpoints.
+     * @return this.
+     */
+    public BrokerContext driverCustomizer(final Consumer<MediaDriver.Context> driverCustomizer)
+    {
+        this.driverCustomizer = driverCustomizer;
+        return this;
+    }
+
+    /**
+     * @return the media driver customizer.
+     */
+    public Consumer<MediaDriver.Context> driverCustomizer()
+    {
+        return driverCustomizer;
     }
 
     /**

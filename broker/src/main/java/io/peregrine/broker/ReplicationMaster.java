@@ -16,7 +16,7 @@ import io.peregrine.transport.codec.ReplicaAckDecoder;
 import io.peregrine.transport.codec.ReplicaHelloDecoder;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.EpochNanoClock;
 
 /**
  * The master's side of replication, on the pipeline thread: takes slaves' hellos and acks on haListenChannel, feeds
@@ -24,9 +24,10 @@ import org.agrona.concurrent.EpochClock;
  * in-sync slaves have acknowledged, which SYNC_MASTER answers wait for (as SYNC_FLUSH answers wait for the flushed
  * watermark: nothing blocks).
  *
- * <p>A slave is in sync while it is heard from within haLivenessTimeout, has caught up with the master's end within
- * haSlaveLagTime (its ack reached an end the master had since then), and is no more than haSlaveFallbehindMax bytes
- * of records behind. One that drops out rejoins once it meets all three again.
+ * <p>A slave is in sync while it is heard from within haLivenessTimeout, lacks no record the master appended longer
+ * than haSlaveLagTime ago (Kafka's replica.lag.time.max.ms), and is no more than haSlaveFallbehindMax bytes of records
+ * behind. One that drops out rejoins once it meets all three again. Times are on the clock the journal writer stamps
+ * appends with.
  *
  * <p>A hello is answered from the journal: a slave whose last record (index and CRC) is the master's record at that
  * index is fed from the record after it; an empty slave from the master's first record; any other slave is refused
@@ -44,7 +45,7 @@ final class ReplicationMaster implements Agent, FragmentHandler
     private final AppendHistory appended;
     private final BrokerCounters counters;
     private final RateLimitedLog log;
-    private final EpochClock clock;
+    private final EpochNanoClock clock;
     private final Subscription subscription;
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
     private final ReplicaHelloDecoder hello = new ReplicaHelloDecoder();
@@ -72,7 +73,8 @@ final class ReplicationMaster implements Agent, FragmentHandler
         final BrokerCounters counters,
         final RateLimitedLog log,
         final Subscription subscription,
-        final int maxRecordLength)
+        final int maxRecordLength,
+        final EpochNanoClock clock)
     {
         this.ctx = ctx;
         this.aeron = aeron;
@@ -80,7 +82,7 @@ final class ReplicationMaster implements Agent, FragmentHandler
         this.appended = appended;
         this.counters = counters;
         this.log = log;
-        this.clock = ctx.epochClock();
+        this.clock = clock;
         this.subscription = subscription;
         this.ackFlushed = ctx.slaveAckFlushed();
         this.livenessMs = ctx.haLivenessTimeoutMs();
@@ -92,7 +94,7 @@ final class ReplicationMaster implements Agent, FragmentHandler
         this.maxFrameLength = batchBytes + maxRecordLength + FRAME_OVERHEAD;
         this.termLength = Sizing.replicaTermLength(maxFrameLength);
         this.epoch = 0;
-        this.nextLinkId = clock.time() << 16; // a restarted master's links differ from the last run's
+        this.nextLinkId = clock.nanoTime(); // a restarted master's links differ from the last run's
     }
 
     public String roleName()
@@ -102,7 +104,7 @@ final class ReplicationMaster implements Agent, FragmentHandler
 
     public int doWork()
     {
-        nowMs = clock.time();
+        nowMs = clock.nanoTime() / 1_000_000;
         int work = subscription.poll(this, POLL_LIMIT);
         final long masterLastIndex = appended.lastIndex();
         long watermark = Long.MAX_VALUE;
@@ -136,20 +138,17 @@ final class ReplicationMaster implements Agent, FragmentHandler
                 continue;
             }
             final long acked = link.ackedIndex(ackFlushed);
-            if (acked >= link.catchUpTarget)
-            {
-                link.lastCaughtUpMs = nowMs;
-                link.catchUpTarget = masterLastIndex;
-            }
             final long records = appended.recordsAfter(acked);
             final long bytes = appended.bytesAfter(acked);
-            final boolean inSyncNow = nowMs - link.lastCaughtUpMs <= lagTimeMs && bytes != AppendHistory.UNKNOWN && bytes <= fallbehindMax;
+            final long lagMs = appended.lagMs(acked, nowMs);
+            final boolean inSyncNow = lagMs != AppendHistory.UNKNOWN && lagMs <= lagTimeMs && bytes != AppendHistory.UNKNOWN &&
+                bytes <= fallbehindMax;
             if (inSyncNow != link.inSync)
             {
                 link.inSync = inSyncNow;
                 log.info("replication: slave " + link.describe + (inSyncNow ? " in sync at index " + acked :
-                    " out of sync: acked index " + acked + ", " + (bytes == AppendHistory.UNKNOWN ? "an unknown number of" : bytes) +
-                    " bytes behind, last caught up " + (nowMs - link.lastCaughtUpMs) + " ms ago"));
+                    " out of sync: acked index " + acked + (lagMs == AppendHistory.UNKNOWN ? ", further behind than the master remembers" :
+                    ", lacks records appended " + lagMs + " ms ago, " + records + " records and " + bytes + " bytes behind")));
             }
             if (inSyncNow)
             {

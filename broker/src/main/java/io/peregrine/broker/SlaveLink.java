@@ -39,8 +39,6 @@ final class SlaveLink implements Journal.RecordHandler
     long writtenIndex;
     long flushedIndex;
     long sentIndex;
-    long catchUpTarget;
-    long lastCaughtUpMs = Long.MIN_VALUE / 2;
     boolean inSync;
     boolean acked;
 
@@ -120,7 +118,6 @@ final class SlaveLink implements Journal.RecordHandler
                 }
                 lastSentMs = nowMs;
                 state = null == refusal ? STREAMING : CLOSED; // a closed publication lingers until the refusal is delivered
-                catchUpTarget = masterLastIndex;
                 return 1;
             case STREAMING:
                 return stream(nowMs, masterLastIndex, heartbeatMs, counters);

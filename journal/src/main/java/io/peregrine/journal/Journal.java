@@ -65,6 +65,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     private volatile long writePosition;
     private ExcerptAppender appender;
     private Bytes<Void> copyScratch;
+    private long copiedLastIndex = NOT_KNOWN;
 
     private Journal(final SingleChronicleQueue queue, final int maxRecordLength, final boolean readOnly)
     {
@@ -213,7 +214,8 @@ public final class Journal implements AutoCloseable, PreToucher.Target
 
     /**
      * Write a record another journal holds, byte for byte, at the index it has there (a slave copying its master).
-     * Chronicle only appends: the index must be the next one, or the first of a later cycle.
+     * Chronicle only appends: the index must be the next one, or the first of a later cycle. A journal written this
+     * way takes no {@link #append} (the two would disagree about where it ends).
      *
      * @param index  the record's index in the journal it comes from.
      * @param buffer holding the record, CRC32C trailer included, in native memory.
@@ -228,7 +230,11 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         {
             throw new IllegalArgumentException("record of " + length + " bytes is over the journal's limit of " + maxRecordLength);
         }
-        final long last = lastIndex();
+        if (copiedLastIndex == NOT_KNOWN)
+        {
+            copiedLastIndex = lastIndex(); // once: Chronicle's lastIndex() searches the index, too slow per record
+        }
+        final long last = copiedLastIndex;
         final boolean next = index == last + 1 && (last < 0 || cycleOf(index) == cycleOf(last));
         final boolean firstOfLaterCycle = queue.rollCycle().toSequenceNumber(index) == 0 && (last < 0 || cycleOf(index) > cycleOf(last));
         if (!next && !firstOfLaterCycle)
@@ -247,10 +253,12 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         copyScratch.clear();
         copyScratch.unsafeWrite(buffer.addressOffset() + offset, length);
         ((InternalAppender)appender).writeBytes(index, copyScratch);
-        if (lastIndex() != index)
+        if (appender.lastIndexAppended() != index)
         {
+            copiedLastIndex = NOT_KNOWN;
             throw new IllegalStateException("journal did not take index " + index + "; it ends at " + lastIndex());
         }
+        copiedLastIndex = index;
         WRITE_POSITION.setRelease(this, ((ExcerptContext)appender).wire().bytes().writePosition());
     }
 
@@ -285,6 +293,8 @@ public final class Journal implements AutoCloseable, PreToucher.Target
             }
         }
     }
+
+    private static final long NOT_KNOWN = Long.MIN_VALUE;
 
     /**
      * What {@link #storedCrc(long)} answers for an index with no record.

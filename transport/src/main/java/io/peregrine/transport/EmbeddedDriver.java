@@ -3,6 +3,7 @@ package io.peregrine.transport;
 import java.io.File;
 import java.nio.MappedByteBuffer;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import io.aeron.CncFileDescriptor;
 import io.aeron.CommonContext;
@@ -124,6 +125,21 @@ public final class EmbeddedDriver
      */
     public static MediaDriver launch(final String aeronDir, final String idleStrategy, final boolean dirDeleteOnStart)
     {
+        return launch(aeronDir, idleStrategy, dirDeleteOnStart, (ctx) -> { });
+    }
+
+    /**
+     * Launch a media driver in SHARED threading mode, with a last say on its context (tests that make loss use it).
+     *
+     * @param aeronDir         directory of the driver's CnC and log buffers.
+     * @param idleStrategy     name of the idle strategy, see {@link IdleStrategies}.
+     * @param dirDeleteOnStart delete an existing directory first (only when it belongs to no live driver).
+     * @param customizer       given the context just before the launch.
+     * @return the running driver.
+     */
+    public static MediaDriver launch(
+        final String aeronDir, final String idleStrategy, final boolean dirDeleteOnStart, final Consumer<MediaDriver.Context> customizer)
+    {
         final MediaDriver.Context ctx = new MediaDriver.Context()
             .aeronDirectoryName(aeronDir)
             .threadingMode(ThreadingMode.SHARED)
@@ -135,6 +151,7 @@ public final class EmbeddedDriver
             .socketSndbufLength(2 * 1024 * 1024)
             .initialWindowLength(2 * 1024 * 1024)
             .warnIfDirectoryExists(false);
+        customizer.accept(ctx);
         return MediaDriver.launchEmbedded(ctx);
     }
 }
