@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -195,7 +197,7 @@ class ReplicationTest
     }
 
     @Test
-    void shouldRefuseASlaveHoldingRecordsTheMasterDoesNot()
+    void shouldRefuseASlaveHoldingRecordsTheMasterDoesNotUntilItsStoreIsMovedAside() throws Exception
     {
         // the slave's store first served as a master of its own and took two messages the real master never had
         try (Broker former = Broker.launch(BrokerTestSupport.context(dir.resolve("slave"))); Producer producer = producer(former))
@@ -205,7 +207,7 @@ class ReplicationTest
                 assertEquals(SendStatus.SEND_OK, producer.send(new Message().topic("lost").body(new byte[10]), SEND_TIMEOUT_MS).status());
             }
         }
-        final List<String> before = BrokerTestSupport.digest(dir.resolve("slave"));
+        final List<String> diverged = BrokerTestSupport.digest(dir.resolve("slave"));
         try (Broker master = Broker.launch(master("ASYNC_MASTER")); Producer producer = producer(master))
         {
             assertEquals(SendStatus.SEND_OK, producer.send(new Message().topic("kept").body(new byte[20]), SEND_TIMEOUT_MS).status());
@@ -214,8 +216,58 @@ class ReplicationTest
                 awaitTrue("the master refused the slave's hello", () -> slave.slaveRefusals() > 0);
                 assertEquals(0, master.slavesInSync());
             }
+            assertEquals(diverged, BrokerTestSupport.digest(dir.resolve("slave")), "a refused slave's journal is left as it was");
+
+            // what the refusal tells the operator to do: move the slave's store aside and start it empty
+            Files.createDirectories(dir.resolve("slave-diverged"));
+            Files.move(dir.resolve("slave/store"), dir.resolve("slave-diverged/store"), StandardCopyOption.ATOMIC_MOVE);
+            try (Broker slave = Broker.launch(slave(master)))
+            {
+                awaitTrue("the emptied slave in sync", () -> master.slavesInSync() == 1);
+                awaitTrue("the emptied slave has the master's record", () -> slave.slaveWrittenIndex() == master.replicatedIndex());
+            }
         }
-        assertEquals(before, BrokerTestSupport.digest(dir.resolve("slave")), "a refused slave's journal is left as it was");
+        assertEquals(BrokerTestSupport.digest(dir.resolve("master")), BrokerTestSupport.digest(dir.resolve("slave")));
+        assertEquals(diverged, BrokerTestSupport.digest(dir.resolve("slave-diverged")), "the diverged records are kept aside");
+    }
+
+    @Test
+    void shouldPromoteASlaveAndLetTheOldMasterJoinItAsASlave()
+    {
+        try (Broker master = Broker.launch(master("SYNC_MASTER"));
+            Broker slave = Broker.launch(slave(master));
+            Producer producer = producer(master))
+        {
+            awaitTrue("slave in sync", () -> master.slavesInSync() == 1);
+            for (int i = 0; i < 10; i++)
+            {
+                assertEquals(SendStatus.SEND_OK, producer.send(new Message().topic("before").body(new byte[300]), SEND_TIMEOUT_MS).status());
+            }
+            assertEquals(master.replicatedIndex(), slave.slaveWrittenIndex());
+        }
+        // manual promotion: the slave's store restarted as the master, the old master's restarted as its slave
+        final BrokerContext promoted = BrokerTestSupport.context(dir.resolve("slave"))
+            .set(BrokerContext.BROKER_ROLE, "SYNC_MASTER")
+            .set(BrokerContext.MAX_MESSAGE_SIZE, Integer.toString(256 * 1024))
+            .set(BrokerContext.HA_LIVENESS_TIMEOUT, "1000");
+        try (Broker newMaster = Broker.launch(promoted);
+            Producer producer = producer(newMaster))
+        {
+            assertEquals(SendStatus.SLAVE_NOT_AVAILABLE, producer.send(new Message().topic("alone").body(new byte[10]), SEND_TIMEOUT_MS).status());
+            try (Broker oldMaster = Broker.launch(BrokerTestSupport.context(dir.resolve("master"))
+                .set(BrokerContext.BROKER_ROLE, "SLAVE")
+                .set(BrokerContext.MAX_MESSAGE_SIZE, Integer.toString(256 * 1024))
+                .set(BrokerContext.HA_MASTER_CHANNEL, newMaster.haChannel())
+                .set(BrokerContext.HA_LIVENESS_TIMEOUT, "1000")))
+            {
+                awaitTrue("the old master in sync as a slave", () -> newMaster.slavesInSync() == 1);
+                assertEquals(SendStatus.SEND_OK, producer.send(new Message().topic("after").body(new byte[10]), SEND_TIMEOUT_MS).status());
+                awaitTrue("the old master caught up", () -> oldMaster.slaveWrittenIndex() == newMaster.replicatedIndex());
+            }
+        }
+        final List<String> promotedJournal = BrokerTestSupport.digest(dir.resolve("slave"));
+        assertEquals(12, promotedJournal.size());
+        assertEquals(promotedJournal, BrokerTestSupport.digest(dir.resolve("master")));
     }
 
     @Test
