@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = { "Print a running broker's counters (sends received, stored, refused, answers held back or dropped, " +
         "flushes and the time spent in them, statuses, replication: slaves in sync, lag, ...) as '<value> <label>', " +
-            "read from its media driver without disturbing it.",
+        "read from its media driver without disturbing it.",
         "With --all also the media driver's own counters (bytes, NAKs, errors, back-pressure, per stream positions)." })
 final class CountersCommand implements Callable<Integer>
 {
