@@ -11,6 +11,7 @@ import io.peregrine.journal.Journal;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.Sizing;
+import io.peregrine.transport.WireFrames;
 import io.peregrine.transport.codec.MessageHeaderDecoder;
 import io.peregrine.transport.codec.ReplicaAckDecoder;
 import io.peregrine.transport.codec.ReplicaHelloDecoder;
@@ -188,26 +189,30 @@ final class ReplicationMaster implements Agent, FragmentHandler
 
     public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header fragmentHeader)
     {
-        if (length < MessageHeaderDecoder.ENCODED_LENGTH)
+        final int templateId = WireFrames.check(header, buffer, offset, length);
+        try
         {
+            if (templateId == ReplicaAckDecoder.TEMPLATE_ID)
+            {
+                ack.wrapAndApplyHeader(buffer, offset, header);
+                onAck(ack.nodeId(), ack.linkId(), ack.writtenIndex(), ack.flushedIndex());
+                return;
+            }
+            if (templateId == ReplicaHelloDecoder.TEMPLATE_ID)
+            {
+                hello.wrapAndApplyHeader(buffer, offset, header);
+                final Image image = subscription.imageBySessionId(fragmentHeader.sessionId());
+                onHello(null == image ? null : image.sourceIdentity(), offset + length);
+                return;
+            }
+        }
+        catch (final IndexOutOfBoundsException ex)
+        {
+            ReplicationSlave.rejected("its fields run past the frame's " + length + " bytes", "replication master", counters, log);
             return;
         }
-        header.wrap(buffer, offset);
-        if (header.schemaId() != MessageHeaderDecoder.SCHEMA_ID || header.version() != MessageHeaderDecoder.SCHEMA_VERSION)
-        {
-            return;
-        }
-        if (header.templateId() == ReplicaAckDecoder.TEMPLATE_ID)
-        {
-            ack.wrapAndApplyHeader(buffer, offset, header);
-            onAck(ack.nodeId(), ack.linkId(), ack.writtenIndex(), ack.flushedIndex());
-        }
-        else if (header.templateId() == ReplicaHelloDecoder.TEMPLATE_ID)
-        {
-            hello.wrapAndApplyHeader(buffer, offset, header);
-            final Image image = subscription.imageBySessionId(fragmentHeader.sessionId());
-            onHello(null == image ? null : image.sourceIdentity());
-        }
+        ReplicationSlave.rejected(templateId < 0 ? WireFrames.describe(templateId, header, length) : "unknown template id " + templateId,
+            "replication master", counters, log);
     }
 
     private void onAck(final long nodeId, final long linkId, final long written, final long flushed)
@@ -241,7 +246,7 @@ final class ReplicationMaster implements Agent, FragmentHandler
         link.flushedIndex = Math.max(link.flushedIndex, flushed);
     }
 
-    private void onHello(final String sourceIdentity)
+    private void onHello(final String sourceIdentity, final int frameEnd)
     {
         final long nodeId = hello.nodeId();
         final long lastIndex = hello.lastIndex();
@@ -249,6 +254,11 @@ final class ReplicationMaster implements Agent, FragmentHandler
         final int maxMessageSize = hello.maxMessageSize();
         final String dataEndpoint = hello.dataEndpoint();
         final String rollCycle = hello.rollCycle();
+        if (hello.limit() > frameEnd)
+        {
+            ReplicationSlave.rejected("a hello whose strings run past the frame", "replication master", counters, log);
+            return;
+        }
         final SlaveLink existing = link(nodeId);
         if (null != existing && !existing.acked && existing.startAfterIndex == lastIndex)
         {

@@ -17,6 +17,7 @@ import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.peregrine.journal.Journal;
 import io.peregrine.journal.RecordView;
+import io.peregrine.transport.WireFrames;
 import io.peregrine.transport.codec.MessageHeaderDecoder;
 import io.peregrine.transport.codec.MessageHeaderEncoder;
 import io.peregrine.transport.codec.ReplicaAckEncoder;
@@ -137,39 +138,60 @@ final class ReplicationSlave implements Agent, FragmentHandler
 
     public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header fragmentHeader)
     {
-        if (length < MessageHeaderDecoder.ENCODED_LENGTH)
+        final int templateId = WireFrames.check(header, buffer, offset, length);
+        try
         {
-            return;
-        }
-        header.wrap(buffer, offset);
-        if (header.schemaId() != MessageHeaderDecoder.SCHEMA_ID || header.version() != MessageHeaderDecoder.SCHEMA_VERSION)
-        {
-            return;
-        }
-        if (header.templateId() == ReplicaRecordsDecoder.TEMPLATE_ID)
-        {
-            records.wrapAndApplyHeader(buffer, offset, header);
-            if (records.linkId() == linkId)
+            if (templateId == ReplicaRecordsDecoder.TEMPLATE_ID)
             {
-                onRecords();
+                records.wrapAndApplyHeader(buffer, offset, header);
+                if (records.linkId() == linkId)
+                {
+                    onRecords(offset + length);
+                }
+                return;
+            }
+            if (templateId == ReplicaStartDecoder.TEMPLATE_ID)
+            {
+                start.wrapAndApplyHeader(buffer, offset, header);
+                if (start.nodeId() == nodeId)
+                {
+                    onReplicaStart(offset + length);
+                }
+                return;
             }
         }
-        else if (header.templateId() == ReplicaStartDecoder.TEMPLATE_ID)
+        catch (final IndexOutOfBoundsException ex)
         {
-            start.wrapAndApplyHeader(buffer, offset, header);
-            if (start.nodeId() == nodeId)
-            {
-                onReplicaStart();
-            }
+            rejected("its fields run past the frame's " + length + " bytes", "replication slave", counters, log);
+            return;
+        }
+        rejected(templateId < 0 ? WireFrames.describe(templateId, header, length) : "unknown template id " + templateId,
+            "replication slave", counters, log);
+    }
+
+    /**
+     * Count and log (rate-limited) a replication frame that cannot be decoded; the link goes on.
+     */
+    static void rejected(final String why, final String who, final BrokerCounters counters, final RateLimitedLog log)
+    {
+        counters.framesRejected.incrementRelease();
+        if (log.admit("replica-frame"))
+        {
+            log.warn(who + ": rejected a frame: " + why);
         }
     }
 
-    private void onReplicaStart()
+    private void onReplicaStart(final int frameEnd)
     {
         final long startLinkId = start.linkId();
         final long startAfter = start.startAfterIndex();
         final long masterLast = start.masterLastIndex();
         final String refusal = start.refusal();
+        if (start.limit() > frameEnd)
+        {
+            rejected("a start whose refusal runs past the frame", "replication slave", counters, log);
+            return;
+        }
         if (!refusal.isEmpty())
         {
             counters.slaveRefusals.incrementRelease();
@@ -194,7 +216,7 @@ final class ReplicationSlave implements Agent, FragmentHandler
         sendAck(flusher.flushedWatermark()); // tells the master the start arrived: hellos sent before it are stale
     }
 
-    private void onRecords()
+    private void onRecords(final int frameEnd)
     {
         lastHeardMs = nowMs;
         counters.slaveMasterIndex.setRelease(records.masterLastIndex());
@@ -204,6 +226,12 @@ final class ReplicationSlave implements Agent, FragmentHandler
             final long index = entry.index();
             entry.wrapRecord(recordWrapper);
             final int length = recordWrapper.capacity();
+            if (records.limit() > frameEnd)
+            {
+                rejected("record " + index + " runs past the frame", "replication slave", counters, log);
+                dropLink();
+                break;
+            }
             if (length > record.capacity())
             {
                 fail("record " + index + " of " + length + " bytes is over this slave's limit of " + record.capacity() + "; raise maxMessageSize");

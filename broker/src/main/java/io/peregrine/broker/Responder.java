@@ -219,16 +219,21 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         final int sessionGeneration,
         final long timerId)
     {
-        if (timerId != PendingResponses.NO_TIMER)
-        {
-            timers.cancelTimer(timerId);
-            positionByTimer.remove(timerId);
-        }
+        cancelTimer(timerId, positionByTimer);
         if (CLOSE_SEQUENCE == sequence)
         {
             return closeSession(sessionSlot, sessionGeneration);
         }
         return answer(journalIndex, sequence, deadlineNs, sessionSlot, sessionGeneration, SendStatus.SEND_OK);
+    }
+
+    private void cancelTimer(final long timerId, final Long2LongHashMap positions)
+    {
+        if (timerId != PendingResponses.NO_TIMER)
+        {
+            timers.cancelTimer(timerId);
+            positions.remove(timerId);
+        }
     }
 
     /**
@@ -245,11 +250,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             final int sessionGeneration,
             final long timerId)
         {
-            if (timerId != PendingResponses.NO_TIMER)
-            {
-                timers.cancelTimer(timerId);
-                replicaPositionByTimer.remove(timerId);
-            }
+            cancelTimer(timerId, replicaPositionByTimer);
             if (CLOSE_SEQUENCE == sequence)
             {
                 return closeSession(sessionSlot, sessionGeneration);

@@ -26,6 +26,7 @@ import io.peregrine.producer.SendStatus;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.codec.MessageHeaderEncoder;
 import io.peregrine.transport.codec.ReplicaAckEncoder;
+import io.peregrine.transport.codec.ReplicaHelloEncoder;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -210,7 +211,8 @@ class ReplicationTest
         final List<String> diverged = BrokerTestSupport.digest(dir.resolve("slave"));
         try (Broker master = Broker.launch(master("ASYNC_MASTER")); Producer producer = producer(master))
         {
-            assertEquals(SendStatus.SEND_OK, producer.send(new Message().topic("kept").body(new byte[20]), SEND_TIMEOUT_MS).status());
+            final SendResult kept = producer.send(new Message().topic("kept").body(new byte[20]), SEND_TIMEOUT_MS);
+            assertEquals(SendStatus.SEND_OK, kept.status());
             try (Broker slave = Broker.launch(slave(master)))
             {
                 awaitTrue("the master refused the slave's hello", () -> slave.slaveRefusals() > 0);
@@ -224,7 +226,7 @@ class ReplicationTest
             try (Broker slave = Broker.launch(slave(master)))
             {
                 awaitTrue("the emptied slave in sync", () -> master.slavesInSync() == 1);
-                awaitTrue("the emptied slave has the master's record", () -> slave.slaveWrittenIndex() == master.replicatedIndex());
+                awaitTrue("the emptied slave has the master's record", () -> slave.slaveWrittenIndex() == kept.journalIndex());
             }
         }
         assertEquals(BrokerTestSupport.digest(dir.resolve("master")), BrokerTestSupport.digest(dir.resolve("slave")));
@@ -271,7 +273,7 @@ class ReplicationTest
     }
 
     @Test
-    void shouldRefuseAnAckFromAnotherLink()
+    void shouldRefuseForgedAcksAndGarbageOnTheReplicationChannelAndKeepServing()
     {
         try (Broker master = Broker.launch(master("ASYNC_MASTER"));
             Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(master.aeronDirectoryName())))
@@ -286,6 +288,26 @@ class ReplicationTest
             awaitTrue("ack refused", () -> master.replicaAcksRefused() == 1);
             assertEquals(0, master.slavesConnected());
             assertEquals(-1, master.replicatedIndex());
+
+            // tried: a frame shorter than an SBE header, one cut off inside its block, and a hello whose string
+            // length runs past the frame
+            final long rejectedBefore = master.framesRejected();
+            awaitTrue("short frame sent", () -> publication.offer(buffer, 0, 5) > 0);
+            awaitTrue("cut frame sent", () -> publication.offer(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + 4) > 0);
+            final ReplicaHelloEncoder hello = new ReplicaHelloEncoder().wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+                .nodeId(43).lastEpoch(0).lastIndex(-1).lastCrc(0).maxMessageSize(1024);
+            final int helloBlockEnd = MessageHeaderEncoder.ENCODED_LENGTH + hello.encodedLength();
+            buffer.putShort(helloBlockEnd, (short)4000, java.nio.ByteOrder.LITTLE_ENDIAN); // dataEndpoint "of 4000 bytes"
+            awaitTrue("bad hello sent", () -> publication.offer(buffer, 0, helloBlockEnd + 2) > 0);
+            awaitTrue("three frames rejected", () -> master.framesRejected() == rejectedBefore + 3);
+            assertEquals(0, master.slavesConnected());
+
+            // the master still serves: a real slave joins it
+            try (Broker slave = Broker.launch(slave(master)))
+            {
+                awaitTrue("slave in sync", () -> master.slavesInSync() == 1);
+                assertEquals(-1, slave.slaveWrittenIndex());
+            }
         }
     }
 }

@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 import io.peregrine.broker.Broker;
 import io.peregrine.broker.BrokerContext;
@@ -58,14 +59,27 @@ final class BenchmarkBroker implements AutoCloseable
         final int asyncRetries)
         throws IOException
     {
+        this(transport, producerCount, maxInFlight, flushDiskType, pretouch, asyncRetries, UnaryOperator.identity());
+    }
+
+    BenchmarkBroker(
+        final String transport,
+        final int producerCount,
+        final int maxInFlight,
+        final String flushDiskType,
+        final boolean pretouch,
+        final int asyncRetries,
+        final UnaryOperator<BrokerContext> settings)
+        throws IOException
+    {
         dir = Files.createTempDirectory("peregrine-jmh-");
-        broker = launch(new BrokerContext()
+        broker = launch(settings.apply(new BrokerContext()
             .set(BrokerContext.STORE_PATH_ROOT_DIR, dir.resolve("store").toString())
             .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
             .set(BrokerContext.FLUSH_DISK_TYPE, flushDiskType)
             .set(BrokerContext.PRETOUCH, Boolean.toString(pretouch))
             .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0")
-            .set(BrokerContext.HA_LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
+            .set(BrokerContext.HA_LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0")));
         final boolean ipc = transport.equals("ipc");
         for (int i = 0; i < producerCount; i++)
         {

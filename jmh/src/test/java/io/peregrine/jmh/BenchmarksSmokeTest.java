@@ -145,6 +145,15 @@ class BenchmarksSmokeTest
     }
 
     @Test
+    void shouldRunReplicationLatencyOnce() throws Exception
+    {
+        final Collection<RunResult> results = runOnce(ReplicationLatencyBenchmark.class.getSimpleName(),
+            "transport", "udp", "role", "SYNC_MASTER", "size", "1024");
+        assertEquals(1, results.size());
+        assertTrue(results.iterator().next().getPrimaryResult().getSampleCount() > 0);
+    }
+
+    @Test
     void shouldRunInboundHopOnce() throws Exception
     {
         for (final String path : new String[] { "ring", "direct" })

@@ -45,6 +45,7 @@ public final class BenchReport
     static final String ROUND_TRIP = "AeronRoundTripFloorBenchmark.roundTrip";
     static final String APPEND = "JournalFloorBenchmark.append";
     static final String APPEND_FLUSH = "JournalFloorBenchmark.appendAndFlush";
+    static final String REPLICATED = "ReplicationLatencyBenchmark.send";
     static final String ASYNC_FLUSH = "ASYNC_FLUSH";
     static final String SYNC_FLUSH = "SYNC_FLUSH";
     static final String[] TRANSPORTS = { "ipc", "udp" };
@@ -179,6 +180,7 @@ public final class BenchReport
         {
             standaloneTable(md);
         }
+        replicationTable(md);
         for (final String chart : charts)
         {
             md.append("![").append(chart).append("](").append(chart).append(")\n\n");
@@ -304,12 +306,82 @@ public final class BenchReport
         md.append('\n');
     }
 
+    /**
+     * SYNC_MASTER against ASYNC_MASTER (a slave attached to both) per size and producer transport: the difference of
+     * the p50s is what waiting for the slave costs, set against its floor, one UDP round trip plus one append.
+     */
+    private void replicationTable(final StringBuilder md)
+    {
+        final TreeSet<Integer> sizes = new TreeSet<>();
+        for (final BenchResult result : results)
+        {
+            if (result.benchmark.equals(REPLICATED))
+            {
+                sizes.add(Integer.parseInt(result.param("size")));
+            }
+        }
+        if (sizes.isEmpty())
+        {
+            return;
+        }
+        md.append("## Replication: SYNC_MASTER against ASYNC_MASTER\n\n")
+            .append("Blocking `send` to a master with one slave (slaveAckPolicy=WRITTEN), both brokers and their drivers in the ")
+            .append("benchmark's JVM, the replication hop over UDP on loopback. Cells: p50 / p99 µs; for SYNC_MASTER then the ")
+            .append("replication hop (SYNC_MASTER p50 − ASYNC_MASTER p50) and that hop as a multiple of its floor in the same run ")
+            .append("(UDP round trip + append). Target: hop ≤ 2× its floor; a miss is marked ✗.\n\n")
+            .append("| size | ipc ASYNC_MASTER | ipc SYNC_MASTER | udp ASYNC_MASTER | udp SYNC_MASTER |\n|---|---|---|---|---|\n");
+        for (final int size : sizes)
+        {
+            final String s = Integer.toString(size);
+            md.append("| ").append(sizeText(size)).append(" |");
+            for (final String transport : TRANSPORTS)
+            {
+                final BenchResult async = findReplicated(s, transport, "ASYNC_MASTER");
+                final BenchResult sync = findReplicated(s, transport, "SYNC_MASTER");
+                md.append(' ').append(null == async ? "–" : micros(async.p50) + " / " + micros(async.p99)).append(" |");
+                md.append(' ');
+                if (null == sync)
+                {
+                    md.append('–');
+                }
+                else
+                {
+                    md.append(micros(sync.p50)).append(" / ").append(micros(sync.p99));
+                    final double floor = floorP50(s, "udp", ASYNC_FLUSH);
+                    if (null != async && !Double.isNaN(floor))
+                    {
+                        final double hop = sync.p50 - async.p50;
+                        final double ratio = hop / floor;
+                        md.append(String.format(Locale.ROOT, "; hop %s (%.2f×%s)", micros(hop), ratio, ratio <= 2.0 ? "" : " ✗"));
+                    }
+                }
+                md.append(" |");
+            }
+            md.append('\n');
+        }
+        md.append('\n');
+    }
+
+    private BenchResult findReplicated(final String size, final String transport, final String role)
+    {
+        for (final BenchResult result : results)
+        {
+            if (result.benchmark.equals(REPLICATED) && size.equals(result.param("size")) && transport.equals(result.param("transport")) &&
+                role.equals(result.param("role")))
+            {
+                return result;
+            }
+        }
+        return null;
+    }
+
     private void otherTable(final StringBuilder md)
     {
         final List<BenchResult> others = new ArrayList<>();
         for (final BenchResult result : results)
         {
-            if (!result.benchmark.equals(SEND) && !result.benchmark.equals(ROUND_TRIP) && !result.benchmark.startsWith("JournalFloorBenchmark."))
+            if (!result.benchmark.equals(SEND) && !result.benchmark.equals(ROUND_TRIP) && !result.benchmark.startsWith("JournalFloorBenchmark.") &&
+                !result.benchmark.equals(REPLICATED))
             {
                 others.add(result);
             }
