@@ -126,9 +126,13 @@ final class ReplicationMaster implements Agent, FragmentHandler
             }
             if (link.state == SlaveLink.CLOSED || nowMs - link.lastHeardMs > livenessMs)
             {
-                if (link.state != SlaveLink.CLOSED || null == link.refusal)
+                if (link.state != SlaveLink.CLOSED)
                 {
                     log.info("replication: slave " + link.describe + " gone (silent for " + (nowMs - link.lastHeardMs) + " ms)");
+                }
+                else if (null == link.refusal)
+                {
+                    log.info("replication: slave " + link.describe + " gone (its stream was closed)");
                 }
                 link.close();
                 removeLink(i);
