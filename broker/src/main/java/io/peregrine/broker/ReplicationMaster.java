@@ -264,10 +264,11 @@ final class ReplicationMaster implements Agent, FragmentHandler
             return;
         }
         final SlaveLink existing = link(nodeId);
-        if (null != existing && !existing.acked && existing.startAfterIndex == lastIndex)
+        final String describe = Long.toHexString(nodeId) + "@" + dataEndpoint;
+        if (null != existing && !existing.acked && existing.startAfterIndex == lastIndex && existing.describe.equals(describe))
         {
-            // sent before the slave had the start: its acks, on the same stream, come after its hellos
-            existing.lastHeardMs = nowMs;
+            // sent before the slave had the start (its acks, on the same stream, come after its hellos); not counted as
+            // hearing from it, so a link whose slave never acks (it restarted meanwhile) expires and the next hello rebuilds it
             return;
         }
         final String endpoint = ProducerSessions.verifiedEndpoint(dataEndpoint, sourceIdentity);
@@ -285,7 +286,6 @@ final class ReplicationMaster implements Agent, FragmentHandler
             existing.close();
             links.remove(existing);
         }
-        final String describe = Long.toHexString(nodeId) + "@" + dataEndpoint;
         final String refusal = refusal(lastIndex, lastCrc, maxMessageSize, rollCycle);
         final Journal.JournalReader reader = null == refusal ? journal.readerAfter(lastIndex) : null;
         final String why = null == refusal && null == reader ? "the master no longer holds its record " + lastIndex : refusal;

@@ -192,7 +192,7 @@ final class ReplicationSlave implements Agent, FragmentHandler
             rejected("a start whose refusal runs past the frame", "replication slave", counters, log);
             return;
         }
-        if (!refusal.isEmpty())
+        if (!refusal.isEmpty() && linkId == NO_LINK)
         {
             counters.slaveRefusals.incrementRelease();
             if (!refusal.equals(lastRefusal) || log.admit("replica-refused"))
@@ -203,7 +203,7 @@ final class ReplicationSlave implements Agent, FragmentHandler
             nextHelloMs = nowMs + livenessMs;
             return;
         }
-        if (linkId != NO_LINK || startAfter != writtenIndex)
+        if (linkId != NO_LINK || startAfter != writtenIndex || !refusal.isEmpty())
         {
             return; // an answer to an earlier hello
         }
@@ -220,6 +220,12 @@ final class ReplicationSlave implements Agent, FragmentHandler
     {
         lastHeardMs = nowMs;
         counters.slaveMasterIndex.setRelease(records.masterLastIndex());
+        if (records.previousIndex() != writtenIndex)
+        {
+            // Aeron delivers the stream in order, so a frame after a lost one (an image that rejoined) shows up here
+            fail("the master's frame follows index " + records.previousIndex() + " but this slave ends at " + writtenIndex);
+            return;
+        }
         final long before = writtenIndex;
         for (final ReplicaRecordsDecoder.RecordsDecoder entry : records.records())
         {

@@ -41,6 +41,7 @@ final class SlaveLink implements Journal.RecordHandler
     long sentIndex;
     boolean inSync;
     boolean acked;
+    private boolean closed;
 
     private final Aeron aeron;
     private final long registrationId;
@@ -137,6 +138,7 @@ final class SlaveLink implements Journal.RecordHandler
             else if (nowMs - lastSentMs >= heartbeatMs)
             {
                 encodeBatchHeader(masterLastIndex);
+                recordsEncoder.recordsCount(0);
                 pendingLength = MessageHeaderEncoder.ENCODED_LENGTH + recordsEncoder.encodedLength();
                 pendingRecordBytes = 0;
             }
@@ -183,7 +185,7 @@ final class SlaveLink implements Journal.RecordHandler
 
     private void encodeBatchHeader(final long masterLastIndex)
     {
-        recordsEncoder.wrapAndApplyHeader(frame, 0, header).linkId(linkId).masterLastIndex(masterLastIndex);
+        recordsEncoder.wrapAndApplyHeader(frame, 0, header).linkId(linkId).masterLastIndex(masterLastIndex).previousIndex(sentIndex);
     }
 
     public void onRecord(final RecordView record)
@@ -224,6 +226,11 @@ final class SlaveLink implements Journal.RecordHandler
 
     void close()
     {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
         state = CLOSED;
         CloseHelper.quietCloseAll(reader, publication);
         if (null == publication)
