@@ -2,6 +2,9 @@ package io.peregrine.jmh;
 
 import java.util.concurrent.TimeUnit;
 
+import io.peregrine.producer.Message;
+import io.peregrine.producer.Producer;
+import io.peregrine.producer.SendStatus;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -22,4 +25,21 @@ import org.openjdk.jmh.annotations.Warmup;
 @Threads(1)
 public abstract class SampledLatencyBenchmark extends ForkedBenchmark
 {
+    /**
+     * One blocking send that must be answered SEND_OK: anything else ends the run with an exception naming it.
+     *
+     * @param producer  to send with.
+     * @param message   to send.
+     * @param timeoutMs the send's timeout.
+     * @return the status, for the benchmark to return so the call is not optimised away.
+     */
+    static SendStatus sendOk(final Producer producer, final Message message, final long timeoutMs)
+    {
+        final SendStatus status = producer.send(message, timeoutMs).status();
+        if (status != SendStatus.SEND_OK)
+        {
+            throw new IllegalStateException("send answered " + status + ", not SEND_OK");
+        }
+        return status;
+    }
 }

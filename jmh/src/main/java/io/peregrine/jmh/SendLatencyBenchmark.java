@@ -76,11 +76,6 @@ public class SendLatencyBenchmark extends SampledLatencyBenchmark
     @Benchmark
     public SendStatus send()
     {
-        final SendStatus status = producer.send(message, SEND_TIMEOUT_MS).status();
-        if (status != SendStatus.SEND_OK)
-        {
-            throw new IllegalStateException("send answered " + status + ", not SEND_OK");
-        }
-        return status;
+        return sendOk(producer, message, SEND_TIMEOUT_MS);
     }
 }
