@@ -62,7 +62,6 @@ public final class Broker implements AutoCloseable
     private Flusher flusher;
     private String listenEndpoint;
     private String haEndpoint;
-    private ReplicationMaster replication;
     private String readyLine;
     private boolean closed;
 
@@ -134,6 +133,7 @@ public final class Broker implements AutoCloseable
         // offset from the nano clock: SystemEpochNanoClock allocates an Instant per call on JDK 17
         final EpochNanoClock epochNanoClock = new OffsetEpochNanoClock();
         final Agent replicationAgent;
+        ReplicationMaster replication = null;
         if (ctx.slave())
         {
             final ExclusivePublication toMaster = aeron.addExclusivePublication(

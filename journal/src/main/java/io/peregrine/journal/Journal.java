@@ -282,7 +282,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
             }
             try (DocumentContext dc = tailer.readingDocument())
             {
-                if (!dc.isPresent() || dc.isMetaData() || dc.index() != index)
+                if (!isRecordAt(dc, index))
                 {
                     return NO_RECORD;
                 }
@@ -292,6 +292,11 @@ public final class Journal implements AutoCloseable, PreToucher.Target
                     bytes.readInt(bytes.readPosition() + length - JournalRecord.TRAILER_LENGTH);
             }
         }
+    }
+
+    private static boolean isRecordAt(final DocumentContext dc, final long index)
+    {
+        return dc.isPresent() && !dc.isMetaData() && dc.index() == index;
     }
 
     private static final long NOT_KNOWN = Long.MIN_VALUE;
@@ -573,9 +578,9 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         {
             try (DocumentContext dc = tailer.readingDocument())
             {
-                if (dc.isPresent() && !dc.isMetaData() && dc.index() == index)
+                if (isRecordAt(dc, index))
                 {
-                    return new JournalReader(tailer);
+                    return new JournalReader(tailer); // past the record at index: it reads the one after
                 }
             }
         }
