@@ -256,6 +256,14 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * @return slave: the index its master said to cut its journal back to, as its journals diverged after it; -1 if none.
+     */
+    public long slaveCutAfterIndex()
+    {
+        return counters.slaveCutAfterIndex.get();
+    }
+
+    /**
      * @return sends answered FLUSH_SLAVE_TIMEOUT since start.
      */
     public long flushSlaveTimeouts()

@@ -35,6 +35,8 @@ import org.agrona.concurrent.SystemNanoClock;
  */
 public final class BrokerContext
 {
+    /** Name of the journal's directory in the store. */
+    public static final String JOURNAL_DIR_NAME = "journal";
     /** Replication role: ASYNC_MASTER, SYNC_MASTER (SEND_OK once a slave has the record) or SLAVE (copies a master). */
     public static final String BROKER_ROLE = "brokerRole";
     /** Flush policy: ASYNC_FLUSH (SEND_OK once appended, flushed every flushIntervalCommitLog) or SYNC_FLUSH. */
@@ -370,7 +372,7 @@ public final class BrokerContext
      */
     public File journalDir()
     {
-        return new File(storeDir, "journal");
+        return new File(storeDir, JOURNAL_DIR_NAME);
     }
 
     /**

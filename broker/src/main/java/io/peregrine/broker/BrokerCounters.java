@@ -42,6 +42,7 @@ final class BrokerCounters implements AutoCloseable
     final AtomicCounter slaveWrittenIndex;
     final AtomicCounter slaveMasterIndex;
     final AtomicCounter slaveRefusals;
+    final AtomicCounter slaveCutAfterIndex;
 
     /**
      * Makes one counter; the broker's are Aeron counters in its driver's CnC file.
@@ -87,6 +88,8 @@ final class BrokerCounters implements AutoCloseable
         slaveWrittenIndex = counters.newCounter(TYPE_ID_BASE + 25, "peregrine: slave: last index written from the master");
         slaveMasterIndex = counters.newCounter(TYPE_ID_BASE + 26, "peregrine: slave: master's last index as last heard");
         slaveRefusals = counters.newCounter(TYPE_ID_BASE + 27, "peregrine: slave: hellos the master refused");
+        slaveCutAfterIndex = counters.newCounter(TYPE_ID_BASE + 28, "peregrine: slave: diverged; cut the journal back to this index (-1 none)");
+        slaveCutAfterIndex.set(-1);
     }
 
     public void close()
@@ -95,6 +98,6 @@ final class BrokerCounters implements AutoCloseable
             responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors, duplicatesReceived,
             flushes, flushNanos, flushTimeouts, responsesDelayed, slavesConnected, slavesInSync, replicaAckedIndex, replicaLagRecords,
             replicaLagBytes, flushSlaveTimeouts, slaveNotAvailable, bytesReplicated, replicaAcksRefused, slaveWrittenIndex, slaveMasterIndex,
-            slaveRefusals);
+            slaveRefusals, slaveCutAfterIndex);
     }
 }

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 import io.peregrine.journal.Journal;
+import io.peregrine.journal.JournalCut;
 import io.peregrine.journal.TornTail;
 import io.peregrine.journal.UnwrittenCycle;
 import io.peregrine.journal.VoidedRecord;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Prepares a broker's journal at start, after whatever stopped the last run: sets aside cycle files whose header never
- * reached the disk, fences an append cut short, voids records a crash left half on disk, and reads the newest records
+ * reached the disk, finishes a cut back to a record (a diverged slave's, see {@link JournalCut}) that a crash stopped, fences an
+ * append cut short, voids records a crash left half on disk, and reads the newest records
  * into duplicate detection. Everything it takes out is kept in {@code journal-damaged/} and logged.
  */
 final class JournalRecovery
@@ -45,6 +47,12 @@ final class JournalRecovery
     static Journal open(final BrokerContext ctx, final int maxRecordLength, final ProducerHistories histories)
     {
         final File dir = ctx.journalDir();
+        final JournalCut.Result cut = JournalCut.resume(dir, maxRecordLength);
+        if (null != cut)
+        {
+            LOG.warn("journal: finished the cut back to index {} that a crash had stopped; what followed it is kept in {}",
+                cut.afterIndex(), cut.keptIn());
+        }
         try
         {
             for (final UnwrittenCycle cycle : UnwrittenCycle.setAside(dir))

@@ -32,13 +32,16 @@ import org.agrona.concurrent.EpochNanoClock;
  *
  * <p>A hello is answered from the journal: a slave whose last record (index and CRC) is the master's record at that
  * index is fed from the record after it; an empty slave from the master's first record; any other slave is refused
- * with the reason (it holds records the master does not, or ones the master no longer retains).
+ * with the reason. A slave that holds records the master does not (it diverged) is told, as well, the newest of its
+ * checkpoints (records 0, 1, 2, 4... before its last) that the master holds too: cut back to it (see
+ * {@link io.peregrine.journal.JournalCut}), it is fed from there.
  */
 final class ReplicationMaster implements Agent, FragmentHandler
 {
     private static final int BATCH_BYTES = 64 * 1024;
     private static final int FRAME_OVERHEAD = 128;
     private static final int POLL_LIMIT = 16;
+    private static final int MAX_CHECKPOINTS = 64;
 
     private final BrokerContext ctx;
     private final Aeron aeron;
@@ -52,6 +55,10 @@ final class ReplicationMaster implements Agent, FragmentHandler
     private final ReplicaHelloDecoder hello = new ReplicaHelloDecoder();
     private final ReplicaAckDecoder ack = new ReplicaAckDecoder();
     private final ArrayList<SlaveLink> links = new ArrayList<>();
+    private final long[] checkpointIndices = new long[MAX_CHECKPOINTS];
+    private final int[] checkpointCrcs = new int[MAX_CHECKPOINTS];
+    private int checkpoints;
+    private long cutAfterIndex;
     private final boolean ackFlushed;
     private final long livenessMs;
     private final long heartbeatMs;
@@ -256,6 +263,15 @@ final class ReplicationMaster implements Agent, FragmentHandler
         final long lastIndex = hello.lastIndex();
         final int lastCrc = hello.lastCrc();
         final int maxMessageSize = hello.maxMessageSize();
+        checkpoints = 0;
+        for (final ReplicaHelloDecoder.CheckpointsDecoder checkpoint : hello.checkpoints())
+        {
+            if (checkpoints < checkpointIndices.length)
+            {
+                checkpointIndices[checkpoints] = checkpoint.index();
+                checkpointCrcs[checkpoints++] = checkpoint.crc();
+            }
+        }
         final String dataEndpoint = hello.dataEndpoint();
         final String rollCycle = hello.rollCycle();
         if (hello.limit() > frameEnd)
@@ -291,7 +307,7 @@ final class ReplicationMaster implements Agent, FragmentHandler
         final String why = null == refusal && null == reader ? "the master no longer holds its record " + lastIndex : refusal;
         final String dataChannel = Channels.replicaPublication(endpoint, termLength);
         links.add(new SlaveLink(aeron, dataChannel, Protocol.REPLICA_DATA_STREAM_ID, nodeId, nextLinkId++, describe, lastIndex,
-            null == why ? reader : null, why, batchBytes, maxFrameLength, nowMs));
+            null == why ? reader : null, why, null == refusal ? -1 : cutAfterIndex, batchBytes, maxFrameLength, nowMs));
         if (null != why)
         {
             log.warn("replication: refused slave " + describe + ": " + why);
@@ -304,10 +320,12 @@ final class ReplicationMaster implements Agent, FragmentHandler
     }
 
     /**
-     * @return why a slave with this journal cannot be fed, or null if it can.
+     * @return why a slave with this journal cannot be fed, or null if it can; {@link #cutAfterIndex} is then where a
+     * diverged slave can be cut back to, or -1.
      */
     private String refusal(final long lastIndex, final int lastCrc, final int maxMessageSize, final String rollCycle)
     {
+        cutAfterIndex = -1;
         final String resync = "; move the slave's store aside and start it empty to copy the master afresh";
         if (!ctx.rollCycle().equals(rollCycle))
         {
@@ -324,24 +342,49 @@ final class ReplicationMaster implements Agent, FragmentHandler
             return null;
         }
         final long masterLast = appended.lastIndex();
-        if (lastIndex > masterLast)
+        final long crc = lastIndex > masterLast ? Journal.NO_RECORD : journal.storedCrc(lastIndex);
+        if (crc != Journal.NO_RECORD && (int)crc == lastCrc)
         {
-            return "its journal ends at index " + lastIndex + ", beyond the master's last " + masterLast +
-                " (it holds records the master does not, e.g. it was a master before)" + resync;
+            return null;
         }
-        final long crc = journal.storedCrc(lastIndex);
-        if (crc == Journal.NO_RECORD)
+        final long first = journal.firstIndex();
+        if (crc == Journal.NO_RECORD && lastIndex <= masterLast && lastIndex < first)
         {
-            final long first = journal.firstIndex();
-            return lastIndex < first ? "its last record " + lastIndex + " is older than the master's first retained record " + first +
-                " (fileReservedTime)" + resync : "the master holds no record at its last index " + lastIndex + resync;
+            return "its last record " + lastIndex + " is older than the master's first retained record " + first + " (fileReservedTime)" + resync;
         }
-        if ((int)crc != lastCrc)
+        final String diverged = crc != Journal.NO_RECORD ? "its record at index " + lastIndex + " differs from the master's (CRC 0x" +
+            Integer.toHexString(lastCrc) + " against 0x" + Integer.toHexString((int)crc) + ")" :
+            lastIndex > masterLast ? "its journal ends at index " + lastIndex + ", beyond the master's last " + masterLast :
+            "the master holds no record at its last index " + lastIndex;
+        cutAfterIndex = commonCheckpoint(masterLast);
+        if (cutAfterIndex < 0)
         {
-            return "its record at index " + lastIndex + " differs from the master's (CRC 0x" + Integer.toHexString(lastCrc) + " against 0x" +
-                Integer.toHexString((int)crc) + "): the journals diverged" + resync;
+            return diverged + ", and none of its " + checkpoints + " checkpoints back from there is the master's record at that index: " +
+                "the journals share nothing the slave sent" + resync;
         }
-        return null;
+        return diverged + ": the journals diverged after index " + cutAfterIndex + " at the latest (the newest record of the slave's " +
+            "checkpoints that the master holds too); cut the slave's journal back to it and it is fed from there";
+    }
+
+    /**
+     * @return the newest of the hello's checkpoints whose record the master holds too, or -1.
+     */
+    private long commonCheckpoint(final long masterLast)
+    {
+        long common = -1;
+        for (int i = 0; i < checkpoints; i++)
+        {
+            final long index = checkpointIndices[i];
+            if (index > common && index <= masterLast)
+            {
+                final long crc = journal.storedCrc(index);
+                if (crc != Journal.NO_RECORD && (int)crc == checkpointCrcs[i])
+                {
+                    common = index;
+                }
+            }
+        }
+        return common;
     }
 
     private SlaveLink link(final long nodeId)

@@ -16,6 +16,7 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.peregrine.journal.Journal;
+import io.peregrine.journal.JournalCut;
 import io.peregrine.journal.RecordView;
 import io.peregrine.transport.WireFrames;
 import io.peregrine.transport.codec.MessageHeaderDecoder;
@@ -35,13 +36,16 @@ import org.agrona.concurrent.UnsafeBuffer;
  * master's index, byte for byte, after checking it, and acknowledges what it has written and flushed. Silence from
  * the master for haLivenessTimeout, or a record that does not check, ends the link; the slave then says hello again,
  * so it follows a restarted master without an operator. A master's refusal is logged with its reason and counted, and
- * asked again every haLivenessTimeout.
+ * asked again every haLivenessTimeout; one because the journals diverged names the index to cut back to, which the
+ * slave logs with the command that does it and shows in a counter.
  */
 final class ReplicationSlave implements Agent, FragmentHandler
 {
     private static final long NO_LINK = Long.MIN_VALUE;
     private static final int POLL_LIMIT = 8;
     private static final String NODE_ID_FILE = "replica-node-id";
+    private static final int CHECKPOINTS = 48;
+    private static final int CHECKPOINT_CYCLES = 64;
 
     private final BrokerContext ctx;
     private final Journal journal;
@@ -66,6 +70,10 @@ final class ReplicationSlave implements Agent, FragmentHandler
     private final ReplicaAckEncoder ack = new ReplicaAckEncoder();
     private final ReplicaStartDecoder start = new ReplicaStartDecoder();
     private final ReplicaRecordsDecoder records = new ReplicaRecordsDecoder();
+    private final long[] checkpointIndices = new long[CHECKPOINTS];
+    private final int[] checkpointCrcs = new int[CHECKPOINTS];
+    private int checkpoints;
+    private long checkpointsOf = Long.MIN_VALUE;
     private long linkId = NO_LINK;
     private long writtenIndex;
     private long ackedWritten = Long.MIN_VALUE;
@@ -186,6 +194,7 @@ final class ReplicationSlave implements Agent, FragmentHandler
         final long startLinkId = start.linkId();
         final long startAfter = start.startAfterIndex();
         final long masterLast = start.masterLastIndex();
+        final long cutAfter = start.cutAfterIndex();
         final String refusal = start.refusal();
         if (start.limit() > frameEnd)
         {
@@ -195,9 +204,13 @@ final class ReplicationSlave implements Agent, FragmentHandler
         if (!refusal.isEmpty() && linkId == NO_LINK)
         {
             counters.slaveRefusals.incrementRelease();
+            counters.slaveCutAfterIndex.setRelease(cutAfter >= 0 && cutAfter < writtenIndex ? cutAfter : -1);
             if (!refusal.equals(lastRefusal) || log.admit("replica-refused"))
             {
-                log.warn("replication: the master at " + ctx.haMasterChannel() + " refused this slave: " + refusal);
+                log.warn("replication: the master at " + ctx.haMasterChannel() + " refused this slave: " + refusal +
+                    (cutAfter >= 0 && cutAfter < writtenIndex ? ". To rejoin, stop this broker and run `peregrine journal cut " +
+                    ctx.storeDir() + " --after " + cutAfter + "`: the cycle files holding records after " + cutAfter +
+                    " move to " + JournalCut.divergedDir(ctx.journalDir()) + " (kept whole, not deleted); then start it again" : ""));
             }
             lastRefusal = refusal;
             nextHelloMs = nowMs + livenessMs;
@@ -208,6 +221,7 @@ final class ReplicationSlave implements Agent, FragmentHandler
             return; // an answer to an earlier hello
         }
         lastRefusal = null;
+        counters.slaveCutAfterIndex.setRelease(-1);
         linkId = startLinkId;
         lastHeardMs = nowMs;
         counters.slaveMasterIndex.setRelease(masterLast);
@@ -286,15 +300,23 @@ final class ReplicationSlave implements Agent, FragmentHandler
 
     private boolean sendHello()
     {
-        final long lastCrc = journal.storedCrc(writtenIndex);
+        if (checkpointsOf != writtenIndex)
+        {
+            checkpoints = journal.checkpoints(checkpointIndices, checkpointCrcs, CHECKPOINT_CYCLES);
+            checkpointsOf = writtenIndex;
+        }
         hello.wrapAndApplyHeader(out, 0, headerEncoder)
             .nodeId(nodeId)
             .lastEpoch(0)
             .lastIndex(writtenIndex)
-            .lastCrc(lastCrc == Journal.NO_RECORD ? 0 : (int)lastCrc)
-            .maxMessageSize(ctx.maxMessageSize())
-            .dataEndpoint(dataEndpoint)
-            .rollCycle(ctx.rollCycle());
+            .lastCrc(checkpoints > 0 ? checkpointCrcs[0] : 0)
+            .maxMessageSize(ctx.maxMessageSize());
+        final ReplicaHelloEncoder.CheckpointsEncoder group = hello.checkpointsCount(checkpoints);
+        for (int i = 0; i < checkpoints; i++)
+        {
+            group.next().index(checkpointIndices[i]).crc(checkpointCrcs[i]);
+        }
+        hello.dataEndpoint(dataEndpoint).rollCycle(ctx.rollCycle());
         return toMaster.offer(out, 0, MessageHeaderEncoder.ENCODED_LENGTH + hello.encodedLength()) > 0;
     }
 

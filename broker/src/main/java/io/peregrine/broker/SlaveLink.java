@@ -34,6 +34,7 @@ final class SlaveLink implements Journal.RecordHandler
     final String describe;
     final long startAfterIndex;
     final String refusal;
+    private final long cutAfterIndex;
     int state = ADDING;
     long lastHeardMs;
     long writtenIndex;
@@ -62,6 +63,7 @@ final class SlaveLink implements Journal.RecordHandler
     /**
      * @param reader          the journal after startAfterIndex; null if the link only carries a refusal.
      * @param refusal         why the slave is not fed; null if it is.
+     * @param cutAfterIndex   with a refusal because the journals diverged, where the slave can cut back to; -1 otherwise.
      * @param maxFrameLength  room for a batch and one largest record.
      */
     SlaveLink(
@@ -74,6 +76,7 @@ final class SlaveLink implements Journal.RecordHandler
         final long startAfterIndex,
         final Journal.JournalReader reader,
         final String refusal,
+        final long cutAfterIndex,
         final int batchBytes,
         final int maxFrameLength,
         final long nowMs)
@@ -85,6 +88,7 @@ final class SlaveLink implements Journal.RecordHandler
         this.startAfterIndex = startAfterIndex;
         this.reader = reader;
         this.refusal = refusal;
+        this.cutAfterIndex = cutAfterIndex;
         this.batchBytes = batchBytes;
         this.frame = new UnsafeBuffer(ByteBuffer.allocateDirect(null == refusal ? maxFrameLength : 4096));
         this.writtenIndex = startAfterIndex;
@@ -204,6 +208,7 @@ final class SlaveLink implements Journal.RecordHandler
             .epoch(epoch)
             .startAfterIndex(startAfterIndex)
             .masterLastIndex(masterLastIndex)
+            .cutAfterIndex(null == refusal ? -1 : cutAfterIndex)
             .refusal(null == refusal ? "" : refusal);
         return publication.offer(frame, 0, MessageHeaderEncoder.ENCODED_LENGTH + startEncoder.encodedLength()) > 0;
     }

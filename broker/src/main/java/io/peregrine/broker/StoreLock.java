@@ -41,6 +41,23 @@ final class StoreLock implements AutoCloseable
      */
     static StoreLock acquire(final File storeDir, final String aeronDir)
     {
+        return acquire(storeDir, aeronDir, true);
+    }
+
+    /**
+     * Take the lock for a tool that changes a stopped broker's store, leaving the owner it names as it was (the next
+     * broker still learns whether the last one's leftovers may be cleared).
+     *
+     * @param storeDir store root.
+     * @return the held lock.
+     */
+    static StoreLock acquireForTool(final File storeDir)
+    {
+        return acquire(storeDir, null, false);
+    }
+
+    private static StoreLock acquire(final File storeDir, final String aeronDir, final boolean recordOwner)
+    {
         if (!storeDir.isDirectory() && !storeDir.mkdirs())
         {
             throw new IllegalStateException("cannot create store directory " + storeDir);
@@ -67,11 +84,14 @@ final class StoreLock implements AutoCloseable
             }
             final long previousPid = Long.parseLong(previous.getProperty("pid", "-1"));
             final String previousAeronDir = previous.getProperty("aeronDir", "");
-            final byte[] owner = ("pid=" + ProcessHandle.current().pid() + "\naeronDir=" + aeronDir + "\n")
-                .getBytes(StandardCharsets.UTF_8);
-            channel.truncate(0);
-            channel.write(ByteBuffer.wrap(owner), 0);
-            channel.force(true);
+            if (recordOwner)
+            {
+                final byte[] owner = ("pid=" + ProcessHandle.current().pid() + "\naeronDir=" + aeronDir + "\n")
+                    .getBytes(StandardCharsets.UTF_8);
+                channel.truncate(0);
+                channel.write(ByteBuffer.wrap(owner), 0);
+                channel.force(true);
+            }
             return new StoreLock(channel, lock, previousPid, previousAeronDir);
         }
         catch (final IOException ex)

@@ -2,6 +2,7 @@ package io.peregrine.broker;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,8 +55,16 @@ final class BrokerTestSupport
      */
     static List<String> digest(final Path dir)
     {
+        return digest(dir.resolve("store/journal").toFile());
+    }
+
+    /**
+     * The same of a journal directory.
+     */
+    static List<String> digest(final File journalDir)
+    {
         final List<String> records = new ArrayList<>();
-        try (Journal journal = Journal.open(dir.resolve("store/journal").toFile(),
+        try (Journal journal = Journal.open(journalDir,
             JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, 4 * 1024 * 1024), true);
             Journal.JournalReader reader = journal.reader())
         {

@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.aeron.Aeron;
 import io.aeron.Publication;
+import io.peregrine.journal.JournalCut;
+import io.peregrine.journal.JournalRecord;
 import io.peregrine.producer.ErrorKind;
 import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
@@ -234,6 +236,77 @@ class ReplicationTest
     }
 
     @Test
+    void shouldCutADivergedSlaveBackToWhatItSharesWithTheMasterKeepTheRestAsideAndFeedIt()
+    {
+        final List<Long> shared = new ArrayList<>();
+        try (Broker master = Broker.launch(master("SYNC_MASTER")); Producer producer = producer(master))
+        {
+            try (Broker slave = Broker.launch(slave(master)))
+            {
+                awaitTrue("slave in sync", () -> master.slavesInSync() == 1 && slave.slaveWrittenIndex() == -1);
+                for (int i = 0; i < 5; i++)
+                {
+                    final SendResult result = producer.send(new Message().topic("shared").body(new byte[100 + i]), SEND_TIMEOUT_MS);
+                    assertEquals(SendStatus.SEND_OK, result.status());
+                    shared.add(result.journalIndex());
+                }
+            }
+            // the slave is gone: the master stores three more that only it holds (answered SLAVE_NOT_AVAILABLE)
+            for (int i = 0; i < 3; i++)
+            {
+                assertEquals(SendStatus.SLAVE_NOT_AVAILABLE,
+                    producer.send(new Message().topic("master-only").body(new byte[50]), SEND_TIMEOUT_MS).status());
+            }
+        }
+        final List<String> oldMasterJournal = BrokerTestSupport.digest(dir.resolve("master"));
+        // the slave is promoted and takes two of its own at the indices the old master used
+        final BrokerContext promoted = BrokerTestSupport.context(dir.resolve("slave"))
+            .set(BrokerContext.MAX_MESSAGE_SIZE, Integer.toString(256 * 1024))
+            .set(BrokerContext.HA_LIVENESS_TIMEOUT, "1000");
+        try (Broker newMaster = Broker.launch(promoted); Producer producer = producer(newMaster))
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                assertEquals(SendStatus.SEND_OK, producer.send(new Message().topic("new-master").body(new byte[70]), SEND_TIMEOUT_MS).status());
+            }
+            final BrokerContext oldMaster = BrokerTestSupport.context(dir.resolve("master"))
+                .set(BrokerContext.BROKER_ROLE, "SLAVE")
+                .set(BrokerContext.MAX_MESSAGE_SIZE, Integer.toString(256 * 1024))
+                .set(BrokerContext.HA_MASTER_CHANNEL, newMaster.haChannel())
+                .set(BrokerContext.HA_LIVENESS_TIMEOUT, "1000");
+            final long cutAfter;
+            try (Broker rejoining = Broker.launch(oldMaster))
+            {
+                awaitTrue("the master named where to cut back to", () -> rejoining.slaveCutAfterIndex() >= 0);
+                cutAfter = rejoining.slaveCutAfterIndex();
+                assertEquals(0, newMaster.slavesInSync());
+            }
+            // its checkpoints are 0, 1, 2 and 4 records before its last (the 8th): the 4th record is the newest shared one
+            assertEquals(shared.get(3), cutAfter);
+            assertEquals(oldMasterJournal, BrokerTestSupport.digest(dir.resolve("master")), "a refused slave's journal is left as it was");
+
+            // what the log line tells the operator to run (`peregrine journal cut`), with the broker stopped
+            final JournalCut.Result cut = StoreTools.cutJournal(dir.resolve("master/store").toFile(), cutAfter,
+                JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, 256 * 1024));
+            // the cycle file holding the records after the cut is kept whole (here the journal's only one)
+            assertEquals(oldMasterJournal, BrokerTestSupport.digest(cut.keptIn()), "the records after the cut kept aside");
+            assertEquals(1, cut.movedFiles().size());
+            assertEquals(4, cut.rebuilt(), "the records up to the cut written back into the journal");
+            try (Broker rejoined = Broker.launch(oldMaster))
+            {
+                awaitTrue("the cut slave in sync", () -> newMaster.slavesInSync() == 1);
+                awaitTrue("the cut slave caught up", () -> rejoined.slaveWrittenIndex() == newMaster.replicatedIndex() &&
+                    rejoined.slaveWrittenIndex() > shared.get(4));
+                assertEquals(-1, rejoined.slaveCutAfterIndex());
+            }
+        }
+        final List<String> newMasterJournal = BrokerTestSupport.digest(dir.resolve("slave"));
+        assertEquals(7, newMasterJournal.size());
+        assertEquals(newMasterJournal, BrokerTestSupport.digest(dir.resolve("master")));
+        assertEquals(oldMasterJournal.subList(0, 5), newMasterJournal.subList(0, 5));
+    }
+
+    @Test
     void shouldPromoteASlaveAndLetTheOldMasterJoinItAsASlave()
     {
         try (Broker master = Broker.launch(master("SYNC_MASTER"));
@@ -296,6 +369,7 @@ class ReplicationTest
             awaitTrue("cut frame sent", () -> publication.offer(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + 4) > 0);
             final ReplicaHelloEncoder hello = new ReplicaHelloEncoder().wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
                 .nodeId(43).lastEpoch(0).lastIndex(-1).lastCrc(0).maxMessageSize(1024);
+            hello.checkpointsCount(0);
             final int helloBlockEnd = MessageHeaderEncoder.ENCODED_LENGTH + hello.encodedLength();
             buffer.putShort(helloBlockEnd, (short)4000, java.nio.ByteOrder.LITTLE_ENDIAN); // dataEndpoint "of 4000 bytes"
             awaitTrue("bad hello sent", () -> publication.offer(buffer, 0, helloBlockEnd + 2) > 0);

@@ -11,24 +11,28 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import io.peregrine.broker.StoreTools;
 import io.peregrine.journal.Journal;
+import io.peregrine.journal.JournalCut;
 import io.peregrine.journal.JournalRecord;
 import io.peregrine.journal.RecordView;
 import io.peregrine.journal.TornTail;
 import io.peregrine.journal.UnwrittenCycle;
 import io.peregrine.transport.Protocol;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code peregrine journal dump|verify|digest DIR}: read a store's journal without changing it (safe on a
- * live broker's store).
+ * live broker's store); {@code peregrine journal cut DIR --after INDEX}: cut a stopped slave's diverged journal back.
  */
 @Command(
     name = "journal",
     mixinStandardHelpOptions = true,
-    description = "Read a broker's journal without changing it; DIR is the broker's storePathRootDir.",
-    subcommands = { JournalCommand.Dump.class, JournalCommand.Verify.class, JournalCommand.Digest.class })
+    description = {"Read a broker's journal: dump, verify and digest change nothing (safe beside a running broker). " +
+        "cut changes it, on a stopped broker's store only. DIR is the broker's storePathRootDir."},
+    subcommands = { JournalCommand.Dump.class, JournalCommand.Verify.class, JournalCommand.Digest.class, JournalCommand.Cut.class })
 final class JournalCommand
 {
     /**
@@ -292,6 +296,37 @@ final class JournalCommand
             }
             record.buffer().getBytes(0, scratch[0], 0, length);
             sha256.update(scratch[0], 0, length);
+        }
+    }
+
+    /**
+     * Cut a stopped broker's journal back to a record: what a slave refused by its master because their journals
+     * diverged is told to run.
+     */
+    @Command(name = "cut", mixinStandardHelpOptions = true,
+        description = {"Cut a stopped broker's journal back to the record at INDEX: the cycle files holding later records move, " +
+            "kept whole, to DIR/journal-diverged/after-INDEX/journal (readable with dump); the records up to INDEX stay at their " +
+            "indices. A slave whose master refused it as diverged logs the command to run. Safe to run again after a crash.",
+            "Exit codes: 0 cut (or nothing after INDEX), 2 refused (a broker holds the store, or no record at INDEX)."})
+    static final class Cut implements Callable<Integer>
+    {
+        @Parameters(paramLabel = "DIR", description = "the broker's storePathRootDir")
+        File dir;
+
+        @Option(names = "--after", required = true, paramLabel = "INDEX", description = "the record to keep as the journal's last")
+        long afterIndex;
+
+        public Integer call()
+        {
+            final JournalCut.Result result = StoreTools.cutJournal(dir, afterIndex, MAX_RECORD_LENGTH);
+            if (result.movedFiles().isEmpty() && null == result.keptIn())
+            {
+                System.out.println("nothing to cut: " + afterIndex + " is the journal's last record");
+                return 0;
+            }
+            System.out.println("cut after " + afterIndex + ": moved " + result.movedFiles().size() + " cycle file(s) to " +
+                result.keptIn() + (result.rebuilt() > 0 ? ", wrote " + result.rebuilt() + " record(s) of the cut's cycle back" : ""));
+            return 0;
         }
     }
 }

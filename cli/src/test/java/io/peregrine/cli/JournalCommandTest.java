@@ -99,6 +99,49 @@ class JournalCommandTest
     }
 
     @Test
+    void shouldCutAStoppedStoreBackKeepingTheRestReadableAndRefuseWhileABrokerHoldsIt()
+    {
+        final Path store = dir.resolve("store");
+        final List<SendResult> results = fillStore(store);
+        final long cut = results.get(9).journalIndex();
+        final Broker running = Broker.launch(new BrokerContext()
+            .set(BrokerContext.STORE_PATH_ROOT_DIR, store.toString())
+            .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
+            .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0")
+            .set(BrokerContext.HA_LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
+        try
+        {
+            // tried: cutting the store of a running broker
+            final String[] refused = journal("cut", store.toString(), "--after", Long.toString(cut));
+            assertEquals("2", refused[0]);
+            assertTrue(refused[2].contains("is locked by another broker (pid " + ProcessHandle.current().pid() + ")"), refused[2]);
+        }
+        finally
+        {
+            running.close();
+        }
+        // tried: an index the journal does not hold
+        final String[] noRecord = journal("cut", store.toString(), "--after", Long.toString(cut + 1000));
+        assertEquals("2", noRecord[0]);
+        assertTrue(noRecord[2].contains("holds no record at index " + (cut + 1000)), noRecord[2]);
+        assertEquals(20, journal("dump", store.toString())[1].strip().split("\n").length, "refused cuts change nothing");
+
+        final String[] done = journal("cut", store.toString(), "--after", Long.toString(cut));
+        assertEquals("0", done[0], done[2]);
+        assertTrue(done[1].startsWith("cut after " + cut + ": moved 1 cycle file(s) to "), done[1]);
+        assertEquals(10, journal("dump", store.toString())[1].strip().split("\n").length);
+        assertVerifiesOk(store, "ok 10 records, last index " + cut);
+        final Path kept = store.resolve("journal-diverged/after-" + cut);
+        assertEquals(20, journal("dump", kept.toString())[1].strip().split("\n").length, "the moved cycle file, whole");
+        assertEquals("nothing to cut: " + cut + " is the journal's last record",
+            journal("cut", store.toString(), "--after", Long.toString(cut))[1].strip());
+
+        // a broker on the cut store appends at the index after the cut
+        final List<SendResult> again = fillStore(store);
+        assertEquals(results.get(10).journalIndex(), again.get(0).journalIndex());
+    }
+
+    @Test
     void shouldRefuseADirectoryWithoutAJournal()
     {
         final String[] verify = journal("verify", dir.resolve("nothing").toString());

@@ -18,6 +18,7 @@ import java.util.function.LongSupplier;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.TailerDirection;
 import net.openhft.chronicle.queue.impl.ExcerptContext;
@@ -276,22 +277,108 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         }
         try (ExcerptTailer tailer = queue.createTailer())
         {
-            if (!tailer.moveToIndex(index))
+            return storedCrc(tailer, index);
+        }
+    }
+
+    private static long storedCrc(final ExcerptTailer tailer, final long index)
+    {
+        if (!tailer.moveToIndex(index))
+        {
+            return NO_RECORD;
+        }
+        try (DocumentContext dc = tailer.readingDocument())
+        {
+            if (!isRecordAt(dc, index))
             {
                 return NO_RECORD;
             }
-            try (DocumentContext dc = tailer.readingDocument())
+            final Bytes<?> bytes = dc.wire().bytes();
+            final long length = bytes.readRemaining();
+            return length < JournalRecord.TRAILER_LENGTH ? NO_RECORD :
+                bytes.readInt(bytes.readPosition() + length - JournalRecord.TRAILER_LENGTH);
+        }
+    }
+
+    /**
+     * Records to compare with another journal's, newest first: the last record, then the ones 1, 2, 4, 8... records
+     * before it, across cycles, until the arrays are full or the journal's newest maxCycles cycles are passed. Where
+     * two journals that share a beginning part ways lies between the newest checkpoint both hold and the one before.
+     *
+     * @param indices   gets the checkpoints' indices.
+     * @param crcs      gets their CRC32C trailers.
+     * @param maxCycles how many of the newest cycles to look in.
+     * @return how many checkpoints were written; 0 if the journal is empty.
+     */
+    public int checkpoints(final long[] indices, final int[] crcs, final int maxCycles)
+    {
+        final long last = lastIndex();
+        if (last < 0)
+        {
+            return 0;
+        }
+        final RollCycle rollCycle = queue.rollCycle();
+        int count = 0;
+        long distance = 0; // records before the last one
+        long passed = 0; // records in the newer cycles already passed
+        int cyclesSeen = 0;
+        try (ExcerptTailer tailer = queue.createTailer())
+        {
+            for (final long cycle : queue.listCyclesBetween(queue.firstCycle(), cycleOf(last)).descendingSet())
             {
-                if (!isRecordAt(dc, index))
+                if (count == indices.length || ++cyclesSeen > maxCycles)
                 {
-                    return NO_RECORD;
+                    break;
                 }
-                final Bytes<?> bytes = dc.wire().bytes();
-                final long length = bytes.readRemaining();
-                return length < JournalRecord.TRAILER_LENGTH ? NO_RECORD :
-                    bytes.readInt(bytes.readPosition() + length - JournalRecord.TRAILER_LENGTH);
+                final long cycleLast = cycle == cycleOf(last) ? rollCycle.toSequenceNumber(last) : lastSequence(tailer, (int)cycle);
+                while (count < indices.length && cycleLast >= 0 && distance - passed <= cycleLast)
+                {
+                    final long index = rollCycle.toIndex((int)cycle, cycleLast - (distance - passed));
+                    final long crc = storedCrc(tailer, index);
+                    if (crc != NO_RECORD)
+                    {
+                        indices[count] = index;
+                        crcs[count++] = (int)crc;
+                    }
+                    distance = distance == 0 ? 1 : distance * 2;
+                }
+                passed += cycleLast + 1;
             }
         }
+        return count;
+    }
+
+    /**
+     * @return the sequence number of a cycle's last record, found by index lookups alone; -1 if it has none.
+     */
+    private long lastSequence(final ExcerptTailer tailer, final int cycle)
+    {
+        final RollCycle rollCycle = queue.rollCycle();
+        if (storedCrc(tailer, rollCycle.toIndex(cycle, 0)) == NO_RECORD)
+        {
+            return -1;
+        }
+        final long maxSequence = rollCycle.maxMessagesPerCycle() - 1;
+        long present = 0;
+        long absent = 1;
+        while (absent <= maxSequence && storedCrc(tailer, rollCycle.toIndex(cycle, absent)) != NO_RECORD)
+        {
+            present = absent;
+            absent *= 2;
+        }
+        while (absent - present > 1)
+        {
+            final long mid = (present + absent) >>> 1;
+            if (storedCrc(tailer, rollCycle.toIndex(cycle, mid)) != NO_RECORD)
+            {
+                present = mid;
+            }
+            else
+            {
+                absent = mid;
+            }
+        }
+        return present;
     }
 
     private static boolean isRecordAt(final DocumentContext dc, final long index)
@@ -407,6 +494,32 @@ public final class Journal implements AutoCloseable, PreToucher.Target
             queue.refreshDirectoryListing();
         }
         return deleted;
+    }
+
+    /**
+     * @return the name of the journal's roll cycle, as its files were written (an existing journal keeps its own,
+     * whatever it was opened with).
+     */
+    public String rollCycleName()
+    {
+        final RollCycle rollCycle = queue.rollCycle();
+        for (final RollCycles known : RollCycles.values())
+        {
+            if (known.format().equals(rollCycle.format()) && known.lengthInMillis() == rollCycle.lengthInMillis() &&
+                known.maxMessagesPerCycle() == rollCycle.maxMessagesPerCycle())
+            {
+                return known.name();
+            }
+        }
+        throw new IllegalStateException("the journal at " + queue.file() + " has a roll cycle Peregrine does not know: " + rollCycle);
+    }
+
+    /**
+     * Read again which cycle files the directory holds, after some were moved away with the journal closed.
+     */
+    void refreshDirectoryListing()
+    {
+        queue.refreshDirectoryListing();
     }
 
     /**
