@@ -10,6 +10,7 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.peregrine.journal.Journal;
 import io.peregrine.journal.JournalRecord;
+import io.peregrine.journal.Watermarks;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.EmbeddedDriver;
 import io.peregrine.transport.IdleStrategies;
@@ -52,6 +53,7 @@ public final class Broker implements AutoCloseable
     private MediaDriver driver;
     private Aeron aeron;
     private Journal journal;
+    private Watermarks watermarks;
     private BrokerCounters counters;
     private ReceiverAgent receiver;
     private OneToOneRingBuffer ring;
@@ -116,7 +118,9 @@ public final class Broker implements AutoCloseable
         flusher = new Flusher(ctx.syncFlush(), ctx.flushIntervalMs(), ctx.epochClock(), ctx.journalDir(), ctx.flushListener(), counters);
         final ProducerHistories histories = new ProducerHistories(ctx.producerHistories());
         journal = JournalRecovery.open(ctx, maxRecordLength, histories);
-        flusher.start(journal, ctx.fileReservedTimeMs(), ctx.usableSpace(),
+        watermarks = Watermarks.create(ctx.storeDir(),
+            (ctx.syncFlush() ? Watermarks.SYNC_FLUSH : 0) | (ctx.syncMaster() ? Watermarks.SYNC_MASTER : 0), journal.lastIndex());
+        flusher.start(journal, watermarks, ctx.fileReservedTimeMs(), ctx.usableSpace(),
             Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)), ctx.pretouch());
         final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
 
@@ -150,7 +154,7 @@ public final class Broker implements AutoCloseable
                 Channels.requestSubscription(ctx.haListenChannel()), Protocol.REPLICA_REQUEST_STREAM_ID);
             haEndpoint = Channels.awaitResolvedEndpoint(fromSlaves, START_TIMEOUT_MS);
             replication = new ReplicationMaster(ctx, aeron, journal, appendHistory, counters, rateLimitedLog, fromSlaves, maxRecordLength,
-                epochNanoClock);
+                epochNanoClock, watermarks);
             replicationAgent = replication;
         }
         sessions = new ProducerSessions(ctx, aeron, counters, rateLimitedLog, histories);
@@ -166,6 +170,7 @@ public final class Broker implements AutoCloseable
         // the pipeline's log lines are written on the flusher's thread: a logging backend may block
         flusherRunner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
             new CompositeAgent(flusher, rateLimitedLog));
+        final long lastIndexAtStart = journal.lastIndex(); // the pipeline owns the journal once it runs (a slave may cut it back)
         AgentRunner.startOnThread(flusherRunner);
         AgentRunner.startOnThread(runner);
 
@@ -175,7 +180,7 @@ public final class Broker implements AutoCloseable
             " store=" + ctx.storeDir() +
             " maxMessageSize=" + ctx.maxMessageSize() +
             " flushDiskType=" + (ctx.syncFlush() ? "SYNC_FLUSH" : "ASYNC_FLUSH") +
-            " journalLastIndex=" + journal.lastIndex() +
+            " journalLastIndex=" + lastIndexAtStart +
             " brokerRole=" + ctx.brokerRole() +
             (ctx.slave() ? " haMaster=" + ctx.haMasterChannel() + " haSlave=aeron:udp?endpoint=" + haEndpoint :
                 " haListen=aeron:udp?endpoint=" + haEndpoint);
@@ -433,7 +438,7 @@ public final class Broker implements AutoCloseable
             sessions.noticeShutdown(SHUTDOWN_NOTICE_TIMEOUT_MS);
             sessions.closeAll();
         }
-        CloseHelper.closeAll(counters, aeron, journal, driver, storeLock);
+        CloseHelper.closeAll(counters, aeron, journal, watermarks, driver, storeLock);
         LOG.info("broker stopped");
     }
 }

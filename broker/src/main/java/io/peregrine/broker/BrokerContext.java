@@ -86,6 +86,8 @@ public final class BrokerContext
     public static final String HA_LIVENESS_TIMEOUT = "haLivenessTimeout";
     /** SYNC_MASTER: what a slave's ack must report before SEND_OK: WRITTEN (in the slave's page cache) or FLUSHED (its fsync returned). */
     public static final String SLAVE_ACK_POLICY = "slaveAckPolicy";
+    /** Slave: cut its journal back by itself when its master finds it diverged (true), or refuse and name the command (false). */
+    public static final String HA_SLAVE_AUTO_CUT = "haSlaveAutoCut";
 
     /** Default replication endpoint of a master, and the master a slave follows, on loopback. */
     public static final String HA_LISTEN_CHANNEL_DEFAULT = "aeron:udp?endpoint=127.0.0.1:40457";
@@ -153,6 +155,9 @@ public final class BrokerContext
     private static final Setting<String> ACK_POLICY = Setting.oneOf(SLAVE_ACK_POLICY, "WRITTEN",
         "SYNC_MASTER: SEND_OK once a slave has written the record (WRITTEN: its page cache) or flushed it (FLUSHED: its fsync returned)",
         "WRITTEN", "FLUSHED");
+    private static final Setting<Boolean> AUTO_CUT = Setting.bool(HA_SLAVE_AUTO_CUT, "true",
+        "slave: when the master finds its journal diverged, cut it back to the last record both hold by itself (what follows is kept in " +
+        "journal-diverged/); false: stay refused and log the `journal cut` command to run with the broker stopped");
 
     private static final Map<String, Setting<?>> SETTINGS = new LinkedHashMap<>();
 
@@ -160,7 +165,7 @@ public final class BrokerContext
     {
         for (final Setting<?> setting : List.of(ROLE, FLUSH, FLUSH_TIMEOUT, STORE, MESSAGE_SIZE, LISTEN, IPC, AERON, IDLE, PRODUCERS,
             LIVENESS, FLUSH_INTERVAL, RESERVED_TIME, ROLL, SPACE_FLOOR, TOUCH, HISTORY_MEMORY, HA_LISTEN, HA_MASTER, HA_SLAVE, FALLBEHIND,
-            LAG_TIME, HA_LIVENESS, ACK_POLICY))
+            LAG_TIME, HA_LIVENESS, ACK_POLICY, AUTO_CUT))
         {
             SETTINGS.put(setting.key, setting);
         }
@@ -564,6 +569,14 @@ public final class BrokerContext
     public long haHeartbeatIntervalMs()
     {
         return Math.max(10, Math.min(1000, haLivenessTimeoutMs() / 10));
+    }
+
+    /**
+     * @return slave: true if it cuts its journal back by itself when its master finds it diverged.
+     */
+    public boolean haSlaveAutoCut()
+    {
+        return value(AUTO_CUT);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.function.LongSupplier;
 
 import io.peregrine.journal.Journal;
 import io.peregrine.journal.PreToucher;
+import io.peregrine.journal.Watermarks;
 
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
@@ -58,7 +59,13 @@ final class Flusher implements Agent
     private long spaceFloor;
     private PreToucher preToucher;
     private Journal journal;
+    private Watermarks watermarks;
     private long fileReservedTimeMs;
+    private boolean pretouch;
+    private boolean holdingPause;
+    private volatile long pauseGeneration; // written by the pipeline only
+    private volatile long resumedGeneration; // written by the pipeline only
+    private volatile long pausedGeneration; // written by this flusher only
 
     Flusher(
         final boolean sync,
@@ -81,9 +88,16 @@ final class Flusher implements Agent
      * shutdown flushed it; after a crash, whatever survived is what there is).
      */
     void start(
-        final Journal journal, final long fileReservedTimeMs, final LongSupplier usableSpace, final long spaceFloor, final boolean pretouch)
+        final Journal journal,
+        final Watermarks watermarks,
+        final long fileReservedTimeMs,
+        final LongSupplier usableSpace,
+        final long spaceFloor,
+        final boolean pretouch)
     {
         this.journal = journal;
+        this.watermarks = watermarks;
+        this.pretouch = pretouch;
         this.preToucher = pretouch ? new PreToucher(journal) : null;
         this.fileReservedTimeMs = fileReservedTimeMs;
         this.usableSpace = usableSpace;
@@ -91,6 +105,7 @@ final class Flusher implements Agent
         checkSpace();
         appendedWatermark = journal.lastIndex();
         flushedWatermark = appendedWatermark;
+        watermarks.flushed(flushedWatermark);
     }
 
     public String roleName()
@@ -114,8 +129,55 @@ final class Flusher implements Agent
         return flushedWatermark;
     }
 
+    /**
+     * Ask the flusher to stop using the journal, as a slave cutting its journal back does; see {@link #isPaused()}.
+     */
+    void requestPause()
+    {
+        pauseGeneration = pauseGeneration + 1;
+    }
+
+    /**
+     * @return true once a requested pause holds: the flusher has let go of the journal's files and does nothing.
+     */
+    boolean isPaused()
+    {
+        final long generation = pauseGeneration;
+        return generation != resumedGeneration && pausedGeneration == generation;
+    }
+
+    /**
+     * End a pause after the journal was cut back to an index, its files forced to disk: that index is appended and
+     * flushed, and the flusher goes on from there.
+     */
+    void resumeAt(final long lastIndex)
+    {
+        appendedWatermark = lastIndex;
+        flushedWatermark = lastIndex;
+        watermarks.flushed(lastIndex);
+        resumedGeneration = pauseGeneration;
+    }
+
     public int doWork()
     {
+        final long generation = pauseGeneration;
+        if (generation != resumedGeneration)
+        {
+            if (pausedGeneration != generation)
+            {
+                CloseHelper.quietCloseAll(current, preToucher);
+                current = null;
+                preToucher = null;
+                holdingPause = true;
+                pausedGeneration = generation;
+            }
+            return 0;
+        }
+        if (holdingPause)
+        {
+            holdingPause = false;
+            preToucher = pretouch ? new PreToucher(journal) : null;
+        }
         final long nowMs = clock.time();
         int work = 0;
         if (nowMs >= nextHousekeepingMs)
@@ -225,6 +287,7 @@ final class Flusher implements Agent
         }
         listener.afterFlush(target); // before publishing: no answer for it can leave until this returned
         flushedWatermark = target;
+        watermarks.flushed(target);
         counters.flushNanos.getAndAddRelease(System.nanoTime() - startNs);
         counters.flushes.incrementRelease();
         return 1;
@@ -291,6 +354,7 @@ final class Flusher implements Agent
             {
                 forceThrough(target);
                 flushedWatermark = target;
+                watermarks.flushed(target);
             }
         }
         catch (final IOException ex)

@@ -8,6 +8,7 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.peregrine.journal.Journal;
+import io.peregrine.journal.Watermarks;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.Sizing;
@@ -70,6 +71,8 @@ final class ReplicationMaster implements Agent, FragmentHandler
     private final long epoch;
     private long nextLinkId;
     private long replicatedIndex = -1;
+    private final Watermarks watermarks;
+    private long publishedReplicated;
     private int inSyncSlaves;
     private long nowMs;
 
@@ -82,8 +85,11 @@ final class ReplicationMaster implements Agent, FragmentHandler
         final RateLimitedLog log,
         final Subscription subscription,
         final int maxRecordLength,
-        final EpochNanoClock clock)
+        final EpochNanoClock clock,
+        final Watermarks watermarks)
     {
+        this.watermarks = watermarks;
+        this.publishedReplicated = watermarks.replicated();
         this.ctx = ctx;
         this.aeron = aeron;
         this.journal = journal;
@@ -173,6 +179,11 @@ final class ReplicationMaster implements Agent, FragmentHandler
         }
         inSyncSlaves = inSync;
         replicatedIndex = inSync > 0 ? watermark : -1;
+        if (replicatedIndex > publishedReplicated)
+        {
+            publishedReplicated = replicatedIndex;
+            watermarks.replicated(replicatedIndex);
+        }
         counters.slavesConnected.setRelease(links.size());
         counters.slavesInSync.setRelease(inSync);
         counters.replicaAckedIndex.setRelease(replicatedIndex);
@@ -303,7 +314,7 @@ final class ReplicationMaster implements Agent, FragmentHandler
             links.remove(existing);
         }
         final String refusal = refusal(lastIndex, lastCrc, maxMessageSize, rollCycle);
-        final Journal.JournalReader reader = null == refusal ? journal.readerAfter(lastIndex) : null;
+        final Journal.RecordReader reader = null == refusal ? journal.readerAfter(lastIndex) : null;
         final String why = null == refusal && null == reader ? "the master no longer holds its record " + lastIndex : refusal;
         final String dataChannel = Channels.replicaPublication(endpoint, termLength);
         links.add(new SlaveLink(aeron, dataChannel, Protocol.REPLICA_DATA_STREAM_ID, nodeId, nextLinkId++, describe, lastIndex,

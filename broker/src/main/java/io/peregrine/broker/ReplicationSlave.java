@@ -2,10 +2,12 @@ package io.peregrine.broker;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
@@ -36,12 +38,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  * master's index, byte for byte, after checking it, and acknowledges what it has written and flushed. Silence from
  * the master for haLivenessTimeout, or a record that does not check, ends the link; the slave then says hello again,
  * so it follows a restarted master without an operator. A master's refusal is logged with its reason and counted, and
- * asked again every haLivenessTimeout; one because the journals diverged names the index to cut back to, which the
- * slave logs with the command that does it and shows in a counter.
+ * asked again every haLivenessTimeout. One because the journals diverged names the index to cut back to: the slave
+ * cuts its journal back by itself (haSlaveAutoCut, the default; the flusher pauses meanwhile) and says hello again, or
+ * logs the command that does it and shows the index in a counter.
  */
 final class ReplicationSlave implements Agent, FragmentHandler
 {
     private static final long NO_LINK = Long.MIN_VALUE;
+    private static final long NO_CUT = Long.MIN_VALUE;
     private static final int POLL_LIMIT = 8;
     private static final String NODE_ID_FILE = "replica-node-id";
     private static final int CHECKPOINTS = 48;
@@ -83,6 +87,8 @@ final class ReplicationSlave implements Agent, FragmentHandler
     private long nextHelloMs;
     private String lastRefusal;
     private long nowMs;
+    private long cutPending = NO_CUT;
+    private boolean stopped;
 
     ReplicationSlave(
         final BrokerContext ctx,
@@ -120,6 +126,14 @@ final class ReplicationSlave implements Agent, FragmentHandler
     public int doWork()
     {
         nowMs = clock.time();
+        if (cutPending != NO_CUT)
+        {
+            return cutBackOncePaused();
+        }
+        if (stopped)
+        {
+            return 0;
+        }
         int work = fromMaster.poll(assembler, POLL_LIMIT);
         if (linkId == NO_LINK)
         {
@@ -204,13 +218,22 @@ final class ReplicationSlave implements Agent, FragmentHandler
         if (!refusal.isEmpty() && linkId == NO_LINK)
         {
             counters.slaveRefusals.incrementRelease();
-            counters.slaveCutAfterIndex.setRelease(cutAfter >= 0 && cutAfter < writtenIndex ? cutAfter : -1);
+            final boolean cut = cutAfter >= 0 && cutAfter < writtenIndex;
+            counters.slaveCutAfterIndex.setRelease(cut ? cutAfter : -1);
+            if (cut && ctx.haSlaveAutoCut())
+            {
+                log.warn("replication: the master at " + ctx.haMasterChannel() + " refused this slave: " + refusal +
+                    ". Cutting the journal back to " + cutAfter + " (haSlaveAutoCut)");
+                cutPending = cutAfter;
+                flusher.requestPause();
+                return;
+            }
             if (!refusal.equals(lastRefusal) || log.admit("replica-refused"))
             {
                 log.warn("replication: the master at " + ctx.haMasterChannel() + " refused this slave: " + refusal +
-                    (cutAfter >= 0 && cutAfter < writtenIndex ? ". To rejoin, stop this broker and run `peregrine journal cut " +
-                    ctx.storeDir() + " --after " + cutAfter + "`: the cycle files holding records after " + cutAfter +
-                    " move to " + JournalCut.divergedDir(ctx.journalDir()) + " (kept whole, not deleted); then start it again" : ""));
+                    (cut ? ". To rejoin, stop this broker and run `peregrine journal cut " + ctx.storeDir() + " --after " + cutAfter +
+                    "`: the cycle files holding records after " + cutAfter + " move to " + JournalCut.divergedDir(ctx.journalDir()) +
+                    " (kept whole, not deleted); then start it again" : ""));
             }
             lastRefusal = refusal;
             nextHelloMs = nowMs + livenessMs;
@@ -228,6 +251,40 @@ final class ReplicationSlave implements Agent, FragmentHandler
         log.info("replication: following the master at " + ctx.haMasterChannel() + " from index " + startAfter + " (master's last " +
             masterLast + ")");
         sendAck(flusher.flushedWatermark()); // tells the master the start arrived: hellos sent before it are stale
+    }
+
+    /**
+     * Once the flusher has let go of the journal, cut it back on this thread (the journal's writer), then say hello
+     * again from the cut. Blocks the pipeline for as long as the cut takes: moving files, and writing back the records
+     * of the cut's cycle up to the cut. A cut that fails stops replication until a restart, which finishes it.
+     */
+    private int cutBackOncePaused()
+    {
+        if (!flusher.isPaused())
+        {
+            return 0;
+        }
+        final long cut = cutPending;
+        cutPending = NO_CUT;
+        try
+        {
+            final JournalCut.Result result = journal.cutBack(cut);
+            writtenIndex = journal.lastIndex();
+            log.warn("replication: cut the journal back to index " + cut + "; " + result.movedFiles().size() +
+                " cycle file(s) holding what followed kept in " + result.keptIn() + ", " + result.rebuilt() + " record(s) written back");
+        }
+        catch (final RuntimeException ex)
+        {
+            stopped = true;
+            log.warn("replication: could not cut the journal back to index " + cut + " (" + ex.getMessage() + "); this slave stops " +
+                "replicating: restart it, a start finishes a cut that stopped part way");
+        }
+        flusher.resumeAt(writtenIndex);
+        counters.slaveCutAfterIndex.setRelease(-1);
+        counters.slaveWrittenIndex.setRelease(writtenIndex);
+        lastRefusal = null;
+        nextHelloMs = nowMs;
+        return 1;
     }
 
     private void onRecords(final int frameEnd)
@@ -339,31 +396,70 @@ final class ReplicationSlave implements Agent, FragmentHandler
     }
 
     /**
-     * @return this slave's node id, kept in its store so a restarted slave is the same node to its master.
+     * This slave's node id, kept in its store with where the store is (host and path), so that a restarted slave is the
+     * same node to its master and a copy of a store (a slave seeded from another's files) is a node of its own.
+     *
+     * @param storeDir the slave's store.
+     * @return its node id.
      */
     static long nodeId(final File storeDir)
     {
         final File file = new File(storeDir, NODE_ID_FILE);
         try
         {
+            final String where = hostName() + ":" + storeDir.getCanonicalPath();
             if (file.isFile())
             {
-                return Long.parseUnsignedLong(Files.readString(file.toPath(), StandardCharsets.US_ASCII).trim(), 16);
+                final String[] kept = Files.readString(file.toPath(), StandardCharsets.UTF_8).trim().split(" ", 2);
+                final long id = Long.parseUnsignedLong(kept[0], 16);
+                if (kept.length == 2 && kept[1].equals(where))
+                {
+                    return id;
+                }
+                if (kept.length == 1)
+                {
+                    writeNodeId(storeDir, file, id, where); // written before the location was kept with it
+                    return id;
+                }
             }
             final long id = new SecureRandom().nextLong();
-            final File tmp = new File(storeDir, NODE_ID_FILE + ".tmp");
-            Files.writeString(tmp.toPath(), Long.toHexString(id) + System.lineSeparator(), StandardCharsets.US_ASCII);
-            try (FileChannel channel = FileChannel.open(tmp.toPath(), StandardOpenOption.WRITE))
-            {
-                channel.force(true);
-            }
-            Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
-            Journal.forceDirectory(storeDir);
+            writeNodeId(storeDir, file, id, where);
             return id;
         }
         catch (final IOException | NumberFormatException ex)
         {
             throw new IllegalStateException("cannot read or create the slave's node id in " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private static void writeNodeId(final File storeDir, final File file, final long id, final String where) throws IOException
+    {
+        final File tmp = new File(storeDir, NODE_ID_FILE + ".tmp");
+        Files.writeString(tmp.toPath(), Long.toHexString(id) + " " + where + System.lineSeparator(), StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(tmp.toPath(), StandardOpenOption.WRITE))
+        {
+            channel.force(true);
+        }
+        Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+        Journal.forceDirectory(storeDir);
+    }
+
+    private static String hostName()
+    {
+        try
+        {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.UTF_8).trim();
+        }
+        catch (final IOException ex)
+        {
+            try
+            {
+                return InetAddress.getLocalHost().getHostName();
+            }
+            catch (final IOException ignore)
+            {
+                return "unknown-host";
+            }
         }
     }
 }

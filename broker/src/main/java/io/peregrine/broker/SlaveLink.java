@@ -46,7 +46,7 @@ final class SlaveLink implements Journal.RecordHandler
 
     private final Aeron aeron;
     private final long registrationId;
-    private final Journal.JournalReader reader;
+    private final Journal.RecordReader reader;
     private final int batchBytes;
     private final UnsafeBuffer frame;
     private final MessageHeaderEncoder header = new MessageHeaderEncoder();
@@ -74,7 +74,7 @@ final class SlaveLink implements Journal.RecordHandler
         final long linkId,
         final String describe,
         final long startAfterIndex,
-        final Journal.JournalReader reader,
+        final Journal.RecordReader reader,
         final String refusal,
         final long cutAfterIndex,
         final int batchBytes,

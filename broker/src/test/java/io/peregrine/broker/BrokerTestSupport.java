@@ -66,7 +66,7 @@ final class BrokerTestSupport
         final List<String> records = new ArrayList<>();
         try (Journal journal = Journal.open(journalDir,
             JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, 4 * 1024 * 1024), true);
-            Journal.JournalReader reader = journal.reader())
+            Journal.RecordReader reader = journal.reader())
         {
             while (reader.readNext((record) ->
             {
@@ -96,7 +96,7 @@ final class BrokerTestSupport
         final List<Stored> records = new ArrayList<>();
         try (Journal journal = Journal.open(dir.resolve("store/journal").toFile(),
             JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, 4 * 1024 * 1024), true);
-            Journal.JournalReader reader = journal.reader())
+            Journal.RecordReader reader = journal.reader())
         {
             while (reader.readNext((record) ->
             {

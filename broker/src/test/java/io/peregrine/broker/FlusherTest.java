@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.peregrine.journal.Journal;
+import io.peregrine.journal.Watermarks;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.AfterEach;
@@ -35,6 +36,7 @@ class FlusherTest
     private final UnsafeBuffer record = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
     private Journal journal;
     private Flusher flusher;
+    private Watermarks watermarks;
 
     @BeforeEach
     void open()
@@ -61,13 +63,15 @@ class FlusherTest
         };
         // ASYNC_FLUSH every hour: a flush can span many five-minute cycles
         flusher = new Flusher(false, HOUR_MS, clock::get, journalDir, listener, counters);
-        flusher.start(journal, TimeUnit.DAYS.toMillis(365), () -> Long.MAX_VALUE, 0, false);
+        watermarks = Watermarks.create(dir.resolve("store").toFile(), 0, -1);
+        flusher.start(journal, watermarks, TimeUnit.DAYS.toMillis(365), () -> Long.MAX_VALUE, 0, false);
     }
 
     @AfterEach
     void close()
     {
         journal.close();
+        watermarks.close();
     }
 
     private long append()
@@ -99,6 +103,7 @@ class FlusherTest
         assertEquals(1, flusher.doWork());
         assertEquals(List.of(journal.fileOf(first), journal.fileOf(second), journal.fileOf(third), journal.fileOf(fourth)), forced);
         assertEquals(fourth, flusher.flushedWatermark());
+        assertEquals(fourth, watermarks.flushed(), "published for readers on the host");
     }
 
     @Test
@@ -117,5 +122,44 @@ class FlusherTest
         flusher.onClose();
         assertEquals(List.of(journal.fileOf(first), journal.fileOf(second), journal.fileOf(third)), forced);
         assertEquals(third, flusher.flushedWatermark());
+    }
+
+    @Test
+    void shouldLetGoOfTheJournalWhilePausedForACutAndGoOnFromTheCut()
+    {
+        // what is tried: a pause asked for with appends waiting to be flushed; the journal cut back and appended to
+        // while paused; a second pause right after the first
+        final long first = append();
+        assertEquals(1, flusher.doWork());
+        final long second = append();
+        clock.addAndGet(HOUR_MS);
+        flusher.requestPause();
+        assertTrue(!flusher.isPaused(), "not until the flusher's next duty cycle");
+        assertEquals(0, flusher.doWork());
+        assertTrue(flusher.isPaused());
+        forced.clear();
+        assertEquals(0, flusher.doWork(), "no flush while paused, though one is due");
+        assertTrue(forced.isEmpty());
+        assertEquals(first, flusher.flushedWatermark());
+
+        journal.cutBack(first);
+        assertEquals(first, journal.lastIndex());
+        flusher.resumeAt(first);
+        assertTrue(!flusher.isPaused());
+        assertEquals(first, flusher.flushedWatermark(), "the cut is flushed: the cut forced it");
+        assertEquals(first, watermarks.flushed());
+        clock.addAndGet(-HOUR_MS); // back in the first record's cycle: the append takes the index the cut freed
+        final long again = append();
+        assertEquals(second, again);
+        clock.addAndGet(HOUR_MS);
+        assertEquals(1, flusher.doWork());
+        assertEquals(List.of(journal.fileOf(again)), forced, "the rebuilt file, opened afresh");
+        assertEquals(again, flusher.flushedWatermark());
+
+        flusher.requestPause();
+        assertTrue(!flusher.isPaused());
+        flusher.doWork();
+        assertTrue(flusher.isPaused(), "a second pause holds as the first did");
+        flusher.resumeAt(again);
     }
 }

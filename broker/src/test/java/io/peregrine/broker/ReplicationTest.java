@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -236,7 +237,22 @@ class ReplicationTest
     }
 
     @Test
-    void shouldCutADivergedSlaveBackToWhatItSharesWithTheMasterKeepTheRestAsideAndFeedIt()
+    void shouldCutADivergedSlaveBackByItselfToWhatItSharesWithTheMasterKeepTheRestAsideAndFeedIt()
+    {
+        divergedOldMasterRejoins(true);
+    }
+
+    @Test
+    void shouldRefuseADivergedSlaveNamingTheCutWhenItMayNotCutItselfAndFeedItOnceCutByTheCommand()
+    {
+        divergedOldMasterRejoins(false);
+    }
+
+    /**
+     * A master and its slave share five records; the master takes three more alone and stops; the slave is promoted and
+     * takes two of its own at the same indices; the old master joins it as a slave.
+     */
+    private void divergedOldMasterRejoins(final boolean autoCut)
     {
         final List<Long> shared = new ArrayList<>();
         try (Broker master = Broker.launch(master("SYNC_MASTER")); Producer producer = producer(master))
@@ -273,35 +289,55 @@ class ReplicationTest
                 .set(BrokerContext.BROKER_ROLE, "SLAVE")
                 .set(BrokerContext.MAX_MESSAGE_SIZE, Integer.toString(256 * 1024))
                 .set(BrokerContext.HA_MASTER_CHANNEL, newMaster.haChannel())
-                .set(BrokerContext.HA_LIVENESS_TIMEOUT, "1000");
-            final long cutAfter;
-            try (Broker rejoining = Broker.launch(oldMaster))
-            {
-                awaitTrue("the master named where to cut back to", () -> rejoining.slaveCutAfterIndex() >= 0);
-                cutAfter = rejoining.slaveCutAfterIndex();
-                assertEquals(0, newMaster.slavesInSync());
-            }
+                .set(BrokerContext.HA_LIVENESS_TIMEOUT, "1000")
+                .set(BrokerContext.HA_SLAVE_AUTO_CUT, Boolean.toString(autoCut));
             // its checkpoints are 0, 1, 2 and 4 records before its last (the 8th): the 4th record is the newest shared one
-            assertEquals(shared.get(3), cutAfter);
-            assertEquals(oldMasterJournal, BrokerTestSupport.digest(dir.resolve("master")), "a refused slave's journal is left as it was");
-
-            // what the log line tells the operator to run (`peregrine journal cut`), with the broker stopped
-            final JournalCut.Result cut = StoreTools.cutJournal(dir.resolve("master/store").toFile(), cutAfter,
-                JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, 256 * 1024));
-            // the cycle file holding the records after the cut is kept whole (here the journal's only one)
-            assertEquals(oldMasterJournal, BrokerTestSupport.digest(cut.keptIn()), "the records after the cut kept aside");
-            assertEquals(1, cut.movedFiles().size());
-            assertEquals(4, cut.rebuilt(), "the records up to the cut written back into the journal");
-            try (Broker rejoined = Broker.launch(oldMaster))
+            final long cutAfter = shared.get(3);
+            final File kept;
+            if (autoCut)
             {
-                awaitTrue("the cut slave in sync", () -> newMaster.slavesInSync() == 1);
-                awaitTrue("the cut slave caught up", () -> rejoined.slaveWrittenIndex() == newMaster.replicatedIndex() &&
-                    rejoined.slaveWrittenIndex() > shared.get(4));
-                assertEquals(-1, rejoined.slaveCutAfterIndex());
+                try (Broker rejoining = Broker.launch(oldMaster))
+                {
+                    awaitTrue("the old master cut back, in sync", () -> newMaster.slavesInSync() == 1);
+                    awaitTrue("the old master caught up", () -> rejoining.slaveWrittenIndex() == newMaster.replicatedIndex() &&
+                        rejoining.slaveWrittenIndex() > shared.get(4));
+                    assertEquals(-1, rejoining.slaveCutAfterIndex());
+                    assertEquals(SendStatus.SEND_OK, producer.send(new Message().topic("after").body(new byte[30]), SEND_TIMEOUT_MS).status());
+                    awaitTrue("it takes live records", () -> rejoining.slaveWrittenIndex() == newMaster.replicatedIndex());
+                }
+                kept = dir.resolve("master/store/journal-diverged/after-" + cutAfter + "/journal").toFile();
             }
+            else
+            {
+                try (Broker rejoining = Broker.launch(oldMaster))
+                {
+                    awaitTrue("the master named where to cut back to", () -> rejoining.slaveCutAfterIndex() >= 0);
+                    assertEquals(cutAfter, rejoining.slaveCutAfterIndex());
+                    assertEquals(0, newMaster.slavesInSync());
+                }
+                assertEquals(oldMasterJournal, BrokerTestSupport.digest(dir.resolve("master")), "a refused slave's journal is left as it was");
+
+                // what the log line tells the operator to run (`peregrine journal cut`), with the broker stopped
+                final JournalCut.Result cut = StoreTools.cutJournal(dir.resolve("master/store").toFile(), cutAfter,
+                    JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, 256 * 1024));
+                assertEquals(1, cut.movedFiles().size());
+                assertEquals(4, cut.rebuilt(), "the records up to the cut written back into the journal");
+                try (Broker rejoined = Broker.launch(oldMaster))
+                {
+                    awaitTrue("the cut slave in sync", () -> newMaster.slavesInSync() == 1);
+                    awaitTrue("the cut slave caught up", () -> rejoined.slaveWrittenIndex() == newMaster.replicatedIndex() &&
+                        rejoined.slaveWrittenIndex() > shared.get(4));
+                    assertEquals(-1, rejoined.slaveCutAfterIndex());
+                    assertEquals(SendStatus.SEND_OK, producer.send(new Message().topic("after").body(new byte[30]), SEND_TIMEOUT_MS).status());
+                    awaitTrue("it takes live records", () -> rejoined.slaveWrittenIndex() == newMaster.replicatedIndex());
+                }
+                kept = cut.keptIn();
+            }
+            // the cycle file holding the records after the cut is kept whole (here the journal's only one)
+            assertEquals(oldMasterJournal, BrokerTestSupport.digest(kept), "the records after the cut kept aside");
         }
         final List<String> newMasterJournal = BrokerTestSupport.digest(dir.resolve("slave"));
-        assertEquals(7, newMasterJournal.size());
+        assertEquals(8, newMasterJournal.size());
         assertEquals(newMasterJournal, BrokerTestSupport.digest(dir.resolve("master")));
         assertEquals(oldMasterJournal.subList(0, 5), newMasterJournal.subList(0, 5));
     }

@@ -118,7 +118,7 @@ final class JournalCommand
         public Integer call() throws IOException
         {
             final PrintStream out = System.out;
-            try (Journal journal = open(dir); Journal.JournalReader reader = journal.reader())
+            try (Journal journal = open(dir); Journal.RecordReader reader = journal.reader())
             {
                 while (reader.readNext((record) ->
                 {
@@ -189,7 +189,7 @@ final class JournalCommand
             }
             final long[] counts = { 0, -1, 0 };
             final String[] firstBad = { null };
-            try (Journal journal = readOnly(journalDir(dir)); Journal.JournalReader reader = journal.reader())
+            try (Journal journal = readOnly(journalDir(dir)); Journal.RecordReader reader = journal.reader())
             {
                 while (reader.readNext((record) ->
                 {
@@ -273,7 +273,7 @@ final class JournalCommand
             final ByteBuffer prefix = ByteBuffer.allocate(12);
             final long[] count = { 0 };
             final byte[][] scratch = { new byte[4096] };
-            try (Journal journal = open(dir); Journal.JournalReader reader = journal.reader())
+            try (Journal journal = open(dir); Journal.RecordReader reader = journal.reader())
             {
                 while (reader.readNext((record) -> update(sha256, prefix, scratch, record)))
                 {

@@ -154,6 +154,17 @@ class BenchmarksSmokeTest
     }
 
     @Test
+    void shouldRunTheSameHostReaderBenchmarksOnce() throws Exception
+    {
+        final Collection<RunResult> endToEnd = runOnce(ReaderLatencyBenchmark.class.getSimpleName(), "transport", "ipc", "size", "1024");
+        assertEquals(1, endToEnd.size());
+        assertTrue(endToEnd.iterator().next().getPrimaryResult().getSampleCount() > 0);
+        final Collection<RunResult> reader = runOnce(JournalReaderBenchmark.class.getSimpleName(), "size", "16384");
+        assertEquals(1, reader.size());
+        assertTrue(reader.iterator().next().getPrimaryResult().getScore() > 0);
+    }
+
+    @Test
     void shouldRunInboundHopOnce() throws Exception
     {
         for (final String path : new String[] { "ring", "direct" })

@@ -58,21 +58,23 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         }
     }
 
-    private final SingleChronicleQueue queue;
     private final int maxRecordLength;
     private final boolean readOnly;
+    private final LongSupplier epochMillis;
     private final DateTimeFormatter fileNames;
+    private SingleChronicleQueue queue;
     @SuppressWarnings("unused") // written through WRITE_POSITION
     private volatile long writePosition;
     private ExcerptAppender appender;
     private Bytes<Void> copyScratch;
     private long copiedLastIndex = NOT_KNOWN;
 
-    private Journal(final SingleChronicleQueue queue, final int maxRecordLength, final boolean readOnly)
+    private Journal(final SingleChronicleQueue queue, final int maxRecordLength, final boolean readOnly, final LongSupplier epochMillis)
     {
         this.readOnly = readOnly;
         this.queue = queue;
         this.maxRecordLength = maxRecordLength;
+        this.epochMillis = epochMillis;
         this.fileNames = DateTimeFormatter.ofPattern(queue.rollCycle().format()).withZone(ZoneOffset.UTC);
     }
 
@@ -162,14 +164,57 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         final String rollCycle,
         final LongSupplier epochMillis)
     {
-        final SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir)
+        return new Journal(queue(dir, maxRecordLength, readOnly, rollCycle, epochMillis), maxRecordLength, readOnly, epochMillis);
+    }
+
+    private static SingleChronicleQueue queue(
+        final File dir,
+        final int maxRecordLength,
+        final boolean readOnly,
+        final String rollCycle,
+        final LongSupplier epochMillis)
+    {
+        return SingleChronicleQueueBuilder.single(dir)
             .timeProvider(epochMillis::getAsLong)
             .blockSize(blockSizeFor(maxRecordLength))
             .rollCycle(RollCycles.valueOf(rollCycle))
             .timeoutMS(WRITE_LOCK_TIMEOUT_MS)
             .readOnly(readOnly)
             .build();
-        return new Journal(queue, maxRecordLength, readOnly);
+    }
+
+    /**
+     * Cut this journal back to a record, in place: close it, {@link JournalCut#cut cut} it (what follows the record
+     * is kept in the journal's {@code -diverged} sibling), and open it again. The writer's thread calls it, and no
+     * other thread may use the journal meanwhile (a broker's flusher is paused). Readers made before are stale.
+     *
+     * @param afterIndex the record to keep as the last one.
+     * @return what the cut did.
+     * @throws IllegalArgumentException if the journal holds no record at that index (nothing changed).
+     * @throws java.io.UncheckedIOException if the cut stopped part way: its intent stays, and the next open of the store
+     * by a broker (or the next cut) finishes it; the journal is open again but must not be written until then.
+     */
+    public JournalCut.Result cutBack(final long afterIndex)
+    {
+        if (readOnly)
+        {
+            throw new IllegalStateException("journal at " + queue.file() + " is open read-only; only its writer may cut it back");
+        }
+        final File dir = queue.file();
+        final String rollCycle = rollCycleName();
+        CloseHelper.quietClose(appender);
+        appender = null;
+        copiedLastIndex = NOT_KNOWN;
+        queue.close();
+        try
+        {
+            return JournalCut.cut(dir, afterIndex, maxRecordLength);
+        }
+        finally
+        {
+            queue = queue(dir, maxRecordLength, false, rollCycle, epochMillis);
+            WRITE_POSITION.setRelease(this, 0L);
+        }
     }
 
     /**
@@ -680,12 +725,12 @@ public final class Journal implements AutoCloseable, PreToucher.Target
      * @param index a record the journal holds, or -1 to start from the first record.
      * @return a new reader, or null if the journal holds no record at that index.
      */
-    public JournalReader readerAfter(final long index)
+    public RecordReader readerAfter(final long index)
     {
         final ExcerptTailer tailer = queue.createTailer();
         if (index < 0)
         {
-            return new JournalReader(tailer.toStart());
+            return new RecordReader(tailer.toStart());
         }
         if (tailer.moveToIndex(index))
         {
@@ -693,7 +738,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
             {
                 if (isRecordAt(dc, index))
                 {
-                    return new JournalReader(tailer); // past the record at index: it reads the one after
+                    return new RecordReader(tailer); // past the record at index: it reads the one after
                 }
             }
         }
@@ -702,13 +747,69 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     }
 
     /**
+     * A tailer at the record with this index, or the first one after it (in this or a later cycle); at the end if
+     * there is none.
+     */
+    ExcerptTailer tailerAtOrAfter(final long index)
+    {
+        return moveAtOrAfter(queue.createTailer(), index);
+    }
+
+    /**
+     * Move a tailer of this journal to the record with this index, or the first one after it; to the end if none.
+     */
+    ExcerptTailer moveAtOrAfter(final ExcerptTailer tailer, final long index)
+    {
+        final long first = firstIndex();
+        if (index <= first || first < 0)
+        {
+            return tailer.toStart();
+        }
+        if (tailer.moveToIndex(index))
+        {
+            return tailer;
+        }
+        final int lastCycle = queue.lastCycle();
+        if (cycleOf(index) < lastCycle)
+        {
+            for (final long cycle : queue.listCyclesBetween(cycleOf(index) + 1, lastCycle))
+            {
+                if (tailer.moveToIndex(queue.rollCycle().toIndex((int)cycle, 0)))
+                {
+                    return tailer;
+                }
+            }
+        }
+        return tailer.toEnd();
+    }
+
+    /**
+     * A tailer at the first record of the cycle a time falls in (or of the first later cycle with records): records
+     * stored at that time or after are at it or after it.
+     */
+    ExcerptTailer tailerAtTime(final long epochMs)
+    {
+        final RollCycle rollCycle = queue.rollCycle();
+        final int cycle = rollCycle.current(() -> epochMs, queue.epoch());
+        return tailerAtOrAfter(rollCycle.toIndex(cycle, 0));
+    }
+
+    /**
+     * A tailer after the last record: it reads only what is stored from now on.
+     */
+    ExcerptTailer tailerAtEnd()
+    {
+        return queue.createTailer().toEnd();
+    }
+
+    /**
      * Create a reader from the start of the journal. The reader must be used and closed on one thread.
      *
      * @return a new reader.
      */
-    public JournalReader reader()
+    public RecordReader reader()
     {
-        return new JournalReader(queue.createTailer());
+        return new RecordReader(queue.createTailer());
     }
 
     /**
@@ -716,9 +817,9 @@ public final class Journal implements AutoCloseable, PreToucher.Target
      *
      * @return a new reader.
      */
-    public JournalReader reverseReader()
+    public RecordReader reverseReader()
     {
-        return new JournalReader(queue.createTailer().direction(TailerDirection.BACKWARD).toEnd());
+        return new RecordReader(queue.createTailer().direction(TailerDirection.BACKWARD).toEnd());
     }
 
     /**
@@ -745,12 +846,12 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     /**
      * Reads records in index order.
      */
-    public static final class JournalReader implements AutoCloseable
+    public static final class RecordReader implements AutoCloseable
     {
         private final ExcerptTailer tailer;
         private final RecordView view = new RecordView();
 
-        JournalReader(final ExcerptTailer tailer)
+        RecordReader(final ExcerptTailer tailer)
         {
             this.tailer = tailer;
         }
@@ -795,7 +896,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     }
 
     /**
-     * Receives records from a {@link JournalReader}.
+     * Receives records from a {@link RecordReader}.
      */
     @FunctionalInterface
     public interface RecordHandler

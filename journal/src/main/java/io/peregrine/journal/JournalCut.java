@@ -224,7 +224,7 @@ public final class JournalCut
         final File rebuiltFile;
         try (Journal journal = Journal.open(journalDir, maxRecordLength, false, rollCycle, System::currentTimeMillis);
             Journal copy = Journal.open(target, maxRecordLength, true, rollCycle, System::currentTimeMillis);
-            Journal.JournalReader reader = copy.reader())
+            Journal.RecordReader reader = copy.reader())
         {
             rebuilder = new Rebuilder(journal, afterIndex);
             while (rebuilder.lastRead < afterIndex && reader.readNext(rebuilder))

@@ -173,6 +173,28 @@ public final class RecordView
     }
 
     /**
+     * Compare the topic without making a String; valid after {@link #validate()} passed.
+     *
+     * @param utf8 a topic's UTF-8 bytes.
+     * @return true if the record's topic is that one.
+     */
+    public boolean topicIs(final byte[] utf8)
+    {
+        if (utf8.length != topicLength)
+        {
+            return false;
+        }
+        for (int i = 0; i < topicLength; i++)
+        {
+            if (buffer.getByte(topicOffset + i) != utf8[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * @return the buffer the record is wrapped in, for reading the body without copying.
      */
     public DirectBuffer buffer()

@@ -99,7 +99,7 @@ class JournalCopyTest
     private static void copyAfter(final Journal from, final Journal to, final long afterIndex, final int maxRecords)
     {
         final UnsafeBuffer copyBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
-        try (Journal.JournalReader reader = from.readerAfter(afterIndex))
+        try (Journal.RecordReader reader = from.readerAfter(afterIndex))
         {
             int copied = 0;
             while (copied < maxRecords && reader.readNext((view) ->
@@ -117,7 +117,7 @@ class JournalCopyTest
     private static int read(final Journal journal, final long index, final UnsafeBuffer into)
     {
         final int[] length = new int[1];
-        try (Journal.JournalReader reader = journal.readerAfter(index - 1))
+        try (Journal.RecordReader reader = journal.readerAfter(index - 1))
         {
             assertTrue(reader.readNext((view) ->
             {

@@ -192,7 +192,7 @@ class JournalCutTest
     private static List<String> crcs(final Journal journal)
     {
         final List<String> crcs = new ArrayList<>();
-        try (Journal.JournalReader reader = journal.reader())
+        try (Journal.RecordReader reader = journal.reader())
         {
             while (reader.readNext((view) ->
             {
@@ -209,7 +209,7 @@ class JournalCutTest
     private static int read(final Journal journal, final long index, final UnsafeBuffer into)
     {
         final int[] length = new int[1];
-        try (Journal.JournalReader reader = journal.reader())
+        try (Journal.RecordReader reader = journal.reader())
         {
             while (length[0] == 0 && reader.readNext((view) ->
             {

@@ -64,7 +64,7 @@ class JournalRetentionTest
             assertEquals(1, cq4Files().size());
 
             final List<Long> sequences = new ArrayList<>();
-            try (Journal.JournalReader reader = journal.reader())
+            try (Journal.RecordReader reader = journal.reader())
             {
                 while (reader.readNext((view) ->
                 {

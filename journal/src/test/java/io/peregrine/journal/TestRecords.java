@@ -31,13 +31,47 @@ final class TestRecords
      */
     long append(final Journal journal, final long sequence, final long receivedEpochNs, final int bodyLength)
     {
+        return journal.append(record, 0, encode(sequence, receivedEpochNs, bodyLength));
+    }
+
+    /**
+     * As a broker stores it: stamped with the time it was stored; voided as a broker voids a damaged record.
+     *
+     * @return the journal index of the appended record.
+     */
+    long append(final Journal journal, final long sequence, final long storedEpochNs, final int bodyLength, final boolean voided)
+    {
+        final int length = encode(sequence, storedEpochNs, bodyLength);
+        header.appendedEpochNs(storedEpochNs);
+        if (voided)
+        {
+            header.flags((short)JournalRecord.FLAG_VOIDED);
+        }
+        return journal.append(record, 0, length);
+    }
+
+    /**
+     * Encode a record in this instance's buffer; the header encoder stays on it.
+     *
+     * @return its length without the trailer.
+     */
+    int encode(final long sequence, final long receivedEpochNs, final int bodyLength)
+    {
         final int headerLength = JournalRecord.encodeHeader(header, messageHeader, record, 0, 7, sequence, receivedEpochNs, 1, topic, 0,
             topic.capacity(), bodyLength);
         for (int i = 0; i < bodyLength; i++)
         {
             record.putByte(headerLength + i, (byte)(sequence + i));
         }
-        return journal.append(record, 0, headerLength + bodyLength);
+        return headerLength + bodyLength;
+    }
+
+    /**
+     * @return the buffer the last record was encoded in.
+     */
+    UnsafeBuffer buffer()
+    {
+        return record;
     }
 
     /**
@@ -46,7 +80,7 @@ final class TestRecords
     static List<Long> sequences(final Journal journal)
     {
         final List<Long> sequences = new ArrayList<>();
-        try (Journal.JournalReader reader = journal.reader())
+        try (Journal.RecordReader reader = journal.reader())
         {
             while (reader.readNext((view) ->
             {

@@ -124,7 +124,7 @@ class VoidedRecordTest
             assertEquals(List.of("3", "1"), seen, "the other build's record is not handed on as intact either");
         }
         assertTrue(Arrays.equals(before, Files.readAllBytes(file.toPath())), "nothing in the file changed");
-        try (Journal journal = Journal.open(journalDir, MAX_RECORD_LENGTH, true); Journal.JournalReader reader = journal.reader())
+        try (Journal journal = Journal.open(journalDir, MAX_RECORD_LENGTH, true); Journal.RecordReader reader = journal.reader())
         {
             final List<String> reasons = new ArrayList<>();
             while (reader.readNext((view) -> reasons.add(String.valueOf(view.validate()))))
@@ -163,7 +163,7 @@ class VoidedRecordTest
     private static List<String> read(final Journal journal)
     {
         final List<String> seen = new ArrayList<>();
-        try (Journal.JournalReader reader = journal.reader())
+        try (Journal.RecordReader reader = journal.reader())
         {
             while (reader.readNext((view) ->
             {

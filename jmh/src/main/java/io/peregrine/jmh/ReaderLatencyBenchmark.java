@@ -1,0 +1,124 @@
+package io.peregrine.jmh;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+import io.peregrine.journal.JournalReader;
+import io.peregrine.producer.Message;
+import io.peregrine.producer.Producer;
+import io.peregrine.producer.SendCallback;
+import io.peregrine.producer.SendException;
+import io.peregrine.producer.SendStatus;
+import org.agrona.CloseHelper;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * End to end on one host: from {@code sendAsync} to a {@link JournalReader} on the broker's store handing the message
+ * over, against message size and producer transport. The broker (ASYNC_FLUSH) and its driver run in this JVM; the
+ * reader spins on the benchmark's thread. Compare with {@link SendLatencyBenchmark}: the reader sees a record as soon
+ * as it is appended, before the SEND_OK travels back.
+ *
+ * <p>Each iteration starts a fresh broker on a fresh store and deletes it afterwards.
+ */
+@State(Scope.Benchmark)
+public class ReaderLatencyBenchmark extends SampledLatencyBenchmark
+{
+    private static final long READ_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    @Param({ "64", "256", "1024", "4096", "16384", "65536", "262144", "524288" })
+    int size;
+
+    @Param({ "ipc", "udp" })
+    String transport;
+
+    BenchmarkBroker fixture;
+    Producer producer;
+    JournalReader reader;
+    Message message;
+    final JournalReader.MessageHandler handler = (stored) -> lastRead = stored.sequence();
+    long lastRead;
+    volatile String failure;
+    final SendCallback callback = new SendCallback()
+    {
+        public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+        {
+            if (status != SendStatus.SEND_OK)
+            {
+                failure = "send answered " + status;
+            }
+        }
+
+        public void onError(final long sequence, final SendException error)
+        {
+            failure = error.toString();
+        }
+    };
+
+    /**
+     * A fresh broker, producer and reader (from the end of the empty journal) for this iteration.
+     *
+     * @throws IOException if the temporary directory cannot be made.
+     */
+    @Setup(Level.Iteration)
+    public void start() throws IOException
+    {
+        fixture = new BenchmarkBroker(transport, 1, 4096);
+        producer = fixture.producers.get(0);
+        reader = JournalReader.open(new JournalReader.Context().storeDir(fixture.dir.resolve("store").toFile())
+            .from(JournalReader.Start.END));
+        if (null == message)
+        {
+            message = new Message().topic("e2e").body(new byte[size]);
+        }
+    }
+
+    /**
+     * Stop the reader and the broker and delete the store.
+     *
+     * @throws IOException if the store cannot be deleted.
+     */
+    @TearDown(Level.Iteration)
+    public void stop() throws IOException
+    {
+        CloseHelper.close(reader);
+        fixture.close();
+        if (null != failure)
+        {
+            throw new IllegalStateException(failure);
+        }
+    }
+
+    /**
+     * One message sent and read back by the reader.
+     *
+     * @return the sequence read, so the work is not optimised away.
+     */
+    @Benchmark
+    public long sendToReader()
+    {
+        long sequence;
+        while ((sequence = producer.sendAsync(message, 10_000, callback)) < 0)
+        {
+            Thread.onSpinWait(); // in flight or back-pressured: the answers of earlier sends still on their way
+        }
+        final long deadline = System.nanoTime() + READ_TIMEOUT_NS;
+        while (lastRead != sequence)
+        {
+            if (reader.poll(handler, 1) == 0)
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    throw new IllegalStateException("the reader did not see sequence " + sequence + " within 10 s");
+                }
+                Thread.onSpinWait();
+            }
+        }
+        return lastRead;
+    }
+}
