@@ -2,6 +2,7 @@ package io.peregrine.jmh;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.peregrine.journal.JournalReader;
 import io.peregrine.producer.Message;
@@ -21,7 +22,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * End to end on one host: from {@code sendAsync} to a {@link JournalReader} on the broker's store handing the message
  * over, against message size and producer transport. The broker (ASYNC_FLUSH) and its driver run in this JVM; the
- * reader spins on the benchmark's thread. Compare with {@link SendLatencyBenchmark}: the reader sees a record as soon
+ * reader polls on the benchmark's thread, yielding between empty polls. Compare with {@link SendLatencyBenchmark}: the reader sees a record as soon
  * as it is appended, before the SEND_OK travels back.
  *
  * <p>Each iteration starts a fresh broker on a fresh store and deletes it afterwards.
@@ -43,6 +44,8 @@ public class ReaderLatencyBenchmark extends SampledLatencyBenchmark
     Message message;
     final JournalReader.MessageHandler handler = (stored) -> lastRead = stored.sequence();
     long lastRead;
+    long sent;
+    final AtomicLong answered = new AtomicLong();
     volatile String failure;
     final SendCallback callback = new SendCallback()
     {
@@ -52,11 +55,13 @@ public class ReaderLatencyBenchmark extends SampledLatencyBenchmark
             {
                 failure = "send answered " + status;
             }
+            answered.incrementAndGet();
         }
 
         public void onError(final long sequence, final SendException error)
         {
             failure = error.toString();
+            answered.incrementAndGet();
         }
     };
 
@@ -79,13 +84,30 @@ public class ReaderLatencyBenchmark extends SampledLatencyBenchmark
     }
 
     /**
-     * Stop the reader and the broker and delete the store.
+     * Wait for the answers of the sends still in flight (every one must be SEND_OK), then stop the reader and the
+     * broker and delete the store.
      *
      * @throws IOException if the store cannot be deleted.
      */
     @TearDown(Level.Iteration)
     public void stop() throws IOException
     {
+        final long deadline = System.nanoTime() + READ_TIMEOUT_NS;
+        while (answered.get() < sent && System.nanoTime() - deadline < 0)
+        {
+            Thread.yield();
+        }
+        if (answered.get() < sent && null == failure)
+        {
+            failure = (sent - answered.get()) + " sends unanswered 10 s after the iteration";
+        }
+        if (null != failure)
+        {
+            failure += " (broker: " + fixture.broker.sendsStored() + " stored, " + fixture.broker.responsesDropped() + " answers dropped, " +
+                fixture.broker.responsesDelayed() + " held back; " + sent + " sent, " + answered.get() + " answered)";
+        }
+        sent = 0;
+        answered.set(0);
         CloseHelper.close(reader);
         fixture.close();
         if (null != failure)
@@ -107,6 +129,7 @@ public class ReaderLatencyBenchmark extends SampledLatencyBenchmark
         {
             Thread.onSpinWait(); // in flight or back-pressured: the answers of earlier sends still on their way
         }
+        sent++;
         final long deadline = System.nanoTime() + READ_TIMEOUT_NS;
         while (lastRead != sequence)
         {
@@ -116,7 +139,7 @@ public class ReaderLatencyBenchmark extends SampledLatencyBenchmark
                 {
                     throw new IllegalStateException("the reader did not see sequence " + sequence + " within 10 s");
                 }
-                Thread.onSpinWait();
+                Thread.yield(); // spinning would take a core from the broker's threads on a small host
             }
         }
         return lastRead;

@@ -46,6 +46,7 @@ public final class BenchReport
     static final String APPEND = "JournalFloorBenchmark.append";
     static final String APPEND_FLUSH = "JournalFloorBenchmark.appendAndFlush";
     static final String REPLICATED = "ReplicationLatencyBenchmark.send";
+    static final String TO_READER = "ReaderLatencyBenchmark.sendToReader";
     static final String ASYNC_FLUSH = "ASYNC_FLUSH";
     static final String SYNC_FLUSH = "SYNC_FLUSH";
     static final String[] TRANSPORTS = { "ipc", "udp" };
@@ -181,6 +182,7 @@ public final class BenchReport
             standaloneTable(md);
         }
         replicationTable(md);
+        readerTable(md);
         for (final String chart : charts)
         {
             md.append("![").append(chart).append("](").append(chart).append(")\n\n");
@@ -362,6 +364,48 @@ public final class BenchReport
         md.append('\n');
     }
 
+    private void readerTable(final StringBuilder md)
+    {
+        final TreeSet<Integer> sizes = new TreeSet<>();
+        for (final BenchResult result : results)
+        {
+            if (result.benchmark.equals(TO_READER))
+            {
+                sizes.add(Integer.parseInt(result.param("size")));
+            }
+        }
+        if (sizes.isEmpty())
+        {
+            return;
+        }
+        md.append("## Same-host reader: send to a JournalReader\n\n")
+            .append("From `sendAsync` until a `JournalReader` on the broker's store (polling on the benchmark's thread, yielding ")
+            .append("between empty polls) hands the message over, beside the blocking send's round trip (ASYNC_FLUSH) of the same ")
+            .append("run. Cells: p50 / p99 µs; for the reader then its p50 over the send's p50 (the reader sees a record once it ")
+            .append("is appended, before the SEND_OK travels back). The reader alone, without a broker, is ")
+            .append("`JournalReaderBenchmark` below, with its allocation per message.\n\n")
+            .append("| size | ipc send | ipc send → reader | udp send | udp send → reader |\n|---|---|---|---|---|\n");
+        for (final int size : sizes)
+        {
+            final String s = Integer.toString(size);
+            md.append("| ").append(sizeText(size)).append(" |");
+            for (final String transport : TRANSPORTS)
+            {
+                final BenchResult send = find(SEND, s, transport, ASYNC_FLUSH);
+                final BenchResult read = find(TO_READER, s, transport, null);
+                md.append(' ').append(null == send ? "–" : micros(send.p50) + " / " + micros(send.p99)).append(" |");
+                md.append(' ').append(null == read ? "–" : micros(read.p50) + " / " + micros(read.p99));
+                if (null != read && null != send)
+                {
+                    md.append(String.format(Locale.ROOT, " (%.2f×)", read.p50 / send.p50));
+                }
+                md.append(" |");
+            }
+            md.append('\n');
+        }
+        md.append('\n');
+    }
+
     private BenchResult findReplicated(final String size, final String transport, final String role)
     {
         for (final BenchResult result : results)
@@ -381,7 +425,7 @@ public final class BenchReport
         for (final BenchResult result : results)
         {
             if (!result.benchmark.equals(SEND) && !result.benchmark.equals(ROUND_TRIP) && !result.benchmark.startsWith("JournalFloorBenchmark.") &&
-                !result.benchmark.equals(REPLICATED))
+                !result.benchmark.equals(REPLICATED) && !result.benchmark.equals(TO_READER))
             {
                 others.add(result);
             }
