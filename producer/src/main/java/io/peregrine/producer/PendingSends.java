@@ -421,16 +421,21 @@ final class PendingSends
             int spins = 0;
             while (this.sequence == sequence)
             {
-                if (STATE.compareAndSet(this, WAITING, COMPLETING))
+                final int current = state; // one look per round: the slot may open between a failed CAS and a second look
+                if (current == WAITING)
                 {
-                    if (this.sequence == sequence)
+                    if (STATE.compareAndSet(this, WAITING, COMPLETING))
                     {
-                        return true;
+                        if (this.sequence == sequence)
+                        {
+                            return true;
+                        }
+                        state = WAITING; // abandoned and claimed again by a newer send in between: not ours
+                        return false;
                     }
-                    state = WAITING; // abandoned and claimed again by a newer send in between: not ours
-                    return false;
+                    continue; // changed since the look: look again
                 }
-                if (state != COMPLETING)
+                if (current != COMPLETING)
                 {
                     return false; // answered, abandoned or free
                 }

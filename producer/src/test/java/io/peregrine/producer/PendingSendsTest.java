@@ -178,6 +178,67 @@ class PendingSendsTest
     }
 
     @Test
+    void shouldNeverLoseAnAnswerArrivingWhileItsSendIsStillBeingHandedOff() throws Exception
+    {
+        // what is tried: the answer's complete() on another thread racing the sender's open() of its held slot, over and
+        // over. complete() must wait for the slot to open and take it; it used to give up when the slot opened between
+        // its failed CAS and its second look at the state, and the send then timed out though answered (seen over IPC)
+        final int rounds = 20_000;
+        final PendingSends pending = newPendingSends(1);
+        final CountingCallback callback = new CountingCallback(rounds + 1);
+        final AtomicLong sequences = new AtomicLong();
+        final AtomicLong toAnswer = new AtomicLong();
+        final AtomicLong answered = new AtomicLong();
+        final AtomicLong lost = new AtomicLong();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        final Thread answerer = new Thread(() ->
+        {
+            for (long next = 1; next <= rounds; next++)
+            {
+                while (toAnswer.get() < next && System.nanoTime() - deadline < 0)
+                {
+                    Thread.onSpinWait();
+                }
+                if (toAnswer.get() != next)
+                {
+                    return; // the sender stopped
+                }
+                if (!pending.complete(next, 0, null, null, next))
+                {
+                    lost.incrementAndGet();
+                }
+                answered.set(next);
+            }
+        });
+        answerer.start();
+        for (long i = 1; i <= rounds; i++)
+        {
+            assertTrue(pending.tryAcquire());
+            final PendingSends.Slot slot = pending.holdNext(sequences, callback, Long.MAX_VALUE);
+            assertEquals(i, slot.sequence);
+            toAnswer.set(i); // the request is on the stream: its answer may come at once
+            for (int spin = ThreadLocalRandom.current().nextInt(200); spin > 0; spin--)
+            {
+                Thread.onSpinWait(); // the sender is slow to open: the answer's complete() meets a held slot
+            }
+            slot.open();
+            while (answered.get() != i)
+            {
+                assertTrue(System.nanoTime() - deadline < 0, "the answerer stopped at " + answered.get());
+                Thread.onSpinWait();
+            }
+            if (lost.get() > 0)
+            {
+                break;
+            }
+            assertEquals(1, pending.dispatchCallbacks());
+        }
+        toAnswer.set(Long.MAX_VALUE);
+        answerer.join(TimeUnit.SECONDS.toMillis(60));
+        assertEquals(0, lost.get(), "answers that found their send not waiting");
+    }
+
+    @Test
     void shouldKeepAHeldAsyncSlotFromExpiryAndAnswersUntilItOpens()
     {
         // what is tried: an async send's slot held while its request is handed off, already past its deadline: neither
