@@ -5,7 +5,10 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
+import io.peregrine.broker.Broker;
+import io.peregrine.broker.BrokerContext;
 import picocli.CommandLine;
 
 /**
@@ -15,6 +18,22 @@ final class InProcess
 {
     private InProcess()
     {
+    }
+
+    /**
+     * A broker in this JVM on a store, listening on loopback ports the system picks.
+     *
+     * @param store    its storePathRootDir.
+     * @param aeronDir its media driver's directory.
+     * @return the running broker.
+     */
+    static Broker broker(final Path store, final Path aeronDir)
+    {
+        return Broker.launch(new BrokerContext()
+            .set(BrokerContext.STORE_PATH_ROOT_DIR, store.toString())
+            .set(BrokerContext.AERON_DIR, aeronDir.toString())
+            .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0")
+            .set(BrokerContext.HA_LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
     }
 
     /**

@@ -49,11 +49,7 @@ class JournalCommandTest
     private List<SendResult> fillStore(final Path store)
     {
         final List<SendResult> results = new ArrayList<>();
-        try (Broker broker = Broker.launch(new BrokerContext()
-            .set(BrokerContext.STORE_PATH_ROOT_DIR, store.toString())
-            .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
-            .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0")
-            .set(BrokerContext.HA_LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
+        try (Broker broker = InProcess.broker(store, dir.resolve("aeron"));
             Producer producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel())))
         {
             for (int i = 0; i < 20; i++)
@@ -104,11 +100,7 @@ class JournalCommandTest
         final Path store = dir.resolve("store");
         final List<SendResult> results = fillStore(store);
         final long cut = results.get(9).journalIndex();
-        final Broker running = Broker.launch(new BrokerContext()
-            .set(BrokerContext.STORE_PATH_ROOT_DIR, store.toString())
-            .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
-            .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0")
-            .set(BrokerContext.HA_LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
+        final Broker running = InProcess.broker(store, dir.resolve("aeron"));
         try
         {
             // tried: cutting the store of a running broker

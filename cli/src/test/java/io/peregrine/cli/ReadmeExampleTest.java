@@ -21,7 +21,6 @@ import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
 import io.peregrine.broker.Broker;
-import io.peregrine.broker.BrokerContext;
 import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
 import io.peregrine.producer.SendResult;
@@ -63,11 +62,7 @@ class ReadmeExampleTest
 
         final Path store = dir.resolve("store");
         final List<SendResult> orders = new ArrayList<>();
-        try (Broker broker = Broker.launch(new BrokerContext()
-            .set(BrokerContext.STORE_PATH_ROOT_DIR, store.toString())
-            .set(BrokerContext.AERON_DIR, dir.resolve("aeron").toString())
-            .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0")
-            .set(BrokerContext.HA_LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0"));
+        try (Broker broker = InProcess.broker(store, dir.resolve("aeron"));
             Producer producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel())))
         {
             for (int i = 0; i < 3; i++)

@@ -314,14 +314,7 @@ public final class BenchReport
      */
     private void replicationTable(final StringBuilder md)
     {
-        final TreeSet<Integer> sizes = new TreeSet<>();
-        for (final BenchResult result : results)
-        {
-            if (result.benchmark.equals(REPLICATED))
-            {
-                sizes.add(Integer.parseInt(result.param("size")));
-            }
-        }
+        final TreeSet<Integer> sizes = sizesOf(REPLICATED);
         if (sizes.isEmpty())
         {
             return;
@@ -364,16 +357,22 @@ public final class BenchReport
         md.append('\n');
     }
 
-    private void readerTable(final StringBuilder md)
+    private TreeSet<Integer> sizesOf(final String benchmark)
     {
         final TreeSet<Integer> sizes = new TreeSet<>();
         for (final BenchResult result : results)
         {
-            if (result.benchmark.equals(TO_READER))
+            if (result.benchmark.equals(benchmark))
             {
                 sizes.add(Integer.parseInt(result.param("size")));
             }
         }
+        return sizes;
+    }
+
+    private void readerTable(final StringBuilder md)
+    {
+        final TreeSet<Integer> sizes = sizesOf(TO_READER);
         if (sizes.isEmpty())
         {
             return;
