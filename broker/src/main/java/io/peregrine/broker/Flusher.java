@@ -104,8 +104,7 @@ final class Flusher implements Agent
         this.spaceFloor = spaceFloor;
         checkSpace();
         appendedWatermark = journal.lastIndex();
-        flushedWatermark = appendedWatermark;
-        watermarks.flushed(flushedWatermark);
+        flushedTo(appendedWatermark);
     }
 
     public String roleName()
@@ -119,6 +118,15 @@ final class Flusher implements Agent
     void appended(final long index)
     {
         appendedWatermark = index;
+    }
+
+    /**
+     * Publish the flushed watermark to the pipeline and to readers on the host (see {@link Watermarks}).
+     */
+    private void flushedTo(final long index)
+    {
+        flushedWatermark = index;
+        watermarks.flushed(index);
     }
 
     /**
@@ -153,8 +161,7 @@ final class Flusher implements Agent
     void resumeAt(final long lastIndex)
     {
         appendedWatermark = lastIndex;
-        flushedWatermark = lastIndex;
-        watermarks.flushed(lastIndex);
+        flushedTo(lastIndex);
         resumedGeneration = pauseGeneration;
     }
 
@@ -286,8 +293,7 @@ final class Flusher implements Agent
             return 0;
         }
         listener.afterFlush(target); // before publishing: no answer for it can leave until this returned
-        flushedWatermark = target;
-        watermarks.flushed(target);
+        flushedTo(target);
         counters.flushNanos.getAndAddRelease(System.nanoTime() - startNs);
         counters.flushes.incrementRelease();
         return 1;
@@ -353,8 +359,7 @@ final class Flusher implements Agent
             if (target > flushedWatermark)
             {
                 forceThrough(target);
-                flushedWatermark = target;
-                watermarks.flushed(target);
+                flushedTo(target);
             }
         }
         catch (final IOException ex)
