@@ -61,6 +61,7 @@ public final class Broker implements AutoCloseable
     private ProducerSessions sessions;
     private AgentRunner runner;
     private AgentRunner flusherRunner;
+    private AgentRunner tailRunner;
     private Flusher flusher;
     private String listenEndpoint;
     private String haEndpoint;
@@ -124,7 +125,10 @@ public final class Broker implements AutoCloseable
             Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)), ctx.pretouch());
         final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
 
-        final Subscription udp = aeron.addSubscription(Channels.requestSubscription(ctx.listenChannel()), Protocol.REQUEST_STREAM_ID);
+        // tagged, so that the consumers' stream shares the endpoint even when its port was 0
+        final long listenTag = aeron.nextCorrelationId();
+        final Subscription udp = aeron.addSubscription(Channels.tagged(Channels.requestSubscription(ctx.listenChannel()), listenTag),
+            Protocol.REQUEST_STREAM_ID);
         final Subscription ipc = ctx.ipcEnabled() ?
             aeron.addSubscription(CommonContext.IPC_CHANNEL, Protocol.REQUEST_STREAM_ID) : null;
         listenEndpoint = Channels.awaitResolvedEndpoint(udp, START_TIMEOUT_MS);
@@ -171,8 +175,16 @@ public final class Broker implements AutoCloseable
         flusherRunner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
             new CompositeAgent(flusher, rateLimitedLog));
         final long lastIndexAtStart = journal.lastIndex(); // the pipeline owns the journal once it runs (a slave may cut it back)
+        counters.journalLastIndex.setRelease(lastIndexAtStart);
+        // consumers on a thread of their own: however many and however slow, they never hold up the pipeline
+        final Subscription tailUdp = aeron.addSubscription(Channels.taggedReference(listenTag), Protocol.TAIL_REQUEST_STREAM_ID);
+        final Subscription tailIpc = ctx.ipcEnabled() ? aeron.addSubscription(CommonContext.IPC_CHANNEL, Protocol.TAIL_REQUEST_STREAM_ID) : null;
+        final RateLimitedLog tailLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
+        tailRunner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
+            new CompositeAgent(new TailServer(ctx, aeron, counters, tailLog, ctx.epochClock(), tailUdp, tailIpc, maxRecordLength), tailLog));
         AgentRunner.startOnThread(flusherRunner);
         AgentRunner.startOnThread(runner);
+        AgentRunner.startOnThread(tailRunner);
 
         readyLine = "READY listen=aeron:udp?endpoint=" + listenEndpoint +
             (null != ipc ? " ipc=" + CommonContext.IPC_CHANNEL : "") +
@@ -282,6 +294,22 @@ public final class Broker implements AutoCloseable
     public long slaveNotAvailable()
     {
         return counters.slaveNotAvailable.get();
+    }
+
+    /**
+     * @return consumers the broker streams to now.
+     */
+    public long consumersConnected()
+    {
+        return counters.consumersConnected.get();
+    }
+
+    /**
+     * @return messages sent to consumers since start.
+     */
+    public long consumerMessagesSent()
+    {
+        return counters.consumerMessagesSent.get();
     }
 
     /**
@@ -431,7 +459,7 @@ public final class Broker implements AutoCloseable
                 Thread.yield();
             }
         }
-        CloseHelper.closeAll(runner, flusherRunner);
+        CloseHelper.closeAll(tailRunner, runner, flusherRunner);
         if (null != sessions)
         {
             // the agents have stopped: this thread may use the sessions and the responder now

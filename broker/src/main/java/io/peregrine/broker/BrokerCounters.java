@@ -43,6 +43,10 @@ final class BrokerCounters implements AutoCloseable
     final AtomicCounter slaveMasterIndex;
     final AtomicCounter slaveRefusals;
     final AtomicCounter slaveCutAfterIndex;
+    final AtomicCounter journalLastIndex;
+    final AtomicCounter consumersConnected;
+    final AtomicCounter consumerMessagesSent;
+    final AtomicCounter consumersRefused;
 
     /**
      * Makes one counter; the broker's are Aeron counters in its driver's CnC file.
@@ -90,6 +94,11 @@ final class BrokerCounters implements AutoCloseable
         slaveRefusals = counters.newCounter(TYPE_ID_BASE + 27, "peregrine: slave: hellos the master refused");
         slaveCutAfterIndex = counters.newCounter(TYPE_ID_BASE + 28, "peregrine: slave: diverged; cut the journal back to this index (-1 none)");
         slaveCutAfterIndex.set(-1);
+        journalLastIndex = counters.newCounter(TYPE_ID_BASE + 29, "peregrine: journal: last index appended");
+        journalLastIndex.set(-1);
+        consumersConnected = counters.newCounter(TYPE_ID_BASE + 30, "peregrine: tail: consumers connected");
+        consumerMessagesSent = counters.newCounter(TYPE_ID_BASE + 31, "peregrine: tail: messages sent to consumers");
+        consumersRefused = counters.newCounter(TYPE_ID_BASE + 32, "peregrine: tail: subscribes refused");
     }
 
     public void close()
@@ -98,6 +107,6 @@ final class BrokerCounters implements AutoCloseable
             responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors, duplicatesReceived,
             flushes, flushNanos, flushTimeouts, responsesDelayed, slavesConnected, slavesInSync, replicaAckedIndex, replicaLagRecords,
             replicaLagBytes, flushSlaveTimeouts, slaveNotAvailable, bytesReplicated, replicaAcksRefused, slaveWrittenIndex, slaveMasterIndex,
-            slaveRefusals, slaveCutAfterIndex);
+            slaveRefusals, slaveCutAfterIndex, journalLastIndex, consumersConnected, consumerMessagesSent, consumersRefused);
     }
 }

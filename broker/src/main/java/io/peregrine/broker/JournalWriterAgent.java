@@ -137,6 +137,7 @@ final class JournalWriterAgent implements Agent, MessageHandler
         }
         counters.sendsStored.incrementRelease();
         counters.bytesStored.getAndAddRelease(bodyLength);
+        counters.journalLastIndex.setRelease(journalIndex);
         appendHistory.appended(journalIndex, recordLength + JournalRecord.TRAILER_LENGTH, appendedEpochNs / 1_000_000);
         lastAppendedIndex = journalIndex;
         final ProducerHistory history = histories.find(producerId);

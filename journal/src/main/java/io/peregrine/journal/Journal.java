@@ -2,10 +2,14 @@ package io.peregrine.journal;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.BufferOverflowException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -522,23 +526,76 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         }
         final int keepFrom = Math.min(queue.cycle(), last);
         final long length = queue.rollCycle().lengthInMillis();
-        for (final long cycle : queue.listCyclesBetween(first, last))
+        long deletedThrough = -1;
+        try (ExcerptTailer tailer = queue.createTailer())
         {
-            if (cycle >= keepFrom || (cycle + 1) * length > cutoffEpochMs)
+            for (final long cycle : queue.listCyclesBetween(first, last))
             {
-                break;
-            }
-            final File file = cycleFile(cycle);
-            if (file.delete())
-            {
-                deleted.add(file);
+                if (cycle >= keepFrom || (cycle + 1) * length > cutoffEpochMs)
+                {
+                    break;
+                }
+                final long lastSequence = lastSequence(tailer, (int)cycle);
+                final File file = cycleFile(cycle);
+                if (file.delete())
+                {
+                    deleted.add(file);
+                    deletedThrough = lastSequence < 0 ? deletedThrough : queue.rollCycle().toIndex((int)cycle, lastSequence);
+                }
             }
         }
         if (!deleted.isEmpty())
         {
             queue.refreshDirectoryListing();
         }
+        if (deletedThrough > deletedThrough(queue.file()))
+        {
+            keepDeletedThrough(deletedThrough);
+        }
         return deleted;
+    }
+
+    /**
+     * Name of the file in a journal's directory that holds the index of the newest record retention deleted, so that
+     * readers asking for a position before it are told their records are gone rather than silently skipped.
+     */
+    public static final String DELETED_THROUGH_FILE = "deleted-through";
+
+    /**
+     * @param journalDir a journal's directory.
+     * @return the index of the newest record retention deleted from it, or -1 if none was (or none is known).
+     */
+    public static long deletedThrough(final File journalDir)
+    {
+        final File file = new File(journalDir, DELETED_THROUGH_FILE);
+        try
+        {
+            return file.isFile() ? Long.parseLong(Files.readString(file.toPath(), StandardCharsets.US_ASCII).trim()) : -1;
+        }
+        catch (final IOException | NumberFormatException ex)
+        {
+            return -1;
+        }
+    }
+
+    private void keepDeletedThrough(final long index)
+    {
+        final File file = new File(queue.file(), DELETED_THROUGH_FILE);
+        final File tmp = new File(queue.file(), DELETED_THROUGH_FILE + ".tmp");
+        try
+        {
+            Files.writeString(tmp.toPath(), index + "\n", StandardCharsets.US_ASCII);
+            try (FileChannel channel = FileChannel.open(tmp.toPath(), StandardOpenOption.WRITE))
+            {
+                channel.force(true);
+            }
+            Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+            forceDirectory(queue.file());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot record what retention deleted in " + file + ": " + ex.getMessage(), ex);
+        }
     }
 
     /**

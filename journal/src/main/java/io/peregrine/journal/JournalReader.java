@@ -201,7 +201,8 @@ public final class JournalReader implements AutoCloseable
      * @param ctx what to read and from where.
      * @return the reader, positioned.
      * @throws IllegalArgumentException if the store has no journal or the name is not a valid one.
-     * @throws IllegalStateException if the named reader is open elsewhere, or readCommitted is asked of a store whose
+     * @throws IllegalStateException if the named reader is open elsewhere, its kept position or the index it starts from
+     *                               is before records retention deleted, or readCommitted is asked of a store whose
      *                               broker has not published its watermarks.
      */
     public static JournalReader open(final Context ctx)
@@ -233,6 +234,18 @@ public final class JournalReader implements AutoCloseable
                 {
                     resumeAfter = Long.parseLong(Files.readString(positionFile.toPath(), StandardCharsets.US_ASCII).trim());
                 }
+            }
+            final long deletedThrough = Journal.deletedThrough(journalDir);
+            if (resumeAfter != Long.MIN_VALUE && resumeAfter < deletedThrough)
+            {
+                throw new IllegalStateException("reader '" + ctx.name + "' kept position " + resumeAfter + ", but the broker has deleted " +
+                    "the records after it up to " + deletedThrough + " (fileReservedTime); remove " + positionFile +
+                    " to start it afresh");
+            }
+            if (resumeAfter == Long.MIN_VALUE && ctx.fromIndex > 0 && ctx.fromIndex <= deletedThrough)
+            {
+                throw new IllegalStateException("index " + ctx.fromIndex + " is no longer retained: the broker has deleted the records " +
+                    "up to " + deletedThrough + " (fileReservedTime); start from the first retained record instead");
             }
             watermarks = ctx.readCommitted ? Watermarks.openReadOnly(ctx.storeDir) : null;
             journal = Journal.open(journalDir, MAX_RECORD_LENGTH, true);
@@ -366,30 +379,62 @@ public final class JournalReader implements AutoCloseable
      */
     public void commit()
     {
+        keep(lastRead);
+    }
+
+    private void keep(final long position)
+    {
         if (null == positionFile)
         {
             throw new IllegalStateException("only a named reader keeps a position; give it a name");
         }
-        if (lastRead == committedPosition)
+        if (position == committedPosition)
         {
             return;
         }
         final File tmp = new File(positionFile.getParentFile(), positionFile.getName() + ".tmp");
         try
         {
-            Files.writeString(tmp.toPath(), lastRead + "\n", StandardCharsets.US_ASCII);
+            Files.writeString(tmp.toPath(), position + "\n", StandardCharsets.US_ASCII);
             try (FileChannel channel = FileChannel.open(tmp.toPath(), StandardOpenOption.WRITE))
             {
                 channel.force(true);
             }
             Files.move(tmp.toPath(), positionFile.toPath(), StandardCopyOption.ATOMIC_MOVE);
             Journal.forceDirectory(positionFile.getParentFile());
-            committedPosition = lastRead;
+            committedPosition = position;
         }
         catch (final IOException ex)
         {
             throw new UncheckedIOException("cannot keep the reader's position in " + positionFile + ": " + ex.getMessage(), ex);
         }
+    }
+
+    /**
+     * Keep a position of a named reader short of the last record read: opened again, it resumes after this index. For
+     * readers that hand records on and learn later how far they were processed (the broker's network tail keeps its
+     * consumers' acknowledged positions so). Written as {@link #commit()} writes.
+     *
+     * @param index the last record processed: at most {@link #lastIndex()}, and not before the last kept position.
+     * @throws IllegalStateException if the reader has no name.
+     * @throws IllegalArgumentException if the index is after the last record read or before the kept position.
+     */
+    public void commit(final long index)
+    {
+        if (index > lastRead || index < committedPosition)
+        {
+            throw new IllegalArgumentException("position " + index + " is not between the kept position " + committedPosition +
+                " and the last record read " + lastRead);
+        }
+        keep(index);
+    }
+
+    /**
+     * @return the position kept for a named reader (the last record it committed), -1 if none.
+     */
+    public long committedIndex()
+    {
+        return committedPosition;
     }
 
     /**

@@ -173,6 +173,22 @@ public final class RecordView
     }
 
     /**
+     * @return where the topic's bytes (US-ASCII) start in {@link #buffer()}; valid after {@link #validate()} passed.
+     */
+    public int topicOffset()
+    {
+        return topicOffset;
+    }
+
+    /**
+     * @return the topic's length in bytes; valid after {@link #validate()} passed.
+     */
+    public int topicLength()
+    {
+        return topicLength;
+    }
+
+    /**
      * Compare the topic without making a String; valid after {@link #validate()} passed.
      *
      * @param utf8 a topic's UTF-8 bytes.

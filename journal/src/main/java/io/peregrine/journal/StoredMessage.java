@@ -5,17 +5,20 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * A message as a {@link JournalReader} hands it over: a view of the stored record, valid only while the handler runs.
- * Nothing is copied and nothing allocated, except by {@link #topic()} and {@link #msgId()}, which make Strings.
+ * Nothing is copied and nothing allocated, except by {@link #topic()} and {@link #msgId()}, which make Strings
+ * ({@link #topicBytes()} does not).
  */
 public final class StoredMessage
 {
     private final UnsafeBuffer body = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer topicBytes = new UnsafeBuffer(0, 0);
     private RecordView record;
 
     StoredMessage wrap(final RecordView record)
     {
         this.record = record;
         body.wrap(record.buffer(), record.bodyOffset(), record.bodyLength());
+        topicBytes.wrap(record.buffer(), record.topicOffset(), record.topicLength());
         return this;
     }
 
@@ -57,6 +60,14 @@ public final class StoredMessage
     public String topic()
     {
         return record.topic();
+    }
+
+    /**
+     * @return the topic's US-ASCII bytes, from offset 0 to its capacity, read in place (no String made).
+     */
+    public DirectBuffer topicBytes()
+    {
+        return topicBytes;
     }
 
     /**

@@ -6,6 +6,7 @@ import io.aeron.Image;
 import io.aeron.Subscription;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.Protocol;
+import io.peregrine.transport.SharedAeron;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 

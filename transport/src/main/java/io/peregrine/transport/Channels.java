@@ -71,6 +71,13 @@ public final class Channels
         return (int)Math.min(MAX_RESPONSE_WINDOW, Math.max(128 * 1024, BitUtil.findNextPositivePowerOfTwo(needed)));
     }
 
+    /**
+     * How far a broker's stream to a consumer may run ahead of what has been sent (Aeron's publication window; its
+     * default is half a term, tens of MiB for large messages): with the consumer's receiver window, what the broker
+     * holds for a consumer that stops reading.
+     */
+    public static final int TAIL_PUBLICATION_WINDOW = 2 * 1024 * 1024;
+
     private Channels()
     {
     }
@@ -196,6 +203,81 @@ public final class Channels
             .socketSndbufLength(UDP_WINDOW)
             .sparse(true)
             .build();
+    }
+
+    /**
+     * The subscription a consumer takes a broker's messages on: over UDP an ephemeral port of its own host, with the
+     * window large messages need; over IPC the broker's driver, told apart by the session id the consumer picked.
+     *
+     * @param ipc       true if the broker is reached over IPC.
+     * @param host      host to bind for UDP; an ephemeral port is chosen.
+     * @param sessionId session id the broker's IPC publication will carry.
+     * @return the channel.
+     */
+    public static String tailSubscription(final boolean ipc, final String host, final int sessionId)
+    {
+        final ChannelUriStringBuilder builder = new ChannelUriStringBuilder()
+            .media(ipc ? CommonContext.IPC_MEDIA : CommonContext.UDP_MEDIA);
+        if (ipc)
+        {
+            builder.sessionId(sessionId);
+        }
+        else
+        {
+            builder.endpoint(host + ":0").receiverWindowLength(UDP_WINDOW).socketRcvbufLength(UDP_WINDOW);
+        }
+        return builder.build();
+    }
+
+    /**
+     * The publication a broker streams a consumer's messages on. The endpoint is built by the broker from the address
+     * the consumer's requests come from, never taken verbatim from the consumer.
+     *
+     * @param udpEndpoint host:port of the consumer's subscription, or null for IPC.
+     * @param sessionId   session id the consumer subscribed with (IPC only).
+     * @param termLength  from {@link Sizing#replicaTermLength(int)}: an eighth of it holds a frame.
+     * @return the channel.
+     */
+    public static String tailPublication(final String udpEndpoint, final int sessionId, final int termLength)
+    {
+        final ChannelUriStringBuilder builder = new ChannelUriStringBuilder()
+            .media(null == udpEndpoint ? CommonContext.IPC_MEDIA : CommonContext.UDP_MEDIA)
+            .termLength(termLength)
+            .publicationWindowLength(Math.min(termLength / 2, TAIL_PUBLICATION_WINDOW))
+            .sparse(true);
+        if (null == udpEndpoint)
+        {
+            builder.sessionId(sessionId);
+        }
+        else
+        {
+            builder.endpoint(udpEndpoint).mtu(UDP_MTU).socketSndbufLength(UDP_WINDOW);
+        }
+        return builder.build();
+    }
+
+    /**
+     * Tag a UDP subscription channel's endpoint, so that other streams can be subscribed on it by
+     * {@link #taggedReference(long)} (even when its port was 0 and the driver chose one).
+     *
+     * @param channel a UDP subscription channel.
+     * @param tag     unique in the driver, e.g. from {@code Aeron.nextCorrelationId()}.
+     * @return the channel with the tag.
+     */
+    public static String tagged(final String channel, final long tag)
+    {
+        final ChannelUri uri = ChannelUri.parse(channel);
+        uri.put(CommonContext.TAGS_PARAM_NAME, Long.toString(tag));
+        return uri.toString();
+    }
+
+    /**
+     * @param tag of a channel made by {@link #tagged(String, long)}.
+     * @return a subscription channel on that channel's endpoint.
+     */
+    public static String taggedReference(final long tag)
+    {
+        return "aeron:udp?" + CommonContext.TAGS_PARAM_NAME + "=" + tag;
     }
 
     /**

@@ -30,6 +30,16 @@ public final class Protocol
     public static final int REPLICA_DATA_STREAM_ID = 1004;
 
     /**
+     * Stream id of consumers' subscribes and acks to the broker, on its listen channel.
+     */
+    public static final int TAIL_REQUEST_STREAM_ID = 1005;
+
+    /**
+     * Stream id of the messages a broker streams to a consumer.
+     */
+    public static final int TAIL_DATA_STREAM_ID = 1006;
+
+    /**
      * Version string of this build, sent in the handshake.
      */
     public static final String VERSION = "0.1.0";

@@ -1,4 +1,4 @@
-package io.peregrine.producer;
+package io.peregrine.transport;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -6,23 +6,22 @@ import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
-import io.peregrine.transport.EmbeddedDriver;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 
 /**
- * Aeron clients shared by the producers of one JVM, counted by reference: producers joining the same
- * driver share one client, and producers without a driver of their own share one embedded driver.
+ * Aeron clients shared by the producers and consumers of one JVM, counted by reference: those joining the same
+ * driver share one client, and those without a driver of their own share one embedded driver.
  */
-final class SharedAeron
+public final class SharedAeron
 {
     private static final String EMBEDDED_KEY = "<embedded>";
 
     /**
      * How soon a client notices its driver is gone (Aeron's default is 10 s). Over IPC the driver is the
-     * broker's, so this is how soon a producer starts reconnecting after the broker dies.
+     * broker's, so this is how soon a producer or consumer starts reconnecting after the broker dies.
      */
-    static final long DRIVER_TIMEOUT_MS = 3000;
+    public static final long DRIVER_TIMEOUT_MS = 3000;
 
     /**
      * How long a closing client keeps its log buffers mapped after marking its publications and images closed
@@ -31,7 +30,7 @@ final class SharedAeron
      * image: both checked the stream was open a moment before, and must not touch unmapped memory. The wait is paid
      * once when the last producer on a client closes.
      */
-    static final long CLOSE_LINGER_MS = 100;
+    public static final long CLOSE_LINGER_MS = 100;
     private static final Map<String, SharedAeron> CLIENTS = new HashMap<>();
 
     private final String key;
@@ -54,7 +53,7 @@ final class SharedAeron
      * @param errorHandler for the client's conductor.
      * @return the shared client, with one more reference.
      */
-    static SharedAeron acquire(final String aeronDir, final String idleStrategy, final ErrorHandler errorHandler)
+    public static SharedAeron acquire(final String aeronDir, final String idleStrategy, final ErrorHandler errorHandler)
     {
         final String key = null == aeronDir ? EMBEDDED_KEY : aeronDir;
         synchronized (CLIENTS)
@@ -94,7 +93,7 @@ final class SharedAeron
     /**
      * @return the client.
      */
-    Aeron aeron()
+    public Aeron aeron()
     {
         return aeron;
     }
@@ -102,7 +101,7 @@ final class SharedAeron
     /**
      * Drop one reference; the last closes the client and any embedded driver.
      */
-    void release()
+    public void release()
     {
         synchronized (CLIENTS)
         {

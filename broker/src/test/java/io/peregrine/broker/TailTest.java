@@ -1,0 +1,251 @@
+package io.peregrine.broker;
+
+import static io.peregrine.broker.BrokerTestSupport.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+
+import io.peregrine.consumer.ConsumedMessage;
+import io.peregrine.consumer.Consumer;
+import io.peregrine.consumer.ConsumerException;
+import io.peregrine.producer.Message;
+import io.peregrine.producer.Producer;
+import io.peregrine.producer.SendCallback;
+import io.peregrine.producer.SendException;
+import io.peregrine.producer.SendStatus;
+import io.peregrine.transport.Protocol;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The network tail against a real broker over UDP on loopback: a consumer started mid-stream from index 0 catches up
+ * and goes on live with no gap and no repeat at the switch; a named consumer resumes after what it committed, and a
+ * second one of the same name is refused while the first is connected; a consumer that stops reading is not buffered
+ * for (the broker reads for it only what its stream takes) and gets everything once it reads again.
+ */
+@Timeout(180)
+class TailTest
+{
+    @TempDir
+    Path dir;
+
+    private final ExecutorService executor = Executors.newSingleThreadExecutor();
+
+    @AfterEach
+    void stop()
+    {
+        executor.shutdownNow();
+    }
+
+    /**
+     * A message as consumed: where it was stored, its id, topic and the CRC32C of its body.
+     */
+    private record Consumed(long index, String msgId, String topic, long crc, int length)
+    {
+        static Consumed of(final ConsumedMessage message)
+        {
+            final byte[] body = new byte[message.bodyLength()];
+            message.body().getBytes(0, body);
+            return new Consumed(message.index(), message.msgId(), message.topic(), TailTest.crc(body), body.length);
+        }
+    }
+
+    private static long crc(final byte[] bytes)
+    {
+        final CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return crc.getValue();
+    }
+
+    /**
+     * Message i's body: sizes from empty to 96 KiB, so that batches, single large frames and fragmented ones all occur.
+     */
+    private static byte[] body(final int i)
+    {
+        final byte[] body = new byte[i % 97 == 0 ? 96 * 1024 : (i * 37) % 3000];
+        for (int b = 0; b < body.length; b++)
+        {
+            body[b] = (byte)(i * 31 + b);
+        }
+        return body;
+    }
+
+    private static Consumer.Context consumer(final Broker broker)
+    {
+        return new Consumer.Context().brokerChannel(broker.udpChannel());
+    }
+
+    @Test
+    void shouldCatchUpFromIndexZeroMidStreamAndGoOnLiveWithoutGapOrRepeat() throws Exception
+    {
+        final int count = 4000;
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir));
+            Producer producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel())))
+        {
+            awaitTrue("producer connected", producer::isConnected);
+            final Map<Long, Long> indexBySequence = new ConcurrentHashMap<>();
+            final Map<Long, Integer> messageBySequence = new ConcurrentHashMap<>();
+            final SendCallback callback = new SendCallback()
+            {
+                public void onComplete(final long sequence, final SendStatus status, final long journalIndex)
+                {
+                    indexBySequence.put(sequence, status == SendStatus.SEND_OK ? journalIndex : -1);
+                }
+
+                public void onError(final long sequence, final SendException error)
+                {
+                    indexBySequence.put(sequence, -2L);
+                }
+            };
+            // the producer keeps sending while the consumer joins: the first half is stored before it connects
+            final Future<?> sending = executor.submit(() ->
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    final Message message = new Message().topic(i % 3 == 0 ? "orders" : "audit").body(body(i));
+                    long sequence;
+                    while ((sequence = producer.sendAsync(message, 30_000, callback)) < 0)
+                    {
+                        Thread.yield();
+                    }
+                    messageBySequence.put(sequence, i);
+                }
+                return null;
+            });
+            awaitTrue("half stored", () -> broker.sendsStored() >= count / 2);
+
+            final List<Consumed> consumed = new ArrayList<>();
+            try (Consumer consumer = Consumer.connect(consumer(broker).fromIndex(0)))
+            {
+                awaitTrue("every message consumed", () ->
+                {
+                    consumer.poll((message) -> consumed.add(Consumed.of(message)), 10);
+                    return consumed.size() >= count;
+                });
+                assertEquals(0, consumer.resubscribes());
+            }
+            sending.get(60, TimeUnit.SECONDS);
+            awaitTrue("every send answered", () -> indexBySequence.size() == count);
+
+            assertEquals(count, consumed.size());
+            for (int c = 0; c < count; c++)
+            {
+                final Consumed message = consumed.get(c);
+                assertTrue(c == 0 || message.index() > consumed.get(c - 1).index(), "index order, each once: " + message.index());
+                final long sequence = Long.parseLong(message.msgId().substring(17), 16);
+                final int i = messageBySequence.get(sequence);
+                assertEquals(Protocol.msgId(producer.producerId(), sequence), message.msgId());
+                assertEquals(indexBySequence.get(sequence), message.index(), "at the index its SEND_OK named");
+                assertEquals(i % 3 == 0 ? "orders" : "audit", message.topic());
+                assertEquals(body(i).length, message.length(), "length of message " + i);
+                assertEquals(crc(body(i)), message.crc(), "body of message " + i);
+            }
+        }
+    }
+
+    @Test
+    void shouldResumeANamedConsumerAfterWhatItCommittedAndRefuseASecondOfTheSameName() throws Exception
+    {
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir));
+            Producer producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel())))
+        {
+            final List<Long> stored = new ArrayList<>();
+            for (int i = 0; i < 20; i++)
+            {
+                stored.add(producer.send(new Message().topic(i % 2 == 0 ? "orders" : "audit").body(body(i)), 20_000).journalIndex());
+            }
+            final List<Long> orders = new ArrayList<>();
+            for (int i = 0; i < stored.size(); i += 2)
+            {
+                orders.add(stored.get(i));
+            }
+            final List<Long> first = new ArrayList<>();
+            try (Consumer consumer = Consumer.connect(consumer(broker).name("billing").topic("orders")))
+            {
+                // what was tried: the same name again while the first is connected
+                final ConsumerException refused = assertThrows(ConsumerException.class,
+                    () -> Consumer.connect(consumer(broker).name("billing")).close());
+                assertTrue(refused.getMessage().contains("'billing' is connected already"), refused.getMessage());
+
+                awaitTrue("every order delivered", () ->
+                {
+                    consumer.poll((message) ->
+                    {
+                        first.add(message.index());
+                        if (first.size() <= 4)
+                        {
+                            consumer.commit(); // the first four are handled, each committed after it is
+                        }
+                    }, 10);
+                    return first.size() >= orders.size();
+                });
+                // the consumer leaves without handling the rest: they were delivered, not committed
+            }
+            assertEquals(orders, first);
+            awaitTrue("name released", () -> broker.consumersConnected() == 0);
+            final List<Long> second = new ArrayList<>();
+            try (Consumer consumer = Consumer.connect(consumer(broker).name("billing").topic("orders")))
+            {
+                awaitTrue("the rest", () ->
+                {
+                    consumer.poll((message) -> second.add(message.index()), 10);
+                    return second.size() >= orders.size() - 4;
+                });
+                consumer.commit();
+            }
+            assertEquals(orders.subList(4, orders.size()), second, "resumed after the last committed: none lost, none committed again");
+        }
+    }
+
+    @Test
+    void shouldNotBufferForAConsumerThatStopsReadingAndDeliverEverythingWhenItReadsAgain() throws Exception
+    {
+        final int count = 400;
+        final int size = 128 * 1024; // 50 MiB in all, far beyond what the consumer's stream holds
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir));
+            Producer producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel()));
+            Consumer consumer = Consumer.connect(consumer(broker)))
+        {
+            final byte[] body = new byte[size];
+            final List<Long> stored = new ArrayList<>();
+            for (int i = 0; i < count; i++)
+            {
+                body[0] = (byte)i;
+                final var result = producer.send(new Message().topic("bulk").body(body), 20_000);
+                assertEquals(SendStatus.SEND_OK, result.status(), "the stalled consumer does not hold up producers");
+                stored.add(result.journalIndex());
+            }
+            // what the broker has read for the stalled consumer is what its stream holds: the consumer's receiver window
+            // (2 MiB), the publication's window beyond what was sent (2 MiB) and a frame in hand, not the 50 MiB stored
+            final long sentWhileStalled = broker.consumerMessagesSent();
+            assertTrue(sentWhileStalled * size <= 6L * 1024 * 1024,
+                "sent " + sentWhileStalled + " messages of " + size + " bytes to a consumer that read none");
+
+            final List<Long> consumed = new ArrayList<>();
+            awaitTrue("everything once it reads", () ->
+            {
+                consumer.poll((message) ->
+                {
+                    assertEquals(size, message.bodyLength());
+                    assertEquals((byte)consumed.size(), message.body().getByte(0));
+                    consumed.add(message.index());
+                }, 10);
+                return consumed.size() >= count;
+            });
+            assertEquals(stored, consumed);
+        }
+    }
+}
