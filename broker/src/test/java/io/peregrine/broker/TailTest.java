@@ -248,4 +248,73 @@ class TailTest
             assertEquals(stored, consumed);
         }
     }
+
+    @Test
+    void shouldSubscribeAgainAfterTheLastMessageWhenTheBrokerDropsASilentConsumer() throws Exception
+    {
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir).set(BrokerContext.PRODUCER_LIVENESS_TIMEOUT, "300"));
+            Producer producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel()));
+            Consumer consumer = Consumer.connect(consumer(broker)))
+        {
+            final List<Long> stored = new ArrayList<>();
+            final List<Long> consumed = new ArrayList<>();
+            for (int i = 0; i < 5; i++)
+            {
+                stored.add(producer.send(new Message().topic("t").body(body(i)), 20_000).journalIndex());
+            }
+            awaitTrue("first five", () ->
+            {
+                consumer.poll((message) -> consumed.add(message.index()), 10);
+                return consumed.size() == 5;
+            });
+            // the consumer stops polling (so it stops heartbeating): the broker gives it up; what is stored after that
+            // comes on the stream it subscribes again on
+            awaitTrue("dropped by the broker", () -> broker.consumersConnected() == 0);
+            for (int i = 5; i < 10; i++)
+            {
+                stored.add(producer.send(new Message().topic("t").body(body(i)), 20_000).journalIndex());
+            }
+            awaitTrue("the rest after it subscribes again", () ->
+            {
+                consumer.poll((message) -> consumed.add(message.index()), 10);
+                return consumed.size() >= 10;
+            });
+            assertEquals(stored, consumed, "nothing missed or repeated across the new subscription");
+            assertEquals(1, consumer.resubscribes());
+        }
+    }
+
+    @Test
+    void shouldTailOverIpcOnTheBrokersDriver() throws Exception
+    {
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir));
+            Producer producer = Producer.start(new Producer.Context().brokerChannel("aeron:ipc").aeronDirectoryName(broker.aeronDirectoryName()));
+            Consumer consumer = Consumer.connect(new Consumer.Context().brokerChannel("aeron:ipc")
+                .aeronDirectoryName(broker.aeronDirectoryName()).from(Consumer.Start.END)))
+        {
+            final List<Long> stored = new ArrayList<>();
+            for (int i = 0; i < 50; i++)
+            {
+                stored.add(producer.send(new Message().topic("ipc").body(body(i)), 20_000).journalIndex());
+            }
+            final List<Long> consumed = new ArrayList<>();
+            awaitTrue("every message", () ->
+            {
+                consumer.poll((message) ->
+                {
+                    assertEquals(crc(body(consumed.size())), crc(bytes(message)));
+                    consumed.add(message.index());
+                }, 10);
+                return consumed.size() >= stored.size();
+            });
+            assertEquals(stored, consumed);
+        }
+    }
+
+    private static byte[] bytes(final ConsumedMessage message)
+    {
+        final byte[] body = new byte[message.bodyLength()];
+        message.body().getBytes(0, body);
+        return body;
+    }
 }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     description = "Low-latency message broker and producer on Aeron and Chronicle Queue.",
     footer = { "", "Benchmarks: bin/peregrine bench [quick|full|report] (JMH suites, tables and charts; bench --help)." },
     subcommands = {
-        BrokerCommand.class, PerfCommand.class, DemoCommand.class, JournalCommand.class, CountersCommand.class,
+        BrokerCommand.class, PerfCommand.class, TailCommand.class, DemoCommand.class, JournalCommand.class, CountersCommand.class,
         TuningCommand.class,
         CommandLine.HelpCommand.class })
 public final class Peregrine

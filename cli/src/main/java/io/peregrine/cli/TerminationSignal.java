@@ -42,6 +42,14 @@ final class TerminationSignal
     }
 
     /**
+     * @return true once SIGTERM or SIGINT has arrived.
+     */
+    boolean arrived()
+    {
+        return latch.getCount() == 0;
+    }
+
+    /**
      * Block until SIGTERM or SIGINT arrives.
      *
      * @throws InterruptedException if the waiting thread is interrupted.

@@ -254,7 +254,23 @@ public final class Consumer implements AutoCloseable
      */
     public void commit()
     {
-        committedIndex = lastIndex;
+        commit(lastIndex);
+    }
+
+    /**
+     * Acknowledge the messages handed over up to an index (a frame's messages come in one poll; an application that
+     * processed only some of them commits the last it did).
+     *
+     * @param index of a message handed over: at most {@link #lastIndex()}; a commit below the last is ignored.
+     * @throws IllegalArgumentException if the index is beyond the last message handed over.
+     */
+    public void commit(final long index)
+    {
+        if (index > lastIndex)
+        {
+            throw new IllegalArgumentException("cannot commit index " + index + ": the last message handed over is " + lastIndex);
+        }
+        committedIndex = Math.max(committedIndex, index);
         if (state == STREAMING && committedIndex != ackedIndex)
         {
             sendAck(clock.nanoTime(), false);

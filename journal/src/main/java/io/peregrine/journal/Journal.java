@@ -526,6 +526,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         }
         final int keepFrom = Math.min(queue.cycle(), last);
         final long length = queue.rollCycle().lengthInMillis();
+        final List<Long> expired = new ArrayList<>();
         long deletedThrough = -1;
         try (ExcerptTailer tailer = queue.createTailer())
         {
@@ -535,22 +536,26 @@ public final class Journal implements AutoCloseable, PreToucher.Target
                 {
                     break;
                 }
+                expired.add(cycle);
                 final long lastSequence = lastSequence(tailer, (int)cycle);
-                final File file = cycleFile(cycle);
-                if (file.delete())
-                {
-                    deleted.add(file);
-                    deletedThrough = lastSequence < 0 ? deletedThrough : queue.rollCycle().toIndex((int)cycle, lastSequence);
-                }
+                deletedThrough = lastSequence < 0 ? deletedThrough : queue.rollCycle().toIndex((int)cycle, lastSequence);
+            }
+        }
+        if (deletedThrough > deletedThrough(queue.file()))
+        {
+            keepDeletedThrough(deletedThrough); // before the files go: a reader never finds them gone and unrecorded
+        }
+        for (final long cycle : expired)
+        {
+            final File file = cycleFile(cycle);
+            if (file.delete())
+            {
+                deleted.add(file);
             }
         }
         if (!deleted.isEmpty())
         {
             queue.refreshDirectoryListing();
-        }
-        if (deletedThrough > deletedThrough(queue.file()))
-        {
-            keepDeletedThrough(deletedThrough);
         }
         return deleted;
     }
