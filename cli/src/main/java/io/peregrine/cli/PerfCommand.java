@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import io.peregrine.consumer.Consumer;
+import io.peregrine.consumer.ConsumerException;
 import io.peregrine.producer.Producer;
 import org.agrona.CloseHelper;
 import picocli.CommandLine.Command;
@@ -78,6 +80,11 @@ final class PerfCommand implements Callable<Integer>
         description = "idle strategy of the producers' threads and embedded driver: backoff, yielding, sleeping, busy-spin, noop")
     String idleStrategy;
 
+    @Option(names = "--e2e", description = {
+        "also end-to-end latency: a consumer in this process tails the broker (--topic, from its end) and times each",
+        "message from its send to its arrival (the first 8 bytes of each body carry the send time; sizes >= 8)" })
+    boolean endToEnd;
+
     @Option(names = "--json", description = "print a JSON summary line after each run (one per size with --sizes)")
     boolean json;
 
@@ -101,7 +108,13 @@ final class PerfCommand implements Callable<Integer>
                 "peregrine perf: --size(s) and --warmup must be >= 0; --count, --timeout, --inflight, --threads, --producers, --batch > 0");
             return 2;
         }
+        if (endToEnd && runSizes.stream().anyMatch((s) -> s < PerfTail.STAMP_LENGTH))
+        {
+            System.err.println("peregrine perf: --e2e needs bodies of at least " + PerfTail.STAMP_LENGTH + " bytes (they carry the send time)");
+            return 2;
+        }
         final int largest = runSizes.stream().mapToInt(Integer::intValue).max().orElse(size);
+        PerfTail tail = null;
         final List<Producer> started = new ArrayList<>();
         final AckedLog acked = null == ackedLog ? null : new AckedLog(ackedLog);
         final List<PerfRun> runs = new ArrayList<>();
@@ -119,18 +132,27 @@ final class PerfCommand implements Callable<Integer>
                     .producerGroup("perf")
                     .instanceName("perf-" + pid + "-" + i)));
             }
+            if (endToEnd)
+            {
+                tail = new PerfTail(new Consumer.Context().brokerChannel(channel).aeronDirectoryName(aeronDir).topic(topic)
+                    .idleStrategy(idleStrategy));
+            }
+            long sentBefore = 0;
             for (final int runSize : runSizes)
             {
-                runs.add(PerfRun.run(runMode, batch, started, threads, topic, runSize, warmup, count, timeoutMs, System.err, acked));
+                runs.add(PerfRun.run(runMode, batch, started, threads, topic, runSize, warmup, count, timeoutMs, System.err, acked, tail,
+                    sentBefore));
+                sentBefore += warmup + count;
             }
         }
-        catch (final IllegalArgumentException | IllegalStateException ex)
+        catch (final IllegalArgumentException | IllegalStateException | ConsumerException ex)
         {
             System.err.println("peregrine perf: " + ex.getMessage());
             return 2;
         }
         finally
         {
+            CloseHelper.closeAll(tail);
             CloseHelper.closeAll(started);
             if (null != acked)
             {
@@ -154,7 +176,7 @@ final class PerfCommand implements Callable<Integer>
             {
                 System.out.println(run.json(runSizes.get(i)));
             }
-            errors += run.errorCount();
+            errors += run.errorCount() + Math.max(0, run.endToEndMissing);
         }
         System.out.flush();
         return errors == 0 ? 0 : 1;

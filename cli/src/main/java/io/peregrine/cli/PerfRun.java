@@ -1,6 +1,9 @@
 package io.peregrine.cli;
 
 import java.io.PrintStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +41,7 @@ final class PerfRun
         SYNC, ASYNC, ONEWAY, BATCH
     }
 
+    private static final VarHandle STAMP = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private static final SendStatus[] STATUSES = SendStatus.values();
     private static final ErrorKind[] KINDS = ErrorKind.values();
 
@@ -46,6 +50,8 @@ final class PerfRun
     final AtomicLongArray errors = new AtomicLongArray(KINDS.length);
     final Histogram histogram = new ConcurrentHistogram(3_600_000_000_000L, 3);
     final LongAdder sent = new LongAdder();
+    final Histogram endToEnd = new ConcurrentHistogram(3_600_000_000_000L, 3);
+    long endToEndMissing = -1;
     long retries;
     long elapsedNs;
     long onewayAccepted;
@@ -53,6 +59,7 @@ final class PerfRun
     private final PrintStream err;
     private final AckedLog ackedLog;
     private final int batch;
+    private boolean stamp;
 
     PerfRun(final Mode mode, final int batch, final PrintStream err, final AckedLog ackedLog)
     {
@@ -74,6 +81,7 @@ final class PerfRun
      * @param timeoutMs per send.
      * @param err       where each kind of error is described once, in words.
      * @param ackedLog  where each SEND_OK is logged, or null.
+     * @param tail      times each message from its send to a consumer's receiving it (end-to-end), or null.
      * @return the measured run.
      * @throws InterruptedException if interrupted.
      */
@@ -88,7 +96,9 @@ final class PerfRun
         final int count,
         final long timeoutMs,
         final PrintStream err,
-        final AckedLog ackedLog) throws InterruptedException
+        final AckedLog ackedLog,
+        final PerfTail tail,
+        final long sentBefore) throws InterruptedException
     {
         final byte[] body = new byte[size];
         for (int i = 0; i < size; i++)
@@ -97,14 +107,28 @@ final class PerfRun
         }
         if (warmup > 0)
         {
-            new PerfRun(mode, batch, null, null).execute(producers, threads, topic, body, warmup, timeoutMs);
+            final PerfRun warm = new PerfRun(mode, batch, null, null);
+            warm.stamp = null != tail;
+            warm.execute(producers, threads, topic, body, warmup, timeoutMs);
         }
         final PerfRun run = new PerfRun(mode, batch, err, ackedLog);
+        run.stamp = null != tail;
         final long retriesBefore = totalRetries(producers);
+        if (null != tail)
+        {
+            tail.awaitReceived(sentBefore + warmup, timeoutMs + 5000); // the warm-up's messages are not timed
+            tail.recordInto(run.endToEnd);
+        }
         final long start = System.nanoTime();
         run.execute(producers, threads, topic, body, count, timeoutMs);
         run.elapsedNs = System.nanoTime() - start;
         run.retries = totalRetries(producers) - retriesBefore;
+        if (null != tail)
+        {
+            final long expected = sentBefore + warmup + count;
+            run.endToEndMissing = expected - tail.awaitReceived(expected, timeoutMs + 5000);
+            tail.recordInto(null);
+        }
         return run;
     }
 
@@ -158,15 +182,20 @@ final class PerfRun
     private void sendAll(
         final Producer producer, final AsyncTracker tracker, final String topic, final byte[] body, final int count, final long timeoutMs)
     {
-        final Message message = new Message().topic(topic).body(body);
+        final byte[] own = stamp ? body.clone() : body; // each thread stamps its own copy
+        final Message message = new Message().topic(topic).body(own);
         if (mode == Mode.BATCH)
         {
-            sendBatches(producer, topic, body, count, timeoutMs);
+            sendBatches(producer, topic, own, count, timeoutMs);
             return;
         }
         for (int i = 0; i < count; i++)
         {
             final long t0 = System.nanoTime();
+            if (stamp)
+            {
+                putStamp(own, t0);
+            }
             try
             {
                 switch (mode)
@@ -203,6 +232,10 @@ final class PerfRun
         {
             final List<Message> slice = remaining >= batch ? messages : messages.subList(0, remaining);
             final long t0 = System.nanoTime();
+            if (stamp)
+            {
+                putStamp(body, t0); // one send time for the batch; its messages share the body
+            }
             try
             {
                 final List<SendResult> results = producer.sendBatch(slice, timeoutMs);
@@ -218,6 +251,11 @@ final class PerfRun
             }
             sent.add(slice.size());
         }
+    }
+
+    private static void putStamp(final byte[] body, final long nanoTime)
+    {
+        STAMP.set(body, 0, nanoTime); // native order, as the tail reads it with DirectBuffer.getLong
     }
 
     private void sendOneway(final Producer producer, final Message message, final long t0, final long timeoutMs)
@@ -361,6 +399,11 @@ final class PerfRun
         return histogram.getTotalCount() == 0 ? 0 : histogram.getValueAtPercentile(percentile) / 1000.0;
     }
 
+    double endToEndUs(final double percentile)
+    {
+        return endToEnd.getTotalCount() == 0 ? 0 : endToEnd.getValueAtPercentile(percentile) / 1000.0;
+    }
+
     double maxUs()
     {
         return histogram.getTotalCount() == 0 ? 0 : histogram.getMaxValue() / 1000.0;
@@ -400,7 +443,17 @@ final class PerfRun
             .append(",\"p99_us\":").append(fmt(percentileUs(99)))
             .append(",\"p999_us\":").append(fmt(percentileUs(99.9)))
             .append(",\"max_us\":").append(fmt(maxUs()))
-            .append(",\"msgs_per_sec\":").append(fmt(msgsPerSec()))
+            .append(",\"msgs_per_sec\":").append(fmt(msgsPerSec()));
+        if (endToEndMissing >= 0)
+        {
+            sb.append(",\"e2e_p50_us\":").append(fmt(endToEndUs(50)))
+                .append(",\"e2e_p90_us\":").append(fmt(endToEndUs(90)))
+                .append(",\"e2e_p99_us\":").append(fmt(endToEndUs(99)))
+                .append(",\"e2e_p999_us\":").append(fmt(endToEndUs(99.9)))
+                .append(",\"e2e_max_us\":").append(fmt(endToEnd.getTotalCount() == 0 ? 0 : endToEnd.getMaxValue() / 1000.0))
+                .append(",\"e2e_missing\":").append(endToEndMissing);
+        }
+        sb
             .append(",\"mode\":\"").append(mode.name().toLowerCase(Locale.ROOT)).append('"')
             .append('}');
         return sb.toString();
@@ -434,6 +487,13 @@ final class PerfRun
         sb.append(String.format(Locale.ROOT, "latency us%s: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n", what,
             percentileUs(50), percentileUs(90), percentileUs(99), percentileUs(99.9), maxUs()));
         sb.append(String.format(Locale.ROOT, "throughput: %.0f msgs/s%n", msgsPerSec()));
+        if (endToEndMissing >= 0)
+        {
+            sb.append(String.format(Locale.ROOT, "end-to-end us (send -> tail): p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%s%n",
+                endToEndUs(50), endToEndUs(90), endToEndUs(99), endToEndUs(99.9),
+                endToEnd.getTotalCount() == 0 ? 0 : endToEnd.getMaxValue() / 1000.0,
+                endToEndMissing == 0 ? "" : "  (" + endToEndMissing + " messages did not arrive)"));
+        }
         return sb.toString();
     }
 

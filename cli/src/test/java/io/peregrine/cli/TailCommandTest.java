@@ -62,4 +62,27 @@ class TailCommandTest
             assertTrue(bad[2].contains("--from must be start, end or a journal index: 'yesterday'"), bad[2]);
         }
     }
+
+    @Test
+    void shouldTimeEachMessageFromItsSendToTheTailInPerfEndToEnd()
+    {
+        try (Broker broker = InProcess.broker(dir.resolve("store"), dir.resolve("aeron")))
+        {
+            final String[] run = InProcess.peregrine("perf", "--channel", broker.udpChannel(), "--e2e", "--sizes", "256,8192", "--count", "300",
+                "--warmup", "50", "--mode", "async", "--json");
+            assertEquals("0", run[0], run[1] + run[2]);
+            final String[] lines = run[1].lines().filter((l) -> l.startsWith("{")).toArray(String[]::new);
+            assertEquals(2, lines.length, run[1]);
+            for (final String line : lines)
+            {
+                assertTrue(line.contains("\"e2e_missing\":0"), "every measured message arrived at the tail: " + line);
+                assertTrue(line.matches(".*\"e2e_p50_us\":[1-9][0-9]*\\.[0-9].*"), "an end-to-end time: " + line);
+            }
+            assertTrue(run[1].contains("end-to-end us (send -> tail): p50"), run[1]);
+
+            // what was tried: bodies too small to carry the send time
+            final String[] small = InProcess.peregrine("perf", "--channel", broker.udpChannel(), "--e2e", "--size", "4");
+            assertEquals("2", small[0]);
+        }
+    }
 }
