@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The examples in README.md compile against the real API, and the consumer example reads a real store.
+ * The examples in README.md compile against the real API, and the consumer examples read a real store, on its host
+ * and over the network.
  */
 @Timeout(60)
 class ReadmeExampleTest
@@ -58,7 +59,7 @@ class ReadmeExampleTest
             assertTrue(ok, "README example " + className.group(1) + " does not compile:\n" + diagnostics);
             classes.add(className.group(1));
         }
-        assertEquals(List.of("SendOrders", "ConsumeOrders"), classes);
+        assertEquals(List.of("SendOrders", "ConsumeOrders", "TailOrders"), classes);
 
         final Path store = dir.resolve("store");
         final List<SendResult> orders = new ArrayList<>();
@@ -79,8 +80,13 @@ class ReadmeExampleTest
             }
             assertEquals(expected.toString(), out, "the example prints the topic's messages beside the running broker");
             assertEquals("", runMain("ConsumeOrders", store.toString()), "run again, it resumes after what it committed");
+            assertEquals(expected.toString(), runMain("TailOrders", broker.udpChannel(), "3"), "the network consumer prints the same");
+            producer.send(new Message().topic("orders.eu").body(new byte[20]), 20_000);
+            assertTrue(runMain("TailOrders", broker.udpChannel(), "1").endsWith(" 20 bytes" + System.lineSeparator()),
+                "run again, it resumes after what it committed");
         }
         assertTrue(Files.isRegularFile(store.resolve("readers/billing.position")));
+        assertTrue(Files.isRegularFile(store.resolve("readers/billing-remote.position")));
     }
 
     private String runMain(final String className, final String... args) throws Exception

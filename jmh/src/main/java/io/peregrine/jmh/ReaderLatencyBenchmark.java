@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.peregrine.consumer.Consumer;
 import io.peregrine.journal.JournalReader;
 import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
@@ -20,10 +21,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * End to end on one host: from {@code sendAsync} to a {@link JournalReader} on the broker's store handing the message
- * over, against message size and producer transport. The broker (ASYNC_FLUSH) and its driver run in this JVM; the
- * reader polls on the benchmark's thread, yielding between empty polls. Compare with {@link SendLatencyBenchmark}: the reader sees a record as soon
- * as it is appended, before the SEND_OK travels back.
+ * End to end: from {@code sendAsync} until the message is handed over by a {@link JournalReader} on the broker's store
+ * ({@code via=reader}) or by a network {@link Consumer} tailing the broker ({@code via=tail}, over the producer's
+ * transport: IPC on the broker's driver, or UDP through an embedded driver), against message size. The broker
+ * (ASYNC_FLUSH) and its driver run in this JVM; the reader or consumer polls on the benchmark's thread, yielding
+ * between empty polls. Compare with {@link SendLatencyBenchmark}: both see a record once it is appended, before the
+ * SEND_OK travels back; the tail adds the broker's tail thread noticing it and the hop to the consumer.
  *
  * <p>Each iteration starts a fresh broker on a fresh store and deletes it afterwards.
  */
@@ -38,11 +41,16 @@ public class ReaderLatencyBenchmark extends SampledLatencyBenchmark
     @Param({ "ipc", "udp" })
     String transport;
 
+    @Param({ "reader", "tail" })
+    String via;
+
     BenchmarkBroker fixture;
     Producer producer;
     JournalReader reader;
+    Consumer consumer;
     Message message;
     final JournalReader.MessageHandler handler = (stored) -> lastRead = stored.sequence();
+    final Consumer.MessageHandler consumed = (received) -> lastRead = received.sequence();
     long lastRead;
     long sent;
     final AtomicLong answered = new AtomicLong();
@@ -75,8 +83,19 @@ public class ReaderLatencyBenchmark extends SampledLatencyBenchmark
     {
         fixture = new BenchmarkBroker(transport, 1, 4096);
         producer = fixture.producers.get(0);
-        reader = JournalReader.open(new JournalReader.Context().storeDir(fixture.dir.resolve("store").toFile())
-            .from(JournalReader.Start.END));
+        if ("tail".equals(via))
+        {
+            final boolean ipc = "ipc".equals(transport);
+            consumer = Consumer.connect(new Consumer.Context()
+                .brokerChannel(ipc ? "aeron:ipc" : fixture.broker.udpChannel())
+                .aeronDirectoryName(ipc ? fixture.broker.aeronDirectoryName() : null)
+                .from(Consumer.Start.END));
+        }
+        else
+        {
+            reader = JournalReader.open(new JournalReader.Context().storeDir(fixture.dir.resolve("store").toFile())
+                .from(JournalReader.Start.END));
+        }
         if (null == message)
         {
             message = new Message().topic("e2e").body(new byte[size]);
@@ -108,7 +127,9 @@ public class ReaderLatencyBenchmark extends SampledLatencyBenchmark
         }
         sent = 0;
         answered.set(0);
-        CloseHelper.close(reader);
+        CloseHelper.closeAll(reader, consumer);
+        reader = null;
+        consumer = null;
         fixture.close();
         if (null != failure)
         {
@@ -117,7 +138,7 @@ public class ReaderLatencyBenchmark extends SampledLatencyBenchmark
     }
 
     /**
-     * One message sent and read back by the reader.
+     * One message sent and read back by the reader or the consumer.
      *
      * @return the sequence read, so the work is not optimised away.
      */
@@ -133,11 +154,11 @@ public class ReaderLatencyBenchmark extends SampledLatencyBenchmark
         final long deadline = System.nanoTime() + READ_TIMEOUT_NS;
         while (lastRead != sequence)
         {
-            if (reader.poll(handler, 1) == 0)
+            if ((null != reader ? reader.poll(handler, 1) : consumer.poll(consumed, 1)) == 0)
             {
                 if (System.nanoTime() - deadline > 0)
                 {
-                    throw new IllegalStateException("the reader did not see sequence " + sequence + " within 10 s");
+                    throw new IllegalStateException("the " + via + " did not see sequence " + sequence + " within 10 s");
                 }
                 Thread.yield(); // spinning would take a core from the broker's threads on a small host
             }

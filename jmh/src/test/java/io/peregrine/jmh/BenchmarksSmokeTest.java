@@ -109,7 +109,7 @@ class BenchmarksSmokeTest
         results.addAll(runOnce(AeronRoundTripFloorBenchmark.class.getSimpleName(), "size", "64", "transport", "ipc"));
         results.addAll(runOnce(JournalFloorBenchmark.class.getSimpleName(), "size", "64"));
         results.addAll(runOnce(ReaderLatencyBenchmark.class.getSimpleName(), "size", "64", "transport", "ipc"));
-        assertEquals(5, results.size(), "send, round trip, append, append + flush, send to a reader");
+        assertEquals(6, results.size(), "send, round trip, append, append + flush, send to a reader, send to a network tail");
         for (final RunResult result : results)
         {
             assertTrue(result.getPrimaryResult().getSampleCount() > 0, result.getParams().getBenchmark());
@@ -131,13 +131,33 @@ class BenchmarksSmokeTest
         assertTrue(row.matches("\\| 64 B \\| [0-9.,]+ / [0-9.,]+ \\([0-9.]+×( ✗)?\\) \\| – \\| – \\| – \\|"), row);
         final String standaloneRow = markdown.substring(markdown.indexOf("## As users run it")).lines()
             .filter((line) -> line.startsWith("| 64 B |")).findFirst().orElseThrow(() -> new AssertionError(markdown));
-        final String readerRow = markdown.substring(markdown.indexOf("## Same-host reader")).lines()
+        final String readerRow = markdown.substring(markdown.indexOf("## End to end")).lines()
             .filter((line) -> line.startsWith("| 64 B |")).findFirst().orElseThrow(() -> new AssertionError(markdown));
-        assertTrue(readerRow.matches("\\| 64 B \\| [0-9.,]+ / [0-9.,]+ \\| [0-9.,]+ / [0-9.,]+ \\([0-9.]+×\\) \\| – \\| – \\|"), readerRow);
+        final String cell = "[0-9.,]+ / [0-9.,]+";
+        final String ratio = " \\([0-9.]+×\\)";
+        assertTrue(readerRow.matches("\\| 64 B \\| " + cell + " \\| " + cell + ratio + " \\| " + cell + ratio + " \\| – \\| – \\| – \\|"), readerRow);
         assertTrue(standaloneRow.matches("\\| 64 B \\| [0-9.,]+ / [0-9.,]+ \\| - \\| [0-9.,]+ / [0-9.,]+ \\| [0-9.]+× \\|"), standaloneRow);
         final BufferedImage chart = ImageIO.read(new File(dir, "latency-ipc.png"));
         assertEquals(1000, chart.getWidth());
         assertFalse(new File(dir, "latency-udp.png").exists(), "no UDP results, so no UDP chart");
+    }
+
+    @Test
+    void shouldRunSendsBesideAStalledConsumerAndBesideNoneOnceAndReportTheRatio() throws Exception
+    {
+        final List<RunResult> results = new ArrayList<>(runOnce(StalledConsumerBenchmark.class.getSimpleName(), "size", "1024"));
+        assertEquals(2, results.size(), "no consumer, stalled consumer");
+        final File dir = new File("target/bench-report-stalled");
+        Files.createDirectories(dir.toPath());
+        final File json = new File(dir, "results.json");
+        try (PrintStream stream = new PrintStream(json, StandardCharsets.UTF_8))
+        {
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, stream).writeOut(results);
+        }
+        final String markdown = Files.readString(BenchReport.write(json, dir).toPath(), StandardCharsets.UTF_8);
+        final String row = markdown.substring(markdown.indexOf("## A consumer that stops reading")).lines()
+            .filter((line) -> line.startsWith("| 1 KiB |")).findFirst().orElseThrow(() -> new AssertionError(markdown));
+        assertTrue(row.matches("\\| 1 KiB \\| [0-9.,]+ / [0-9.,]+ \\| [0-9.,]+ / [0-9.,]+ \\| [0-9.]+× \\| [0-9.]+× \\|"), row);
     }
 
     @Test

@@ -47,6 +47,7 @@ public final class BenchReport
     static final String APPEND_FLUSH = "JournalFloorBenchmark.appendAndFlush";
     static final String REPLICATED = "ReplicationLatencyBenchmark.send";
     static final String TO_READER = "ReaderLatencyBenchmark.sendToReader";
+    static final String STALLED = "StalledConsumerBenchmark.send";
     static final String ASYNC_FLUSH = "ASYNC_FLUSH";
     static final String SYNC_FLUSH = "SYNC_FLUSH";
     static final String[] TRANSPORTS = { "ipc", "udp" };
@@ -183,6 +184,7 @@ public final class BenchReport
         }
         replicationTable(md);
         readerTable(md);
+        stalledTable(md);
         for (final String chart : charts)
         {
             md.append("![").append(chart).append("](").append(chart).append(")\n\n");
@@ -331,8 +333,8 @@ public final class BenchReport
             md.append("| ").append(sizeText(size)).append(" |");
             for (final String transport : TRANSPORTS)
             {
-                final BenchResult async = findReplicated(s, transport, "ASYNC_MASTER");
-                final BenchResult sync = findReplicated(s, transport, "SYNC_MASTER");
+                final BenchResult async = findBy(REPLICATED, s, transport, "role", "ASYNC_MASTER", null);
+                final BenchResult sync = findBy(REPLICATED, s, transport, "role", "SYNC_MASTER", null);
                 md.append(' ').append(null == async ? "–" : micros(async.p50) + " / " + micros(async.p99)).append(" |");
                 md.append(' ');
                 if (null == sync)
@@ -377,13 +379,15 @@ public final class BenchReport
         {
             return;
         }
-        md.append("## Same-host reader: send to a JournalReader\n\n")
-            .append("From `sendAsync` until a `JournalReader` on the broker's store (polling on the benchmark's thread, yielding ")
-            .append("between empty polls) hands the message over, beside the blocking send's round trip (ASYNC_FLUSH) of the same ")
-            .append("run. Cells: p50 / p99 µs; for the reader then its p50 over the send's p50 (the reader sees a record once it ")
-            .append("is appended, before the SEND_OK travels back). The reader alone, without a broker, is ")
-            .append("`JournalReaderBenchmark` below, with its allocation per message.\n\n")
-            .append("| size | ipc send | ipc send → reader | udp send | udp send → reader |\n|---|---|---|---|---|\n");
+        md.append("## End to end: send to a same-host reader and to a network tail\n\n")
+            .append("From `sendAsync` until a `JournalReader` on the broker's store, or a network `Consumer` tailing the broker ")
+            .append("over the producer's transport, hands the message over (polling on the benchmark's thread, yielding between ")
+            .append("empty polls), beside the blocking send's round trip (ASYNC_FLUSH) of the same run. Cells: p50 / p99 µs; for ")
+            .append("the reader and the tail then their p50 over the send's p50 (both see a record once it is appended, before the ")
+            .append("SEND_OK travels back; the tail adds the broker's tail thread and a hop). The reader alone, without a broker, ")
+            .append("is `JournalReaderBenchmark` below, with its allocation per message.\n\n")
+            .append("| size | ipc send | ipc send → reader | ipc send → tail | udp send | udp send → reader | udp send → tail |\n")
+            .append("|---|---|---|---|---|---|---|\n");
         for (final int size : sizes)
         {
             final String s = Integer.toString(size);
@@ -391,26 +395,60 @@ public final class BenchReport
             for (final String transport : TRANSPORTS)
             {
                 final BenchResult send = find(SEND, s, transport, ASYNC_FLUSH);
-                final BenchResult read = find(TO_READER, s, transport, null);
                 md.append(' ').append(null == send ? "–" : micros(send.p50) + " / " + micros(send.p99)).append(" |");
-                md.append(' ').append(null == read ? "–" : micros(read.p50) + " / " + micros(read.p99));
-                if (null != read && null != send)
+                for (final String via : new String[] { "reader", "tail" })
                 {
-                    md.append(String.format(Locale.ROOT, " (%.2f×)", read.p50 / send.p50));
+                    final BenchResult read = findBy(TO_READER, s, transport, "via", via, "reader");
+                    md.append(' ').append(null == read ? "–" : micros(read.p50) + " / " + micros(read.p99));
+                    if (null != read && null != send)
+                    {
+                        md.append(String.format(Locale.ROOT, " (%.2f×)", read.p50 / send.p50));
+                    }
+                    md.append(" |");
                 }
-                md.append(" |");
             }
             md.append('\n');
         }
         md.append('\n');
     }
 
-    private BenchResult findReplicated(final String size, final String transport, final String role)
+    private void stalledTable(final StringBuilder md)
+    {
+        final TreeSet<Integer> sizes = sizesOf(STALLED);
+        if (sizes.isEmpty())
+        {
+            return;
+        }
+        md.append("## A consumer that stops reading\n\n")
+            .append("The blocking send's round trip (UDP, ASYNC_FLUSH) with no consumer, and with a network consumer that ")
+            .append("subscribed from the start and never polls (kept connected), in the same run. Cells: p50 / p99 µs; then the ")
+            .append("stalled run's p50 and p99 over the other's. Near 1× means producers do not feel it.\n\n")
+            .append("| size | no consumer | stalled consumer | p50 ratio | p99 ratio |\n|---|---|---|---|---|\n");
+        for (final int size : sizes)
+        {
+            final String s = Integer.toString(size);
+            final BenchResult none = findBy(STALLED, s, null, "consumer", "none", null);
+            final BenchResult stalled = findBy(STALLED, s, null, "consumer", "stalled", null);
+            md.append("| ").append(sizeText(size)).append(" | ")
+                .append(null == none ? "–" : micros(none.p50) + " / " + micros(none.p99)).append(" | ")
+                .append(null == stalled ? "–" : micros(stalled.p50) + " / " + micros(stalled.p99)).append(" | ")
+                .append(null == none || null == stalled ? "–" : String.format(Locale.ROOT, "%.2f×", stalled.p50 / none.p50)).append(" | ")
+                .append(null == none || null == stalled ? "–" : String.format(Locale.ROOT, "%.2f×", stalled.p99 / none.p99)).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    /**
+     * @param fallback the value results without the parameter had (from before it existed), or null.
+     */
+    private BenchResult findBy(
+        final String benchmark, final String size, final String transport, final String param, final String value, final String fallback)
     {
         for (final BenchResult result : results)
         {
-            if (result.benchmark.equals(REPLICATED) && size.equals(result.param("size")) && transport.equals(result.param("transport")) &&
-                role.equals(result.param("role")))
+            final String actual = null == result.param(param) ? fallback : result.param(param);
+            if (result.benchmark.equals(benchmark) && size.equals(result.param("size")) &&
+                (null == transport || transport.equals(result.param("transport"))) && value.equals(actual))
             {
                 return result;
             }
@@ -424,7 +462,7 @@ public final class BenchReport
         for (final BenchResult result : results)
         {
             if (!result.benchmark.equals(SEND) && !result.benchmark.equals(ROUND_TRIP) && !result.benchmark.startsWith("JournalFloorBenchmark.") &&
-                !result.benchmark.equals(REPLICATED) && !result.benchmark.equals(TO_READER))
+                !result.benchmark.equals(REPLICATED) && !result.benchmark.equals(TO_READER) && !result.benchmark.equals(STALLED))
             {
                 others.add(result);
             }
