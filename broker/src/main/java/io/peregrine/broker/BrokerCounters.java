@@ -47,6 +47,7 @@ final class BrokerCounters implements AutoCloseable
     final AtomicCounter consumersConnected;
     final AtomicCounter consumerMessagesSent;
     final AtomicCounter consumersRefused;
+    final AtomicCounter tailFramesRejected;
 
     /**
      * Makes one counter; the broker's are Aeron counters in its driver's CnC file.
@@ -99,6 +100,7 @@ final class BrokerCounters implements AutoCloseable
         consumersConnected = counters.newCounter(TYPE_ID_BASE + 30, "peregrine: tail: consumers connected");
         consumerMessagesSent = counters.newCounter(TYPE_ID_BASE + 31, "peregrine: tail: messages sent to consumers");
         consumersRefused = counters.newCounter(TYPE_ID_BASE + 32, "peregrine: tail: subscribes refused");
+        tailFramesRejected = counters.newCounter(TYPE_ID_BASE + 33, "peregrine: tail: consumer frames rejected (truncated, wrong schema)");
     }
 
     public void close()
@@ -107,6 +109,6 @@ final class BrokerCounters implements AutoCloseable
             responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors, duplicatesReceived,
             flushes, flushNanos, flushTimeouts, responsesDelayed, slavesConnected, slavesInSync, replicaAckedIndex, replicaLagRecords,
             replicaLagBytes, flushSlaveTimeouts, slaveNotAvailable, bytesReplicated, replicaAcksRefused, slaveWrittenIndex, slaveMasterIndex,
-            slaveRefusals, slaveCutAfterIndex, journalLastIndex, consumersConnected, consumerMessagesSent, consumersRefused);
+            slaveRefusals, slaveCutAfterIndex, journalLastIndex, consumersConnected, consumerMessagesSent, consumersRefused, tailFramesRejected);
     }
 }

@@ -6,6 +6,7 @@ import io.aeron.Publication;
 import io.peregrine.journal.JournalReader;
 import io.peregrine.journal.StoredMessage;
 import io.peregrine.transport.codec.MessageHeaderEncoder;
+import io.peregrine.transport.codec.TailFrom;
 import io.peregrine.transport.codec.TailMessagesEncoder;
 import io.peregrine.transport.codec.TailStartEncoder;
 import org.agrona.CloseHelper;
@@ -27,6 +28,7 @@ final class TailLink implements JournalReader.MessageHandler
 
     private static final int MAX_MESSAGES_PER_FRAME = 65_534;
     private static final int INITIAL_FRAME_CAPACITY = 64 * 1024;
+    private static final int SCAN_LIMIT = 4096; // records looked at per read, so a rare topic does not stall the others
 
     final long consumerId;
     final long linkId;
@@ -37,7 +39,10 @@ final class TailLink implements JournalReader.MessageHandler
     long lastHeardMs;
     long sentIndex = -1;
     long ackedIndex = -1;
+    boolean acked;
     private long keptIndex = -1;
+    private TailFrom requestFrom;
+    private long requestValue;
     private boolean closed;
 
     private final Aeron aeron;
@@ -56,6 +61,7 @@ final class TailLink implements JournalReader.MessageHandler
     private int batchMessages;
     private long pendingLastIndex;
     private long lastSentMs;
+    private final long startAfterIndex;
 
     /**
      * @param reader     positioned where the consumer asked; null if the link only carries a refusal.
@@ -97,6 +103,7 @@ final class TailLink implements JournalReader.MessageHandler
             this.keptIndex = ackedIndex;
         }
         this.sentIndex = Math.max(startAfter, ackedIndex);
+        this.startAfterIndex = null == reader ? -1 : Math.max(startAfter, reader.lastIndex());
     }
 
     /**
@@ -174,7 +181,7 @@ final class TailLink implements JournalReader.MessageHandler
         messagesEncoder.wrapAndApplyHeader(frame, 0, header).linkId(linkId).brokerLastIndex(brokerLastIndex);
         group = messagesEncoder.messagesCount(MAX_MESSAGES_PER_FRAME);
         batchMessages = 0;
-        while (batchMessages < MAX_MESSAGES_PER_FRAME && messagesEncoder.encodedLength() < batchBytes && reader.poll(this, 1) == 1)
+        while (batchMessages < MAX_MESSAGES_PER_FRAME && messagesEncoder.encodedLength() < batchBytes && reader.poll(this, 1, SCAN_LIMIT) == 1)
         {
             batchMessages++;
         }
@@ -204,24 +211,52 @@ final class TailLink implements JournalReader.MessageHandler
             .brokerLastIndex(brokerLastIndex)
             .heartbeatIntervalMs(heartbeatMs)
             .livenessTimeoutMs(livenessMs)
+            .startAfterIndex(startAfterIndex)
             .refusal(null == refusal ? "" : refusal);
         return publication.offer(frame, 0, MessageHeaderEncoder.ENCODED_LENGTH + startEncoder.encodedLength()) > 0;
     }
 
     /**
-     * Take the consumer's acknowledged position.
-     *
-     * @return null if taken, otherwise why not.
+     * @return true if the consumer cannot have acknowledged this index: it is above what was sent to it.
      */
-    String ack(final long index, final long nowMs)
+    boolean ackRefused(final long index)
     {
-        if (index > sentIndex)
-        {
-            return "acked index " + index + " is above the last index sent to it (" + sentIndex + ")";
-        }
+        return index > sentIndex;
+    }
+
+    /**
+     * Take the consumer's acknowledged position, checked with {@link #ackRefused(long)}.
+     */
+    void ack(final long index, final long nowMs)
+    {
         lastHeardMs = nowMs;
+        acked = true;
         ackedIndex = Math.max(ackedIndex, index); // one below is a heartbeat of a consumer that has not committed since
-        return null;
+    }
+
+    /**
+     * Remember the subscribe this link answers, to tell a repeat of it from a new one.
+     */
+    void request(final TailFrom from, final long fromValue)
+    {
+        requestFrom = from;
+        requestValue = fromValue;
+    }
+
+    /**
+     * @return true if this link answers a subscribe from that position.
+     */
+    boolean isFor(final TailFrom from, final long fromValue)
+    {
+        return from == requestFrom && fromValue == requestValue;
+    }
+
+    /**
+     * @return the index of the last record the link's reader has read (sent or skipped); -1 if none, or no reader.
+     */
+    long readIndex()
+    {
+        return null == reader ? -1 : reader.lastIndex();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.peregrine.broker;
 
+import java.io.File;
 import java.util.ArrayList;
 
 import io.aeron.Aeron;
@@ -7,6 +8,7 @@ import io.aeron.Image;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
+import io.peregrine.journal.Journal;
 import io.peregrine.journal.JournalReader;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.Protocol;
@@ -56,6 +58,7 @@ final class TailServer implements Agent, FragmentHandler
     private final int heartbeatMs;
     private final int livenessMs;
     private final int termLength;
+    private final File journalDir;
     private long nextLinkId;
     private long lastKeptMs;
     private long nowMs;
@@ -81,6 +84,7 @@ final class TailServer implements Agent, FragmentHandler
         this.heartbeatMs = ctx.heartbeatIntervalMs();
         this.livenessMs = (int)Math.min(Integer.MAX_VALUE, ctx.producerLivenessTimeoutMs());
         this.termLength = Sizing.replicaTermLength(BATCH_BYTES + maxRecordLength + 256);
+        this.journalDir = ctx.journalDir();
         this.nextLinkId = System.nanoTime(); // a restarted broker's links differ from the last run's
     }
 
@@ -101,6 +105,7 @@ final class TailServer implements Agent, FragmentHandler
         }
         final long brokerLastIndex = Math.max(counters.journalLastIndex.get(), counters.slaveWrittenIndex.get());
         final boolean keep = nowMs - lastKeptMs >= KEEP_INTERVAL_MS;
+        final long deletedThrough = keep ? Journal.deletedThrough(journalDir) : Long.MIN_VALUE;
         for (int i = links.size() - 1; i >= 0; i--)
         {
             final TailLink link = links.get(i);
@@ -110,6 +115,15 @@ final class TailServer implements Agent, FragmentHandler
                 if (keep)
                 {
                     link.keepPosition();
+                    final long read = link.readIndex();
+                    if (read >= 0 && read < deletedThrough)
+                    {
+                        // retention deleted records this consumer had not read: end its stream; subscribing again after
+                        // its last message, it is refused with the reason
+                        log.warn("tail: consumer " + link.describe + " fell behind retention: records after index " + read +
+                            " up to " + deletedThrough + " were deleted (fileReservedTime) before it read them");
+                        link.state = TailLink.CLOSED;
+                    }
                 }
             }
             catch (final RuntimeException ex)
@@ -157,26 +171,34 @@ final class TailServer implements Agent, FragmentHandler
         }
         catch (final IndexOutOfBoundsException ex)
         {
-            ReplicationSlave.rejected("its fields run past the frame's " + length + " bytes", "tail", counters, log);
+            rejected("its fields run past the frame's " + length + " bytes", "tail", counters, log);
             return;
         }
-        ReplicationSlave.rejected(templateId < 0 ? WireFrames.describe(templateId, header, length) : "unknown template id " + templateId,
+        rejected(templateId < 0 ? WireFrames.describe(templateId, header, length) : "unknown template id " + templateId,
             "tail", counters, log);
     }
 
     private void onAck(final long consumerId, final long linkId, final long index, final boolean closing)
     {
         final TailLink link = link(consumerId);
-        final String refusal = null == link || link.linkId != linkId ?
-            "it is for link " + linkId + ", not the consumer's current one" : link.ack(index, nowMs);
-        if (null != refusal)
+        if (null != link && link.linkId != linkId && closing)
+        {
+            log.info("tail: consumer " + link.describe + " left before its stream started");
+            close(link); // the name is free at once, not when the link expires
+            links.remove(link);
+            return;
+        }
+        if (null == link || link.linkId != linkId || link.ackRefused(index))
         {
             if (log.admit("tail-ack"))
             {
-                log.warn("tail: ignored an ack from consumer " + Long.toHexString(consumerId) + ": " + refusal);
+                log.warn("tail: ignored an ack from consumer " + Long.toHexString(consumerId) + ": " + (null == link || link.linkId != linkId ?
+                    "it is for link " + linkId + ", not the consumer's current one" : "acked index " + index + " is above the last index " +
+                    "sent to it (" + link.sentIndex + ")"));
             }
             return;
         }
+        link.ack(index, nowMs);
         if (closing)
         {
             log.info("tail: consumer " + link.describe + " left at index " + index);
@@ -198,13 +220,15 @@ final class TailServer implements Agent, FragmentHandler
         final String clientVersion = subscribe.clientVersion();
         if (subscribe.limit() > frameEnd)
         {
-            ReplicationSlave.rejected("a subscribe whose strings run past the frame", "tail", counters, log);
+            rejected("a subscribe whose strings run past the frame", "tail", counters, log);
             return;
         }
         final TailLink existing = link(consumerId);
-        if (null != existing && existing.state != TailLink.STREAMING && existing.state != TailLink.CLOSED)
+        if (null != existing && existing.state != TailLink.CLOSED && !existing.acked && existing.isFor(from, fromValue))
         {
-            return; // sent again before the consumer had the start
+            // sent again before the consumer had the start (it acks at once when it has): not a consumer that lost its
+            // stream, whose acks on it came before; one that lost it before acking is heard again once the link expires
+            return;
         }
         final String channel = fromIpc ?
             (dataEndpoint.isEmpty() ? Channels.tailPublication(null, dataSessionId, termLength) : null) :
@@ -238,8 +262,12 @@ final class TailServer implements Agent, FragmentHandler
                 refusal = ex.getMessage();
             }
         }
-        links.add(new TailLink(aeron, channel, Protocol.TAIL_DATA_STREAM_ID, consumerId, nextLinkId++, name.isEmpty() ? null : name,
-            describe, reader, refusal, from == TailFrom.AFTER ? fromValue : -1, BATCH_BYTES, heartbeatMs, livenessMs, nowMs));
+        // a link that only carries a refusal holds no name
+        final TailLink link = new TailLink(aeron, channel, Protocol.TAIL_DATA_STREAM_ID, consumerId, nextLinkId++,
+            name.isEmpty() || null != refusal ? null : name, describe, reader, refusal, from == TailFrom.AFTER ? fromValue : -1, BATCH_BYTES,
+            heartbeatMs, livenessMs, nowMs);
+        link.request(from, fromValue);
+        links.add(link);
         if (null != refusal)
         {
             counters.consumersRefused.incrementRelease();
@@ -309,9 +337,9 @@ final class TailServer implements Agent, FragmentHandler
                 break;
         }
         final JournalReader reader = JournalReader.open(readerCtx);
-        if (from == TailFrom.AFTER && reader.committedIndex() != fromValue)
+        if (from == TailFrom.AFTER)
         {
-            reader.seek(fromValue + 1); // a consumer resuming knows what it has; its kept position may be older
+            reader.resumeAfter(fromValue); // a consumer resuming knows what it has; its kept position may be older
         }
         return reader;
     }
@@ -320,6 +348,15 @@ final class TailServer implements Agent, FragmentHandler
     {
         final String endpoint = ProducerSessions.verifiedEndpoint(dataEndpoint, sourceIdentity);
         return null == endpoint ? null : Channels.tailPublication(endpoint, 0, termLength);
+    }
+
+    private void rejected(final String why, final String who, final BrokerCounters counters, final RateLimitedLog log)
+    {
+        counters.tailFramesRejected.incrementRelease(); // this thread's own counter: the pipeline writes framesRejected
+        if (log.admit("tail-frame"))
+        {
+            log.warn(who + ": rejected a frame: " + why);
+        }
     }
 
     private void close(final TailLink link)

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -228,8 +231,10 @@ class TailTest
                 assertEquals(SendStatus.SEND_OK, result.status(), "the stalled consumer does not hold up producers");
                 stored.add(result.journalIndex());
             }
-            // what the broker has read for the stalled consumer is what its stream holds: the consumer's receiver window
-            // (2 MiB), the publication's window beyond what was sent (2 MiB) and a frame in hand, not the 50 MiB stored
+            // what the broker reads for the stalled consumer is what its stream holds: the consumer's receiver window
+            // (2 MiB), the publication's window beyond what was sent (2 MiB) and a frame in hand, not the 50 MiB stored;
+            // waiting until it has filled the receiver window makes sure the tail thread did not just lag
+            awaitTrue("the consumer's receiver window filled", () -> broker.consumerMessagesSent() * size >= 2L * 1024 * 1024);
             final long sentWhileStalled = broker.consumerMessagesSent();
             assertTrue(sentWhileStalled * size <= 6L * 1024 * 1024,
                 "sent " + sentWhileStalled + " messages of " + size + " bytes to a consumer that read none");
@@ -280,7 +285,99 @@ class TailTest
                 return consumed.size() >= 10;
             });
             assertEquals(stored, consumed, "nothing missed or repeated across the new subscription");
-            assertEquals(1, consumer.resubscribes());
+            assertTrue(consumer.resubscribes() >= 1, "subscribed again");
+        }
+    }
+
+    @Test
+    void shouldResumeANamedConsumerOnANewStreamAfterWhatItHasAndKeepWhatItCommitsThere() throws Exception
+    {
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir).set(BrokerContext.PRODUCER_LIVENESS_TIMEOUT, "300"));
+            Producer producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel())))
+        {
+            final List<Long> stored = new ArrayList<>();
+            final List<Long> consumed = new ArrayList<>();
+            try (Consumer consumer = Consumer.connect(consumer(broker).name("billing")))
+            {
+                for (int i = 0; i < 5; i++)
+                {
+                    stored.add(producer.send(new Message().topic("t").body(body(i)), 20_000).journalIndex());
+                }
+                awaitTrue("first five", () ->
+                {
+                    consumer.poll((message) -> consumed.add(message.index()), 10);
+                    return consumed.size() == 5;
+                });
+                consumer.commit(stored.get(1)); // the broker keeps the second; the consumer has five
+                awaitTrue("second kept", () -> stored.get(1).equals(keptPosition("billing")));
+                // silent past the liveness timeout: the broker drops it, keeping the second
+                awaitTrue("dropped by the broker", () -> broker.consumersConnected() == 0);
+                // on the new stream, with nothing new stored, it commits the fifth: kept, though the broker's reader on
+                // that stream has read nothing (it goes on after what the consumer has)
+                awaitTrue("subscribed again", () ->
+                {
+                    consumer.poll((message) -> consumed.add(message.index()), 10);
+                    return consumer.isConnected() && consumer.resubscribes() >= 1;
+                });
+                consumer.commit();
+                awaitTrue("fifth kept", () ->
+                {
+                    consumer.poll((message) -> consumed.add(message.index()), 10);
+                    return stored.get(4).equals(keptPosition("billing"));
+                });
+                for (int i = 5; i < 10; i++)
+                {
+                    stored.add(producer.send(new Message().topic("t").body(body(i)), 20_000).journalIndex());
+                }
+                awaitTrue("the rest", () ->
+                {
+                    consumer.poll((message) -> consumed.add(message.index()), 10);
+                    consumer.commit();
+                    return consumed.size() >= 10;
+                });
+                assertTrue(consumer.resubscribes() >= 1, "subscribed again");
+            }
+            assertEquals(stored, consumed, "nothing missed or repeated across the new stream");
+            assertEquals(stored.get(9), keptPosition("billing"), "what it committed on the new stream is kept");
+        }
+    }
+
+    @Test
+    void shouldNotMissWhatIsStoredWhileAConsumerFromTheEndSubscribesAgainBeforeItsFirstMessage() throws Exception
+    {
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir).set(BrokerContext.PRODUCER_LIVENESS_TIMEOUT, "300"));
+            Producer producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel())))
+        {
+            producer.send(new Message().topic("t").body(body(0)), 20_000); // before the consumer: not for it
+            try (Consumer consumer = Consumer.connect(consumer(broker).from(Consumer.Start.END)))
+            {
+                awaitTrue("dropped by the broker", () -> broker.consumersConnected() == 0);
+                final List<Long> stored = new ArrayList<>();
+                for (int i = 1; i < 4; i++)
+                {
+                    stored.add(producer.send(new Message().topic("t").body(body(i)), 20_000).journalIndex());
+                }
+                final List<Long> consumed = new ArrayList<>();
+                awaitTrue("what was stored after it started", () ->
+                {
+                    consumer.poll((message) -> consumed.add(message.index()), 10);
+                    return consumed.size() >= 3;
+                });
+                assertEquals(stored, consumed, "it goes on from where its first stream started, not from the new end");
+            }
+        }
+    }
+
+    private Long keptPosition(final String name)
+    {
+        try
+        {
+            final Path file = dir.resolve("store/readers/" + name + ".position");
+            return Files.isRegularFile(file) ? Long.valueOf(Files.readString(file).trim()) : null;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
         }
     }
 

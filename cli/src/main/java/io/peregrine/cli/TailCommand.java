@@ -31,6 +31,10 @@ final class TailCommand implements Callable<Integer>
         description = "media driver to join; required for aeron:ipc (the broker's aeronDir); default: an embedded driver")
     String aeronDir;
 
+    @Option(names = "--receive-host", paramLabel = "HOST", defaultValue = Consumer.Context.RECEIVE_HOST_DEFAULT,
+        description = "this host's address the broker streams to; the broker's requests must come from it (default: ${DEFAULT-VALUE})")
+    String receiveHost;
+
     @Option(names = "--topic", paramLabel = "T", description = "only this topic (default: all)")
     String topic;
 
@@ -62,6 +66,7 @@ final class TailCommand implements Callable<Integer>
             .topic(topic)
             .name(name)
             .readCommitted(!uncommitted)
+            .receiveHost(receiveHost)
             .connectTimeoutMs(connectTimeoutMs);
         if ("start".equals(from))
         {

@@ -116,6 +116,7 @@ public final class Consumer implements AutoCloseable
     private long linkId = Long.MIN_VALUE;
     private int linkSessionId;
     private long lastIndex = -1;
+    private long startAfterIndex = -1;
     private long committedIndex = -1;
     private long ackedIndex = Long.MIN_VALUE;
     private long brokerLastIndex = -1;
@@ -322,6 +323,10 @@ public final class Consumer implements AutoCloseable
         }
         try
         {
+            if (state == SUBSCRIBING && !aeron.isClosed())
+            {
+                sendAck(clock.nanoTime(), true); // a stream the broker may be starting: it lets go of it (and the name) at once
+            }
             if (state == STREAMING && !aeron.isClosed())
             {
                 final long deadlineNs = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.connectTimeoutMs);
@@ -360,10 +365,10 @@ public final class Consumer implements AutoCloseable
         lastSubscribeNs = nowNs;
         final TailFrom from;
         final long fromValue;
-        if (lastIndex >= 0)
+        if (lastIndex >= 0 || startAfterIndex >= 0)
         {
-            from = TailFrom.AFTER;
-            fromValue = lastIndex;
+            from = TailFrom.AFTER; // after what it has, or where its first stream started (from the end, a kept position)
+            fromValue = Math.max(lastIndex, startAfterIndex);
         }
         else
         {
@@ -438,6 +443,7 @@ public final class Consumer implements AutoCloseable
             brokerLastIndex = startDecoder.brokerLastIndex();
             final long heartbeatMs = startDecoder.heartbeatIntervalMs();
             final long livenessMs = startDecoder.livenessTimeoutMs();
+            final long startAfter = startDecoder.startAfterIndex();
             final String reason = startDecoder.refusal();
             if (!reason.isEmpty())
             {
@@ -446,6 +452,7 @@ public final class Consumer implements AutoCloseable
             }
             linkId = startLinkId;
             linkSessionId = header.sessionId();
+            startAfterIndex = Math.max(startAfterIndex, startAfter);
             heartbeatNs = TimeUnit.MILLISECONDS.toNanos(Math.max(1, heartbeatMs));
             livenessNs = TimeUnit.MILLISECONDS.toNanos(Math.max(1, livenessMs));
             lastHeardNs = clock.nanoTime();

@@ -251,6 +251,7 @@ public final class JournalReader implements AutoCloseable
             journal = Journal.open(journalDir, MAX_RECORD_LENGTH, true);
             final ExcerptTailer tailer;
             long notBeforeNs = 0;
+            long endAt = -1;
             if (resumeAfter != Long.MIN_VALUE)
             {
                 tailer = journal.tailerAtOrAfter(resumeAfter + 1);
@@ -264,9 +265,14 @@ public final class JournalReader implements AutoCloseable
                 tailer = journal.tailerAtTime(ctx.fromTimeMs);
                 notBeforeNs = TimeUnit.MILLISECONDS.toNanos(ctx.fromTimeMs);
             }
+            else if (ctx.start == Start.END)
+            {
+                endAt = journal.lastIndex(); // before the tailer goes to the end: a record appended between is not skipped
+                tailer = journal.tailerAtEnd();
+            }
             else
             {
-                tailer = ctx.start == Start.END ? journal.tailerAtEnd() : journal.tailerAtOrAfter(-1);
+                tailer = journal.tailerAtOrAfter(-1);
             }
             final JournalReader reader = new JournalReader(journal, tailer, watermarks,
                 null == ctx.topic ? null : ctx.topic.getBytes(StandardCharsets.UTF_8), positionFile, lockChannel, notBeforeNs);
@@ -274,6 +280,10 @@ public final class JournalReader implements AutoCloseable
             {
                 reader.lastRead = resumeAfter;
                 reader.committedPosition = resumeAfter;
+            }
+            else if (endAt >= 0)
+            {
+                reader.lastRead = endAt; // from the end: as if the journal so far had been read
             }
             return reader;
         }
@@ -298,9 +308,25 @@ public final class JournalReader implements AutoCloseable
      */
     public int poll(final MessageHandler handler, final int limit)
     {
+        return poll(handler, limit, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Hand over up to limit messages, looking at no more than scanLimit records (handed over or skipped), so that a
+     * reader whose topic is rare among many records returns now and then instead of reading through them all in one
+     * call (a thread serving several readers stays fair).
+     *
+     * @param handler   gets each message.
+     * @param limit     most messages to hand over.
+     * @param scanLimit most records to look at.
+     * @return messages handed over; 0 when there is nothing more yet, or the scan limit was reached first.
+     */
+    public int poll(final MessageHandler handler, final int limit, final int scanLimit)
+    {
         final long committed = null == watermarks ? Long.MAX_VALUE : watermarks.committed();
         int delivered = 0;
-        while (delivered < limit)
+        int scanned = 0;
+        while (delivered < limit && scanned < scanLimit)
         {
             try (DocumentContext dc = tailer.readingDocument())
             {
@@ -321,6 +347,7 @@ public final class JournalReader implements AutoCloseable
                 final Bytes<?> bytes = dc.wire().bytes();
                 view.wrap(index, bytes.addressForRead(bytes.readPosition()), (int)bytes.readRemaining());
                 lastRead = index;
+                scanned++;
                 if (null != view.validate())
                 {
                     damaged++;
@@ -363,7 +390,21 @@ public final class JournalReader implements AutoCloseable
     }
 
     /**
-     * @return the index of the last record read (handed over or skipped), or -1 if none yet.
+     * Go on after a record, as if everything up to it had been read: the next poll starts with the record after it. For
+     * a consumer that knows what it has (one resuming on a new stream); a named reader's kept position does not move
+     * until it commits, and may then commit up to this index.
+     *
+     * @param index the last record the consumer has.
+     */
+    public void resumeAfter(final long index)
+    {
+        seek(index + 1);
+        lastRead = index;
+    }
+
+    /**
+     * @return the index of the last record read (handed over or skipped), or -1 if none yet; opened from the end, the
+     * journal's last record then (the reader goes on after it).
      */
     public long lastIndex()
     {

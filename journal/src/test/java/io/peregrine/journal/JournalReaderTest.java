@@ -171,6 +171,25 @@ class JournalReaderTest
     }
 
     @Test
+    void shouldLookAtNoMoreRecordsThanTheScanLimitPerPollAndMissNothingAcrossPolls()
+    {
+        try (JournalReader reader = JournalReader.open(context().topic("audit")))
+        {
+            final List<Long> sequences = new ArrayList<>();
+            assertEquals(0, reader.poll((message) -> sequences.add(message.sequence()), 10, 1), "record 1 is orders: nothing yet");
+            assertEquals(indices.get(0), reader.lastIndex(), "one record looked at");
+            assertEquals(1, reader.poll((message) -> sequences.add(message.sequence()), 10, 1));
+            int polls = 0;
+            while (sequences.size() < 4 && polls++ < 100)
+            {
+                reader.poll((message) -> sequences.add(message.sequence()), 10, 2);
+            }
+            assertEquals(List.of(2L, 4L, 6L, 8L), sequences);
+            assertEquals(indices.get(7), reader.lastIndex(), "stopped at the last audit record, 8");
+        }
+    }
+
+    @Test
     void shouldResumeANamedReaderAfterItsLastCommitAndLetOnlyOneUseTheName() throws Exception
     {
         try (JournalReader reader = JournalReader.open(context().name("billing")))
