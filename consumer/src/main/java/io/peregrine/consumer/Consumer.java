@@ -4,7 +4,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
-import io.aeron.ChannelUri;
 import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Subscription;
@@ -503,28 +502,7 @@ public final class Consumer implements AutoCloseable
             {
                 throw new IllegalStateException("Context already concluded: use a new Context per consumer");
             }
-            if (null == brokerChannel || brokerChannel.isEmpty())
-            {
-                throw new IllegalArgumentException("brokerChannel must be set");
-            }
-            final ChannelUri uri;
-            try
-            {
-                uri = ChannelUri.parse(brokerChannel);
-            }
-            catch (final RuntimeException ex)
-            {
-                throw new IllegalArgumentException("brokerChannel '" + brokerChannel + "' is not an Aeron channel: " + ex.getMessage(), ex);
-            }
-            ipc = uri.isIpc();
-            if (!ipc && null == uri.get("endpoint"))
-            {
-                throw new IllegalArgumentException("brokerChannel '" + brokerChannel + "' has no endpoint");
-            }
-            if (ipc && null == aeronDirectoryName)
-            {
-                throw new IllegalArgumentException("brokerChannel '" + brokerChannel + "' is IPC: set aeronDirectoryName to the broker's aeronDir");
-            }
+            ipc = Channels.checkBrokerChannel(brokerChannel, null != aeronDirectoryName);
             if (null != name && (name.isEmpty() || name.length() > 128 || name.startsWith(".") || !name.chars().allMatch((c) ->
                 (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')))
             {

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import io.aeron.Aeron;
-import io.aeron.ChannelUri;
+import io.peregrine.transport.Channels;
 import io.peregrine.transport.IdleStrategies;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.Sizing;
@@ -577,29 +577,7 @@ public final class Producer implements AutoCloseable
             }
             requireName("producerGroup", producerGroup);
             requireName("instanceName", instanceName);
-            if (null == brokerChannel || brokerChannel.isEmpty())
-            {
-                throw new IllegalArgumentException("brokerChannel must be set");
-            }
-            final ChannelUri uri;
-            try
-            {
-                uri = ChannelUri.parse(brokerChannel);
-            }
-            catch (final RuntimeException ex)
-            {
-                throw new IllegalArgumentException("brokerChannel '" + brokerChannel + "' is not an Aeron channel: " + ex.getMessage(), ex);
-            }
-            ipc = uri.isIpc();
-            if (!ipc && null == uri.get("endpoint"))
-            {
-                throw new IllegalArgumentException("brokerChannel '" + brokerChannel + "' has no endpoint");
-            }
-            if (ipc && null == aeronDirectoryName && null == aeron)
-            {
-                throw new IllegalArgumentException(
-                    "brokerChannel '" + brokerChannel + "' is IPC: set aeronDirectoryName to the broker's aeronDir");
-            }
+            ipc = Channels.checkBrokerChannel(brokerChannel, null != aeronDirectoryName || null != aeron);
             if (sendMsgTimeoutMs <= 0)
             {
                 throw new IllegalArgumentException("sendMsgTimeoutMs must be > 0: " + sendMsgTimeoutMs);

@@ -94,6 +94,40 @@ public final class Channels
     }
 
     /**
+     * Check a client's brokerChannel setting: set, an Aeron channel, with an endpoint if UDP, with a driver if IPC.
+     *
+     * @param brokerChannel the setting.
+     * @param hasDriver     whether the client was given a media driver to join (IPC needs the broker's).
+     * @return true if the channel is IPC.
+     * @throws IllegalArgumentException naming what is wrong.
+     */
+    public static boolean checkBrokerChannel(final String brokerChannel, final boolean hasDriver)
+    {
+        if (null == brokerChannel || brokerChannel.isEmpty())
+        {
+            throw new IllegalArgumentException("brokerChannel must be set");
+        }
+        final ChannelUri uri;
+        try
+        {
+            uri = ChannelUri.parse(brokerChannel);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new IllegalArgumentException("brokerChannel '" + brokerChannel + "' is not an Aeron channel: " + ex.getMessage(), ex);
+        }
+        if (!uri.isIpc() && null == uri.get(CommonContext.ENDPOINT_PARAM_NAME))
+        {
+            throw new IllegalArgumentException("brokerChannel '" + brokerChannel + "' has no endpoint");
+        }
+        if (uri.isIpc() && !hasDriver)
+        {
+            throw new IllegalArgumentException("brokerChannel '" + brokerChannel + "' is IPC: set aeronDirectoryName to the broker's aeronDir");
+        }
+        return uri.isIpc();
+    }
+
+    /**
      * Complete a producer's request publication channel: term length from the largest message and
      * UDP tuning where the user gave none.
      *
