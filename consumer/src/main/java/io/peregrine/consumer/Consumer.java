@@ -5,8 +5,9 @@ import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
-import io.aeron.FragmentAssembler;
+import io.aeron.ControlledFragmentAssembler;
 import io.aeron.Subscription;
+import io.aeron.logbuffer.ControlledFragmentHandler.Action;
 import io.aeron.logbuffer.Header;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.IdleStrategies;
@@ -89,6 +90,8 @@ public final class Consumer implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(Consumer.class);
     private static final long RESUBSCRIBE_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int REQUEST_TERM_MESSAGE_SIZE = 4096;
+    private static final int FRAGMENT_LIMIT = 64;
+    private static final int MAX_POLL_ROUNDS = 64;
     private static final int SUBSCRIBING = 0;
     private static final int STREAMING = 1;
     private static final int CLOSED = 2;
@@ -102,7 +105,7 @@ public final class Consumer implements AutoCloseable
     private final ExclusivePublication requests;
     private final Subscription data;
     private final String dataEndpoint;
-    private final FragmentAssembler assembler;
+    private final ControlledFragmentAssembler assembler;
     private final UnsafeBuffer requestBuffer = new UnsafeBuffer(new byte[REQUEST_TERM_MESSAGE_SIZE]);
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
@@ -128,6 +131,7 @@ public final class Consumer implements AutoCloseable
     private String refusal;
     private MessageHandler handler;
     private int delivered;
+    private int messageLimit;
 
     private Consumer(final Context ctx)
     {
@@ -156,7 +160,7 @@ public final class Consumer implements AutoCloseable
         }
         this.requests = publication;
         this.data = subscription;
-        this.assembler = new FragmentAssembler(this::onFragment);
+        this.assembler = new ControlledFragmentAssembler(this::onFragment);
     }
 
     /**
@@ -189,7 +193,7 @@ public final class Consumer implements AutoCloseable
         final long deadlineNs = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.connectTimeoutMs);
         while (state != STREAMING)
         {
-            idle.idle(poll(null, 1)); // one frame at a time: nothing after the start may go by unhandled
+            idle.idle(poll(null, 0)); // the poll stops at the start: nothing after it goes by unhandled
             if (clock.nanoTime() - deadlineNs > 0)
             {
                 throw new ConsumerException("the broker at " + ctx.brokerChannel + " did not answer within " + ctx.connectTimeoutMs +
@@ -202,12 +206,13 @@ public final class Consumer implements AutoCloseable
      * Hand over the messages that have arrived, in index order, and keep the stream alive (acks, heartbeats,
      * subscribing again after the broker fell silent).
      *
-     * @param handler       gets each message.
-     * @param fragmentLimit most frames to take; a frame carries one message or a batch of them.
+     * @param handler gets each message.
+     * @param limit   messages to hand over before returning; whole frames are taken, and a frame may carry a batch,
+     *                so a poll can hand over more.
      * @return messages handed over.
      * @throws ConsumerException if the broker refused this consumer when it subscribed again, or its driver is gone.
      */
-    public int poll(final MessageHandler handler, final int fragmentLimit)
+    public int poll(final MessageHandler handler, final int limit)
     {
         if (state == CLOSED)
         {
@@ -224,7 +229,13 @@ public final class Consumer implements AutoCloseable
         }
         this.handler = handler;
         delivered = 0;
-        data.poll(assembler, fragmentLimit);
+        messageLimit = limit;
+        // a large message comes in many fragments (MTU-sized): take them in one call, up to the limit in messages
+        for (int rounds = 0; rounds < MAX_POLL_ROUNDS && data.controlledPoll(assembler, FRAGMENT_LIMIT) == FRAGMENT_LIMIT &&
+            delivered < limit && null == refusal; rounds++)
+        {
+            continue;
+        }
         this.handler = null;
         final long nowNs = clock.nanoTime();
         if (state == STREAMING)
@@ -336,7 +347,7 @@ public final class Consumer implements AutoCloseable
                 // the broker ends the stream once it has the position
                 while (null != data.imageBySessionId(linkSessionId) && clock.nanoTime() - deadlineNs < 0)
                 {
-                    data.poll(assembler, 10);
+                    data.controlledPoll(assembler, FRAGMENT_LIMIT);
                     Thread.yield();
                 }
             }
@@ -404,7 +415,7 @@ public final class Consumer implements AutoCloseable
         return false;
     }
 
-    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    private Action onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
         final int templateId = WireFrames.check(headerDecoder, buffer, offset, length);
         if (templateId == TailMessagesDecoder.TEMPLATE_ID)
@@ -412,7 +423,7 @@ public final class Consumer implements AutoCloseable
             messagesDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
             if (state != STREAMING || messagesDecoder.linkId() != linkId)
             {
-                return; // a stream the broker had before this one
+                return Action.CONTINUE; // a stream the broker had before this one
             }
             lastHeardNs = clock.nanoTime();
             brokerLastIndex = messagesDecoder.brokerLastIndex();
@@ -430,13 +441,14 @@ public final class Consumer implements AutoCloseable
                 delivered++;
                 handler.onMessage(message);
             }
+            return delivered >= messageLimit ? Action.BREAK : Action.CONTINUE;
         }
         else if (templateId == TailStartDecoder.TEMPLATE_ID)
         {
             startDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
             if (startDecoder.consumerId() != consumerId || state != SUBSCRIBING)
             {
-                return;
+                return Action.CONTINUE;
             }
             final long startLinkId = startDecoder.linkId();
             brokerLastIndex = startDecoder.brokerLastIndex();
@@ -447,7 +459,7 @@ public final class Consumer implements AutoCloseable
             if (!reason.isEmpty())
             {
                 refusal = reason;
-                return;
+                return Action.BREAK;
             }
             linkId = startLinkId;
             linkSessionId = header.sessionId();
@@ -457,7 +469,9 @@ public final class Consumer implements AutoCloseable
             lastHeardNs = clock.nanoTime();
             ackedIndex = Long.MIN_VALUE; // the new stream hears the position at once
             state = STREAMING;
+            return Action.BREAK; // what follows on the stream is for the application's next poll
         }
+        return Action.CONTINUE;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.peregrine.jmh;
 
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 
 import io.peregrine.broker.BrokerContext;
 import io.peregrine.consumer.Consumer;
@@ -18,9 +19,11 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * A consumer that stops reading must not slow producers: the blocking send's round trip (UDP, ASYNC_FLUSH) with no
- * consumer, and with a network consumer that subscribed from the start and never polls (it stays connected: the
- * broker's liveness timeout is an hour here), which the broker can serve only up to its stream's windows. Compare the
- * two in one run; the report puts their ratio beside them.
+ * consumer, and with a network consumer that subscribed from the start and stopped reading (it stays connected: the
+ * broker's liveness timeout is an hour here). Before measuring, 8 MiB are stored (in both cases), more than the
+ * stalled consumer's stream holds, so the broker has stopped reading for it: what is measured is what a consumer that
+ * fell behind and stopped costs producers. The two cases alternate size by size in one run; the report puts their
+ * ratio beside them.
  *
  * <p>Each iteration starts a fresh broker on a fresh store and deletes it afterwards.
  */
@@ -28,16 +31,19 @@ import org.openjdk.jmh.annotations.TearDown;
 public class StalledConsumerBenchmark extends SampledLatencyBenchmark
 {
     private static final long SEND_TIMEOUT_MS = 10_000;
+    private static final int FILL_MESSAGE = 64 * 1024;
+    private static final int FILL_BYTES = 8 * 1024 * 1024;
+    private static final long FULL_WINDOW = 2 * 1024 * 1024; // the consumer's receiver window
 
     @Param({ "1024", "65536" })
     int size;
 
-    @Param({ "none", "stalled" })
-    String consumer;
+    @Param({ "false", "true" })
+    boolean stalled; // after size in JMH's order, so the two cases alternate size by size
 
     BenchmarkBroker fixture;
     Producer producer;
-    Consumer stalled;
+    Consumer consumer;
     Message message;
 
     /**
@@ -51,9 +57,23 @@ public class StalledConsumerBenchmark extends SampledLatencyBenchmark
         fixture = new BenchmarkBroker("udp", 1, 4096, "ASYNC_FLUSH", true, 0,
             (ctx) -> ctx.set(BrokerContext.PRODUCER_LIVENESS_TIMEOUT, "3600000"));
         producer = fixture.producers.get(0);
-        if ("stalled".equals(consumer))
+        if (stalled)
         {
-            stalled = Consumer.connect(new Consumer.Context().brokerChannel(fixture.broker.udpChannel()));
+            consumer = Consumer.connect(new Consumer.Context().brokerChannel(fixture.broker.udpChannel()));
+        }
+        final Message fill = new Message().topic("fill").body(new byte[FILL_MESSAGE]);
+        for (int i = 0; i < FILL_BYTES / FILL_MESSAGE; i++)
+        {
+            sendOk(producer, fill, SEND_TIMEOUT_MS);
+        }
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (stalled && fixture.broker.consumerMessagesSent() * FILL_MESSAGE < FULL_WINDOW)
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("the stalled consumer's stream did not fill within 30 s");
+            }
+            Thread.yield();
         }
         if (null == message)
         {
@@ -69,8 +89,8 @@ public class StalledConsumerBenchmark extends SampledLatencyBenchmark
     @TearDown(Level.Iteration)
     public void stop() throws IOException
     {
-        CloseHelper.close(stalled);
-        stalled = null;
+        CloseHelper.close(consumer);
+        consumer = null;
         fixture.close();
     }
 

@@ -421,14 +421,15 @@ public final class BenchReport
         }
         md.append("## A consumer that stops reading\n\n")
             .append("The blocking send's round trip (UDP, ASYNC_FLUSH) with no consumer, and with a network consumer that ")
-            .append("subscribed from the start and never polls (kept connected), in the same run. Cells: p50 / p99 µs; then the ")
-            .append("stalled run's p50 and p99 over the other's. Near 1× means producers do not feel it.\n\n")
+            .append("subscribed from the start and stopped reading (kept connected) after 8 MiB more than its stream holds were ")
+            .append("stored, alternating size by size in the same run. Cells: p50 / p99 µs; then the stalled run's p50 and p99 ")
+            .append("over the other's. Near 1× means producers do not feel it.\n\n")
             .append("| size | no consumer | stalled consumer | p50 ratio | p99 ratio |\n|---|---|---|---|---|\n");
         for (final int size : sizes)
         {
             final String s = Integer.toString(size);
-            final BenchResult none = findBy(STALLED, s, null, "consumer", "none", null);
-            final BenchResult stalled = findBy(STALLED, s, null, "consumer", "stalled", null);
+            final BenchResult none = findBy(STALLED, s, null, "stalled", "false", null);
+            final BenchResult stalled = findBy(STALLED, s, null, "stalled", "true", null);
             md.append("| ").append(sizeText(size)).append(" | ")
                 .append(null == none ? "–" : micros(none.p50) + " / " + micros(none.p99)).append(" | ")
                 .append(null == stalled ? "–" : micros(stalled.p50) + " / " + micros(stalled.p99)).append(" | ")
