@@ -305,6 +305,14 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * @return frames from consumers rejected (truncated, of another schema or version, or of unknown type).
+     */
+    public long tailFramesRejected()
+    {
+        return counters.tailFramesRejected.get();
+    }
+
+    /**
      * @return messages sent to consumers since start.
      */
     public long consumerMessagesSent()

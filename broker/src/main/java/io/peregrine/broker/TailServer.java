@@ -171,11 +171,10 @@ final class TailServer implements Agent, FragmentHandler
         }
         catch (final IndexOutOfBoundsException ex)
         {
-            rejected("its fields run past the frame's " + length + " bytes", "tail", counters, log);
+            rejected("its fields run past the frame's " + length + " bytes");
             return;
         }
-        rejected(templateId < 0 ? WireFrames.describe(templateId, header, length) : "unknown template id " + templateId,
-            "tail", counters, log);
+        rejected(templateId < 0 ? WireFrames.describe(templateId, header, length) : "unknown template id " + templateId);
     }
 
     private void onAck(final long consumerId, final long linkId, final long index, final boolean closing)
@@ -220,7 +219,7 @@ final class TailServer implements Agent, FragmentHandler
         final String clientVersion = subscribe.clientVersion();
         if (subscribe.limit() > frameEnd)
         {
-            rejected("a subscribe whose strings run past the frame", "tail", counters, log);
+            rejected("a subscribe whose strings run past the frame");
             return;
         }
         final TailLink existing = link(consumerId);
@@ -350,12 +349,12 @@ final class TailServer implements Agent, FragmentHandler
         return null == endpoint ? null : Channels.tailPublication(endpoint, 0, termLength);
     }
 
-    private void rejected(final String why, final String who, final BrokerCounters counters, final RateLimitedLog log)
+    private void rejected(final String why)
     {
         counters.tailFramesRejected.incrementRelease(); // this thread's own counter: the pipeline writes framesRejected
         if (log.admit("tail-frame"))
         {
-            log.warn(who + ": rejected a frame: " + why);
+            log.warn("tail: rejected a frame: " + why);
         }
     }
 

@@ -19,6 +19,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
+import io.aeron.Aeron;
+import io.aeron.Publication;
 import io.peregrine.consumer.ConsumedMessage;
 import io.peregrine.consumer.Consumer;
 import io.peregrine.consumer.ConsumerException;
@@ -28,6 +30,10 @@ import io.peregrine.producer.SendCallback;
 import io.peregrine.producer.SendException;
 import io.peregrine.producer.SendStatus;
 import io.peregrine.transport.Protocol;
+import io.peregrine.transport.codec.MessageHeaderEncoder;
+import io.peregrine.transport.codec.TailFrom;
+import io.peregrine.transport.codec.TailSubscribeEncoder;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -364,6 +370,39 @@ class TailTest
                     return consumed.size() >= 3;
                 });
                 assertEquals(stored, consumed, "it goes on from where its first stream started, not from the new end");
+            }
+        }
+    }
+
+    @Test
+    void shouldRejectAndCountBadTailFramesAndGoOnServingConsumers() throws Exception
+    {
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir));
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(broker.aeronDirectoryName()));
+            Publication raw = aeron.addPublication(broker.udpChannel(), Protocol.TAIL_REQUEST_STREAM_ID);
+            Producer producer = Producer.start(new Producer.Context().brokerChannel(broker.udpChannel())))
+        {
+            awaitTrue("raw publication connected", raw::isConnected);
+            final UnsafeBuffer frame = new UnsafeBuffer(new byte[256]);
+            // what was tried: a frame shorter than a header, a header of another schema, and a subscribe cut off
+            // before its strings end
+            awaitTrue("short frame taken", () -> raw.offer(frame, 0, 3) > 0);
+            new MessageHeaderEncoder().wrap(frame, 0).blockLength(8).templateId(30).schemaId(9999).version(1);
+            awaitTrue("other schema taken", () -> raw.offer(frame, 0, 16) > 0);
+            final TailSubscribeEncoder subscribe = new TailSubscribeEncoder().wrapAndApplyHeader(frame, 0, new MessageHeaderEncoder());
+            subscribe.consumerId(1).from(TailFrom.START).fromValue(0).readCommitted((short)1).dataSessionId(0)
+                .name("cut").topic("").dataEndpoint("127.0.0.1:9").clientVersion(Protocol.VERSION);
+            final int cut = MessageHeaderEncoder.ENCODED_LENGTH + TailSubscribeEncoder.BLOCK_LENGTH + 2;
+            awaitTrue("cut subscribe taken", () -> raw.offer(frame, 0, cut) > 0);
+            awaitTrue("three frames rejected", () -> broker.tailFramesRejected() == 3);
+            assertEquals(0, broker.consumersConnected(), "nothing was subscribed");
+
+            try (Consumer consumer = Consumer.connect(consumer(broker)))
+            {
+                final long index = producer.send(new Message().topic("t").body(body(1)), 20_000).journalIndex();
+                final List<Long> consumed = new ArrayList<>();
+                awaitTrue("a real consumer is served", () -> consumer.poll((message) -> consumed.add(message.index()), 10) > 0);
+                assertEquals(List.of(index), consumed);
             }
         }
     }
