@@ -40,9 +40,8 @@ final class TailLink implements JournalReader.MessageHandler
     long sentIndex = -1;
     long ackedIndex = -1;
     boolean acked;
-    private long keptIndex = -1;
-    private TailFrom requestFrom;
-    private long requestValue;
+    private final TailFrom requestFrom;
+    private final long requestValue;
     private boolean closed;
 
     private final Aeron aeron;
@@ -66,7 +65,8 @@ final class TailLink implements JournalReader.MessageHandler
     /**
      * @param reader     positioned where the consumer asked; null if the link only carries a refusal.
      * @param refusal    why the consumer is not served; null if it is.
-     * @param startAfter a resuming consumer's last message (it may ack up to it); -1 otherwise.
+     * @param from       where the subscribe this link answers asked to start; with AFTER (a resuming consumer),
+     *                   fromValue is its last message, which it may ack.
      */
     TailLink(
         final Aeron aeron,
@@ -78,7 +78,8 @@ final class TailLink implements JournalReader.MessageHandler
         final String describe,
         final JournalReader reader,
         final String refusal,
-        final long startAfter,
+        final TailFrom from,
+        final long fromValue,
         final int batchBytes,
         final int heartbeatMs,
         final int livenessMs,
@@ -97,11 +98,13 @@ final class TailLink implements JournalReader.MessageHandler
         this.frame = new ExpandableDirectByteBuffer(null == refusal ? INITIAL_FRAME_CAPACITY : 4096);
         this.lastHeardMs = nowMs;
         this.registrationId = aeron.asyncAddExclusivePublication(channel, streamId);
+        this.requestFrom = from;
+        this.requestValue = fromValue;
         if (null != reader)
         {
             this.ackedIndex = reader.committedIndex();
-            this.keptIndex = ackedIndex;
         }
+        final long startAfter = from == TailFrom.AFTER ? fromValue : -1;
         this.sentIndex = Math.max(startAfter, ackedIndex);
         this.startAfterIndex = null == reader ? -1 : Math.max(startAfter, reader.lastIndex());
     }
@@ -235,15 +238,6 @@ final class TailLink implements JournalReader.MessageHandler
     }
 
     /**
-     * Remember the subscribe this link answers, to tell a repeat of it from a new one.
-     */
-    void request(final TailFrom from, final long fromValue)
-    {
-        requestFrom = from;
-        requestValue = fromValue;
-    }
-
-    /**
      * @return true if this link answers a subscribe from that position.
      */
     boolean isFor(final TailFrom from, final long fromValue)
@@ -264,10 +258,9 @@ final class TailLink implements JournalReader.MessageHandler
      */
     void keepPosition()
     {
-        if (null != name && null != reader && ackedIndex > keptIndex)
+        if (null != name && null != reader && ackedIndex > reader.committedIndex())
         {
             reader.commit(ackedIndex);
-            keptIndex = ackedIndex;
         }
     }
 

@@ -263,9 +263,8 @@ final class TailServer implements Agent, FragmentHandler
         }
         // a link that only carries a refusal holds no name
         final TailLink link = new TailLink(aeron, channel, Protocol.TAIL_DATA_STREAM_ID, consumerId, nextLinkId++,
-            name.isEmpty() || null != refusal ? null : name, describe, reader, refusal, from == TailFrom.AFTER ? fromValue : -1, BATCH_BYTES,
-            heartbeatMs, livenessMs, nowMs);
-        link.request(from, fromValue);
+            name.isEmpty() || null != refusal ? null : name, describe, reader, refusal, from, fromValue, BATCH_BYTES, heartbeatMs, livenessMs,
+            nowMs);
         links.add(link);
         if (null != refusal)
         {
