@@ -59,13 +59,13 @@ final class ReplicationSlave implements Agent, FragmentHandler
     private final EpochClock clock;
     private final ExclusivePublication toMaster;
     private final Subscription fromMaster;
-    private final FragmentAssembler assembler = new FragmentAssembler(this);
+    private final FragmentAssembler assembler = new FragmentAssembler(this, 0, true); // direct: records are checked and written in place
     private final String dataEndpoint;
     private final long nodeId;
     private final long livenessMs;
     private final long heartbeatMs;
     private final UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect(1024));
-    private final UnsafeBuffer record;
+    private final int maxRecordLength;
     private final UnsafeBuffer recordWrapper = new UnsafeBuffer(0, 0);
     private final RecordView view = new RecordView();
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
@@ -113,7 +113,7 @@ final class ReplicationSlave implements Agent, FragmentHandler
         this.nodeId = nodeId(ctx.storeDir());
         this.livenessMs = ctx.haLivenessTimeoutMs();
         this.heartbeatMs = ctx.haHeartbeatIntervalMs();
-        this.record = new UnsafeBuffer(ByteBuffer.allocateDirect(maxRecordLength));
+        this.maxRecordLength = maxRecordLength;
         this.writtenIndex = journal.lastIndex();
         counters.slaveWrittenIndex.setRelease(writtenIndex);
     }
@@ -309,13 +309,13 @@ final class ReplicationSlave implements Agent, FragmentHandler
                 dropLink();
                 break;
             }
-            if (length > record.capacity())
+            if (length > maxRecordLength)
             {
-                fail("record " + index + " of " + length + " bytes is over this slave's limit of " + record.capacity() + "; raise maxMessageSize");
+                fail("record " + index + " of " + length + " bytes is over this slave's limit of " + maxRecordLength + "; raise maxMessageSize");
                 break;
             }
-            record.putBytes(0, recordWrapper, 0, length);
-            final String damage = view.wrap(index, record.addressOffset(), length).validate();
+            // checked and written where it lies, in the term buffer or the assembler's (direct) buffer: one copy, into the journal
+            final String damage = view.wrap(index, recordWrapper.addressOffset(), length).validate();
             if (null != damage)
             {
                 fail("record " + index + " from the master does not check: " + damage);
@@ -323,7 +323,7 @@ final class ReplicationSlave implements Agent, FragmentHandler
             }
             try
             {
-                journal.writeAt(index, record, 0, length);
+                journal.writeAt(index, recordWrapper, 0, length);
             }
             catch (final RuntimeException ex)
             {

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
-import io.aeron.Publication;
 import io.peregrine.journal.Journal;
 import io.peregrine.journal.RecordView;
 import io.peregrine.transport.codec.MessageHeaderEncoder;
@@ -54,7 +53,7 @@ final class SlaveLink implements Journal.RecordHandler
     private final ReplicaStartEncoder startEncoder = new ReplicaStartEncoder();
     private ReplicaRecordsEncoder.RecordsEncoder group;
     private ExclusivePublication publication;
-    private int pendingLength;
+    private final PendingFrame pending;
     private long pendingRecordBytes;
     private long batchRecordBytes;
     private int batchRecords;
@@ -91,6 +90,7 @@ final class SlaveLink implements Journal.RecordHandler
         this.cutAfterIndex = cutAfterIndex;
         this.batchBytes = batchBytes;
         this.frame = new UnsafeBuffer(ByteBuffer.allocateDirect(null == refusal ? maxFrameLength : 4096));
+        this.pending = new PendingFrame(frame);
         this.writtenIndex = startAfterIndex;
         this.flushedIndex = -1;
         this.sentIndex = startAfterIndex;
@@ -133,7 +133,7 @@ final class SlaveLink implements Journal.RecordHandler
 
     private int stream(final long nowMs, final long masterLastIndex, final long heartbeatMs, final BrokerCounters counters)
     {
-        if (pendingLength == 0)
+        if (pending.isEmpty())
         {
             if (sentIndex < masterLastIndex)
             {
@@ -143,7 +143,7 @@ final class SlaveLink implements Journal.RecordHandler
             {
                 encodeBatchHeader(masterLastIndex);
                 recordsEncoder.recordsCount(0);
-                pendingLength = MessageHeaderEncoder.ENCODED_LENGTH + recordsEncoder.encodedLength();
+                pending.hold(MessageHeaderEncoder.ENCODED_LENGTH + recordsEncoder.encodedLength());
                 pendingRecordBytes = 0;
             }
             else
@@ -151,15 +151,14 @@ final class SlaveLink implements Journal.RecordHandler
                 return 0;
             }
         }
-        final long result = publication.offer(frame, 0, pendingLength);
-        if (result > 0)
+        final int outcome = pending.offer(publication);
+        if (outcome == PendingFrame.SENT)
         {
-            pendingLength = 0;
             lastSentMs = nowMs;
             counters.bytesReplicated.getAndAddRelease(pendingRecordBytes);
             return 1;
         }
-        if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+        if (outcome == PendingFrame.ENDED)
         {
             state = CLOSED;
         }
@@ -183,7 +182,7 @@ final class SlaveLink implements Journal.RecordHandler
         }
         group.resetCountToIndex();
         group = null;
-        pendingLength = MessageHeaderEncoder.ENCODED_LENGTH + recordsEncoder.encodedLength();
+        pending.hold(MessageHeaderEncoder.ENCODED_LENGTH + recordsEncoder.encodedLength());
         pendingRecordBytes = batchRecordBytes;
     }
 

@@ -2,7 +2,6 @@ package io.peregrine.broker;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
-import io.aeron.Publication;
 import io.peregrine.journal.JournalReader;
 import io.peregrine.journal.StoredMessage;
 import io.peregrine.transport.codec.MessageHeaderEncoder;
@@ -56,7 +55,7 @@ final class TailLink implements JournalReader.MessageHandler
     private final TailStartEncoder startEncoder = new TailStartEncoder();
     private TailMessagesEncoder.MessagesEncoder group;
     private ExclusivePublication publication;
-    private int pendingLength;
+    private final PendingFrame pending;
     private int batchMessages;
     private long pendingLastIndex;
     private long lastSentMs;
@@ -96,6 +95,7 @@ final class TailLink implements JournalReader.MessageHandler
         this.heartbeatMs = heartbeatMs;
         this.livenessMs = livenessMs;
         this.frame = new ExpandableDirectByteBuffer(null == refusal ? INITIAL_FRAME_CAPACITY : 4096);
+        this.pending = new PendingFrame(frame);
         this.lastHeardMs = nowMs;
         this.registrationId = aeron.asyncAddExclusivePublication(channel, streamId);
         this.requestFrom = from;
@@ -144,7 +144,7 @@ final class TailLink implements JournalReader.MessageHandler
 
     private int stream(final long nowMs, final long brokerLastIndex, final BrokerCounters counters)
     {
-        if (pendingLength == 0)
+        if (pending.isEmpty())
         {
             if (publication.availableWindow() <= 0)
             {
@@ -157,13 +157,12 @@ final class TailLink implements JournalReader.MessageHandler
                 {
                     return 0;
                 }
-                pendingLength = MessageHeaderEncoder.ENCODED_LENGTH + messagesEncoder.encodedLength(); // a heartbeat
+                pending.hold(MessageHeaderEncoder.ENCODED_LENGTH + messagesEncoder.encodedLength()); // a heartbeat
             }
         }
-        final long result = publication.offer(frame, 0, pendingLength);
-        if (result > 0)
+        final int outcome = pending.offer(publication);
+        if (outcome == PendingFrame.SENT)
         {
-            pendingLength = 0;
             lastSentMs = nowMs;
             if (batchMessages > 0)
             {
@@ -172,7 +171,7 @@ final class TailLink implements JournalReader.MessageHandler
             }
             return 1;
         }
-        if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+        if (outcome == PendingFrame.ENDED)
         {
             state = CLOSED;
         }
@@ -190,7 +189,7 @@ final class TailLink implements JournalReader.MessageHandler
         }
         group.resetCountToIndex();
         group = null;
-        pendingLength = batchMessages == 0 ? 0 : MessageHeaderEncoder.ENCODED_LENGTH + messagesEncoder.encodedLength();
+        pending.hold(batchMessages == 0 ? 0 : MessageHeaderEncoder.ENCODED_LENGTH + messagesEncoder.encodedLength());
     }
 
     public void onMessage(final StoredMessage message)

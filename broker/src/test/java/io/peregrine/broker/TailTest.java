@@ -412,7 +412,8 @@ class TailTest
         try
         {
             final Path file = dir.resolve("store/readers/" + name + ".position");
-            return Files.isRegularFile(file) ? Long.valueOf(Files.readString(file).trim()) : null;
+            final String text = Files.isRegularFile(file) ? Files.readString(file).trim() : "";
+            return text.isEmpty() ? null : Long.valueOf(text); // empty: the name is in use, nothing committed yet
         }
         catch (final IOException ex)
         {

@@ -15,15 +15,17 @@ import io.peregrine.consumer.Consumer;
 import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
 import io.peregrine.producer.SendStatus;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A network consumer across a broker crash: the broker runs as its own JVM (SYNC_FLUSH, so what was answered is what
  * survives), is killed with SIGKILL while a named consumer tails it and restarted on the same store and port; the
  * consumer subscribes again after the last message it had and gets every later one once, and a consumer of the same
- * name connecting afresh resumes after what was committed.
+ * name connecting afresh resumes after what was committed. Over UDP, and over IPC, where the driver the consumer and
+ * the producer use is the broker's and dies with it.
  */
 @Timeout(180)
 class ConsumerRestartTest
@@ -33,29 +35,34 @@ class ConsumerRestartTest
     @TempDir
     Path dir;
 
-    @Test
-    void shouldGoOnAfterTheLastMessageAcrossABrokerKilledAndRestarted() throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = { "udp", "ipc" })
+    void shouldGoOnAfterTheLastMessageAcrossABrokerKilledAndRestarted(final String transport) throws Exception
     {
         final int port;
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
         {
             port = socket.getLocalPort(); // free now; the broker binds it on both starts
         }
-        final String channel = "aeron:udp?endpoint=127.0.0.1:" + port;
+        final String listen = "aeron:udp?endpoint=127.0.0.1:" + port;
+        final String aeronDir = dir.resolve("aeron").toString();
+        final boolean ipc = transport.equals("ipc");
+        final String channel = ipc ? "aeron:ipc" : listen;
         final List<String> settings = List.of(
             "storePathRootDir=" + dir.resolve("store"),
-            "aeronDir=" + dir.resolve("aeron"),
+            "aeronDir=" + aeronDir,
             "flushDiskType=SYNC_FLUSH",
             "producerLivenessTimeout=2000",
             "haListenChannel=aeron:udp?endpoint=127.0.0.1:0",
-            "listenChannel=" + channel);
+            "listenChannel=" + listen);
         final List<Long> stored = new ArrayList<>();
         final List<Long> consumed = new ArrayList<>();
         final BrokerProcess[] broker = { BrokerProcess.start(settings, dir.resolve("broker.log").toFile(), 60_000) };
         try
         {
-            try (Producer producer = Producer.start(new Producer.Context().brokerChannel(channel));
-                Consumer consumer = Consumer.connect(new Consumer.Context().brokerChannel(channel).name("audit")))
+            try (Producer producer = Producer.start(new Producer.Context().brokerChannel(channel).aeronDirectoryName(ipc ? aeronDir : null));
+                Consumer consumer = Consumer.connect(new Consumer.Context().brokerChannel(channel).aeronDirectoryName(ipc ? aeronDir : null)
+                    .name("audit")))
             {
                 send(producer, stored, 20);
                 await("the first twenty", () -> poll(consumer, consumed) && consumed.size() >= 20);
@@ -71,8 +78,9 @@ class ConsumerRestartTest
             }
             assertEquals(stored, consumed, "every message once, in order, across the crash");
 
-            try (Producer producer = Producer.start(new Producer.Context().brokerChannel(channel));
-                Consumer consumer = Consumer.connect(new Consumer.Context().brokerChannel(channel).name("audit")))
+            try (Producer producer = Producer.start(new Producer.Context().brokerChannel(channel).aeronDirectoryName(ipc ? aeronDir : null));
+                Consumer consumer = Consumer.connect(new Consumer.Context().brokerChannel(channel).aeronDirectoryName(ipc ? aeronDir : null)
+                    .name("audit")))
             {
                 send(producer, stored, 1);
                 final List<Long> resumed = new ArrayList<>();

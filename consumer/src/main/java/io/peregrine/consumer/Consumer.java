@@ -1,9 +1,11 @@
 package io.peregrine.consumer;
 
+import java.io.File;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
+import io.aeron.CommonContext;
 import io.aeron.ExclusivePublication;
 import io.aeron.ControlledFragmentAssembler;
 import io.aeron.Subscription;
@@ -53,7 +55,9 @@ import org.slf4j.LoggerFactory;
  * <p>Messages come once each, in index order. With {@link Context#readCommitted(boolean)} (the default) only messages
  * that are durable under the broker's policy (flushed under SYNC_FLUSH, on an in-sync slave under SYNC_MASTER) are
  * streamed. If the broker falls silent or its stream goes away (it restarted), the consumer subscribes again after
- * the last message it handed over, so nothing is missed or repeated; {@link #resubscribes()} counts these.
+ * the last message it handed over, so nothing is missed or repeated; {@link #resubscribes()} counts these. Over IPC
+ * the driver is the broker's: when the broker stops, the consumer lets go of the driver and joins it again once the
+ * broker is back (each poll checks, at most every 250 ms, without blocking), then subscribes again the same way.
  *
  * <p>A named consumer's acknowledged position is kept by the broker beside its store (it is the broker's named reader
  * of that name): {@link #commit()} sends it, the broker writes it within {@code 100 ms}, and at once when the consumer
@@ -92,6 +96,8 @@ public final class Consumer implements AutoCloseable
     private static final int REQUEST_TERM_MESSAGE_SIZE = 4096;
     private static final int FRAGMENT_LIMIT = 64;
     private static final int MAX_POLL_ROUNDS = 64;
+    private static final long RELINK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final java.util.function.Consumer<String> QUIET = (text) -> { };
     private static final int SUBSCRIBING = 0;
     private static final int STREAMING = 1;
     private static final int CLOSED = 2;
@@ -100,11 +106,12 @@ public final class Consumer implements AutoCloseable
     private final NanoClock clock;
     private final long consumerId;
     private final int dataSessionId;
-    private final SharedAeron shared;
-    private final Aeron aeron;
-    private final ExclusivePublication requests;
-    private final Subscription data;
-    private final String dataEndpoint;
+    private SharedAeron shared; // null while its driver is gone and it has not connected again
+    private Aeron aeron;
+    private ExclusivePublication requests;
+    private Subscription data;
+    private String dataEndpoint;
+    private long nextRelinkNs;
     private final ControlledFragmentAssembler assembler;
     private final UnsafeBuffer requestBuffer = new UnsafeBuffer(new byte[REQUEST_TERM_MESSAGE_SIZE]);
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
@@ -140,27 +147,96 @@ public final class Consumer implements AutoCloseable
         final ThreadLocalRandom random = ThreadLocalRandom.current();
         this.consumerId = random.nextLong();
         this.dataSessionId = random.nextInt();
-        this.shared = SharedAeron.acquire(ctx.aeronDirectoryName, ctx.idleStrategy, (ex) -> LOG.warn("consumer: Aeron error", ex));
-        this.aeron = shared.aeron();
+        this.assembler = new ControlledFragmentAssembler(this::onFragment);
+        openStreams();
+    }
+
+    /**
+     * Join the driver (sharing this JVM's client for it) and add the request publication and the data subscription.
+     *
+     * @throws RuntimeException from Aeron if the driver is not there or refuses a stream; nothing is left held then.
+     */
+    private void openStreams()
+    {
+        final SharedAeron joined = SharedAeron.acquire(ctx.aeronDirectoryName, ctx.idleStrategy, (ex) -> LOG.warn("consumer: Aeron error", ex));
         ExclusivePublication publication = null;
         Subscription subscription = null;
         try
         {
-            publication = aeron.addExclusivePublication(
+            publication = joined.aeron().addExclusivePublication(
                 Channels.requestPublication(ctx.brokerChannel, REQUEST_TERM_MESSAGE_SIZE), Protocol.TAIL_REQUEST_STREAM_ID);
-            subscription = aeron.addSubscription(
+            subscription = joined.aeron().addSubscription(
                 Channels.tailSubscription(ctx.ipc, ctx.receiveHost, dataSessionId), Protocol.TAIL_DATA_STREAM_ID);
-            this.dataEndpoint = ctx.ipc ? "" : Channels.awaitResolvedEndpoint(subscription, ctx.connectTimeoutMs);
+            dataEndpoint = ctx.ipc ? "" : Channels.awaitResolvedEndpoint(subscription, ctx.connectTimeoutMs);
         }
         catch (final RuntimeException ex)
         {
             CloseHelper.quietCloseAll(publication, subscription);
-            shared.release();
+            joined.release();
             throw ex;
         }
-        this.requests = publication;
-        this.data = subscription;
-        this.assembler = new ControlledFragmentAssembler(this::onFragment);
+        shared = joined;
+        aeron = joined.aeron();
+        requests = publication;
+        data = subscription;
+    }
+
+    /**
+     * @return true if the streams are usable; false while the driver is gone (over IPC, the broker's driver: the
+     * broker stopped), after letting go of the old streams and trying, at most every 250 ms, to join it again.
+     */
+    private boolean streamsUp(final long nowNs)
+    {
+        if (null != shared && !aeron.isClosed() && !requests.isClosed() && !data.isClosed())
+        {
+            return true;
+        }
+        if (null != shared)
+        {
+            LOG.warn("consumer {}: its media driver is gone{}; connecting again", describe(), ctx.ipc ? " (the broker's: it stopped)" : "");
+            if (state == STREAMING)
+            {
+                resubscribes++;
+            }
+            state = SUBSCRIBING;
+            closeStreams();
+            nextRelinkNs = nowNs;
+        }
+        if (nowNs - nextRelinkNs < 0)
+        {
+            return false;
+        }
+        nextRelinkNs = nowNs + RELINK_INTERVAL_NS;
+        if (null != ctx.aeronDirectoryName &&
+            !CommonContext.isDriverActive(new File(ctx.aeronDirectoryName), SharedAeron.DRIVER_TIMEOUT_MS, QUIET))
+        {
+            return false; // not up yet: joining now would block for the driver timeout
+        }
+        try
+        {
+            openStreams();
+            lastSubscribeNs = nowNs - RESUBSCRIBE_INTERVAL_NS; // subscribe again at once, after what it has
+            LOG.info("consumer {}: joined the media driver again; subscribing after index {}", describe(), lastIndex);
+            return true;
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.debug("consumer {}: joining the media driver again failed: {}", describe(), ex.toString());
+            return false;
+        }
+    }
+
+    private void closeStreams()
+    {
+        CloseHelper.quietCloseAll(requests, data);
+        if (null != shared)
+        {
+            shared.release();
+        }
+        shared = null;
+        aeron = null;
+        requests = null;
+        data = null;
     }
 
     /**
@@ -210,7 +286,7 @@ public final class Consumer implements AutoCloseable
      * @param limit   messages to hand over before returning; whole frames are taken, and a frame may carry a batch,
      *                so a poll can hand over more.
      * @return messages handed over.
-     * @throws ConsumerException if the broker refused this consumer when it subscribed again, or its driver is gone.
+     * @throws ConsumerException if the broker refused this consumer when it subscribed again.
      */
     public int poll(final MessageHandler handler, final int limit)
     {
@@ -222,10 +298,9 @@ public final class Consumer implements AutoCloseable
         {
             throw new ConsumerException("the broker refused consumer " + describe() + ": " + refusal);
         }
-        if (aeron.isClosed())
+        if (!streamsUp(clock.nanoTime()))
         {
-            throw new ConsumerException("the media driver of consumer " + describe() + " is gone (over IPC: the broker stopped); " +
-                "connect again");
+            return 0;
         }
         this.handler = handler;
         delivered = 0;
@@ -333,11 +408,11 @@ public final class Consumer implements AutoCloseable
         }
         try
         {
-            if (state == SUBSCRIBING && !aeron.isClosed())
+            if (state == SUBSCRIBING && null != shared && !aeron.isClosed())
             {
                 sendAck(clock.nanoTime(), true); // a stream the broker may be starting: it lets go of it (and the name) at once
             }
-            if (state == STREAMING && !aeron.isClosed())
+            if (state == STREAMING && null != shared && !aeron.isClosed())
             {
                 final long deadlineNs = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.connectTimeoutMs);
                 while (!sendAck(clock.nanoTime(), true) && clock.nanoTime() - deadlineNs < 0)
@@ -361,8 +436,7 @@ public final class Consumer implements AutoCloseable
     private void release()
     {
         state = CLOSED;
-        CloseHelper.quietCloseAll(requests, data);
-        shared.release();
+        closeStreams();
     }
 
     private String describe()

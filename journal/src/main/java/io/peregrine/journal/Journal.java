@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.PointerBytesStore;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
@@ -70,7 +71,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     @SuppressWarnings("unused") // written through WRITE_POSITION
     private volatile long writePosition;
     private ExcerptAppender appender;
-    private Bytes<Void> copyScratch;
+    private PointerBytesStore recordPointer; // a view of the caller's record: writeAt copies it once, into the queue
     private long copiedLastIndex = NOT_KNOWN;
 
     private Journal(final SingleChronicleQueue queue, final int maxRecordLength, final boolean readOnly, final LongSupplier epochMillis)
@@ -280,6 +281,11 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         {
             throw new IllegalArgumentException("record of " + length + " bytes is over the journal's limit of " + maxRecordLength);
         }
+        if (null != buffer.byteArray() || offset < 0 || length < 0 || offset > buffer.capacity() - length)
+        {
+            throw new IllegalArgumentException("the record must lie in native memory, inside the buffer (offset " + offset +
+                ", length " + length + ", capacity " + buffer.capacity() + ")");
+        }
         if (copiedLastIndex == NOT_KNOWN)
         {
             copiedLastIndex = lastIndex(); // once: Chronicle's lastIndex() searches the index, too slow per record
@@ -296,13 +302,12 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         {
             appender = queue.createAppender();
         }
-        if (null == copyScratch)
+        if (null == recordPointer)
         {
-            copyScratch = Bytes.allocateElasticDirect(maxRecordLength);
+            recordPointer = new PointerBytesStore();
         }
-        copyScratch.clear();
-        copyScratch.unsafeWrite(buffer.addressOffset() + offset, length);
-        ((InternalAppender)appender).writeBytes(index, copyScratch);
+        recordPointer.set(buffer.addressOffset() + offset, length);
+        ((InternalAppender)appender).writeBytes(index, recordPointer);
         if (appender.lastIndexAppended() != index)
         {
             copiedLastIndex = NOT_KNOWN;
@@ -898,9 +903,9 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     public void close()
     {
         CloseHelper.quietClose(appender);
-        if (null != copyScratch)
+        if (null != recordPointer)
         {
-            copyScratch.releaseLast();
+            recordPointer.releaseLast();
         }
         queue.close();
     }

@@ -8,7 +8,6 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 
@@ -42,8 +41,9 @@ import org.agrona.CloseHelper;
  * records that are durable under the broker's policy are: flushed under SYNC_FLUSH, acknowledged by an in-sync
  * slave under SYNC_MASTER (see {@link Watermarks}); a reader waits at the first one that is not yet.
  *
- * <p>One thread uses a reader. A named reader keeps its position in {@code <store>/readers/<name>.position},
- * written atomically on {@link #commit()}, and holds a lock on the name while open.
+ * <p>One thread uses a reader. A named reader keeps its position in {@code <store>/readers/<name>.position} on
+ * {@link #commit()} (one write, no sync; forced to disk on {@link #close()}), and holds a lock on the name while
+ * open.
  */
 public final class JournalReader implements AutoCloseable
 {
@@ -167,7 +167,7 @@ public final class JournalReader implements AutoCloseable
     private final ExcerptTailer tailer;
     private final Watermarks watermarks;
     private final byte[] topic;
-    private final File positionFile;
+    private final PositionFile positionFile;
     private final FileChannel lockChannel;
     private final RecordView view = new RecordView();
     private final StoredMessage message = new StoredMessage();
@@ -182,7 +182,7 @@ public final class JournalReader implements AutoCloseable
         final ExcerptTailer tailer,
         final Watermarks watermarks,
         final byte[] topic,
-        final File positionFile,
+        final PositionFile positionFile,
         final FileChannel lockChannel,
         final long notBeforeNs)
     {
@@ -216,7 +216,7 @@ public final class JournalReader implements AutoCloseable
         {
             throw new IllegalArgumentException("no journal at " + journalDir + " (storeDir must be a broker's storePathRootDir)");
         }
-        File positionFile = null;
+        PositionFile positionFile = null;
         FileChannel lockChannel = null;
         Watermarks watermarks = null;
         Journal journal = null;
@@ -229,17 +229,14 @@ public final class JournalReader implements AutoCloseable
                 final File readers = new File(ctx.storeDir, "readers");
                 Files.createDirectories(readers.toPath());
                 lockChannel = lock(new File(readers, ctx.name + ".lock"), ctx.name);
-                positionFile = new File(readers, ctx.name + ".position");
-                if (positionFile.isFile())
-                {
-                    resumeAfter = Long.parseLong(Files.readString(positionFile.toPath(), StandardCharsets.US_ASCII).trim());
-                }
+                positionFile = PositionFile.open(new File(readers, ctx.name + ".position"));
+                resumeAfter = positionFile.read();
             }
             final long deletedThrough = Journal.deletedThrough(journalDir);
             if (resumeAfter != Long.MIN_VALUE && resumeAfter < deletedThrough)
             {
                 throw new IllegalStateException("reader '" + ctx.name + "' kept position " + resumeAfter + ", but the broker has deleted " +
-                    "the records after it up to " + deletedThrough + " (fileReservedTime); remove " + positionFile +
+                    "the records after it up to " + deletedThrough + " (fileReservedTime); remove " + positionFile.file() +
                     " to start it afresh");
             }
             if (resumeAfter == Long.MIN_VALUE && ctx.fromIndex > 0 && ctx.fromIndex <= deletedThrough)
@@ -289,12 +286,12 @@ public final class JournalReader implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            CloseHelper.quietCloseAll(journal, watermarks, lockChannel);
+            CloseHelper.quietCloseAll(journal, watermarks, positionFile, lockChannel);
             throw new UncheckedIOException("cannot open a reader on " + ctx.storeDir + ": " + ex.getMessage(), ex);
         }
         catch (final RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(journal, watermarks, lockChannel);
+            CloseHelper.quietCloseAll(journal, watermarks, positionFile, lockChannel);
             throw ex;
         }
     }
@@ -412,9 +409,11 @@ public final class JournalReader implements AutoCloseable
     }
 
     /**
-     * Keep the position of a named reader: opened again, it resumes after the last record read. Written to a new file,
-     * forced to disk, then renamed over the old one; a crash leaves the old position or the new, never a torn one.
-     * Nothing happens if nothing was read since the last commit.
+     * Keep the position of a named reader: opened again, it resumes after the last record read. One write of 20 bytes
+     * into the position file, no sync and no allocation, so committing after every record is cheap: a crash of the
+     * reader's process leaves the old position or the new, never a torn one; the operating system writes it to disk
+     * within seconds, and {@link #close()} forces it (a power loss before then can take it back: records are read
+     * again, never skipped). Nothing happens if nothing was read since the last commit.
      *
      * @throws IllegalStateException if the reader has no name.
      */
@@ -429,26 +428,12 @@ public final class JournalReader implements AutoCloseable
         {
             throw new IllegalStateException("only a named reader keeps a position; give it a name");
         }
-        if (position == committedPosition)
+        if (position == committedPosition || position < 0)
         {
             return;
         }
-        final File tmp = new File(positionFile.getParentFile(), positionFile.getName() + ".tmp");
-        try
-        {
-            Files.writeString(tmp.toPath(), position + "\n", StandardCharsets.US_ASCII);
-            try (FileChannel channel = FileChannel.open(tmp.toPath(), StandardOpenOption.WRITE))
-            {
-                channel.force(true);
-            }
-            Files.move(tmp.toPath(), positionFile.toPath(), StandardCopyOption.ATOMIC_MOVE);
-            Journal.forceDirectory(positionFile.getParentFile());
-            committedPosition = position;
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot keep the reader's position in " + positionFile + ": " + ex.getMessage(), ex);
-        }
+        positionFile.write(position);
+        committedPosition = position;
     }
 
     /**
@@ -495,11 +480,14 @@ public final class JournalReader implements AutoCloseable
     }
 
     /**
-     * Close the journal and let go of the name; the position is kept only by {@link #commit()}.
+     * Close the journal, force a named reader's committed position to disk and let go of the name; the position is
+     * kept only by {@link #commit()}.
+     *
+     * @throws UncheckedIOException if the committed position cannot be forced to disk (all is closed anyway).
      */
     public void close()
     {
-        CloseHelper.quietCloseAll(tailer, journal, watermarks, lockChannel);
+        CloseHelper.closeAll(tailer, journal, watermarks, positionFile, lockChannel);
     }
 
     private static void checkName(final String name)

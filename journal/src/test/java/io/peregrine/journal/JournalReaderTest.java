@@ -203,7 +203,8 @@ class JournalReaderTest
                 () -> JournalReader.open(context().name("billing")));
             assertTrue(taken.getMessage().contains("reader 'billing' is open already"), taken.getMessage());
         }
-        assertEquals(indices.get(3) + "\n", Files.readString(store.toPath().resolve("readers/billing.position")));
+        assertEquals(String.format("%019d", indices.get(3)) + "\n", Files.readString(store.toPath().resolve("readers/billing.position")),
+            "19 digits and a newline, written in place");
         try (JournalReader reader = JournalReader.open(context().name("billing").from(JournalReader.Start.END)))
         {
             assertEquals(List.of(5L, 6L, 7L, 8L, 9L), readAll(reader, 100), "the kept position wins over the start");
@@ -230,6 +231,40 @@ class JournalReaderTest
         final IllegalArgumentException noJournal = assertThrows(IllegalArgumentException.class,
             () -> JournalReader.open(new JournalReader.Context().storeDir(dir.resolve("nothing").toFile())));
         assertTrue(noJournal.getMessage().startsWith("no journal at "), noJournal.getMessage());
+    }
+
+    @Test
+    void shouldTakeAnEmptyPositionFileAsNoneAndRefuseOneThatHoldsNoIndex() throws Exception
+    {
+        final Path readers = store.toPath().resolve("readers");
+        Files.createDirectories(readers);
+
+        // a reader opened and closed before its first commit leaves an empty file: it starts where asked
+        Files.writeString(readers.resolve("empty.position"), "");
+        try (JournalReader reader = JournalReader.open(context().name("empty")))
+        {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), readAll(reader, 100));
+        }
+
+        // a position written by an earlier version (the index and a newline, shorter than 20 bytes) resumes after it,
+        // and the next commit overwrites it whole
+        Files.writeString(readers.resolve("old.position"), indices.get(0) + "\n");
+        try (JournalReader reader = JournalReader.open(context().name("old")))
+        {
+            assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), readAll(reader, 100));
+            reader.commit();
+        }
+        assertEquals(String.format("%019d", indices.get(8)) + "\n", Files.readString(readers.resolve("old.position")));
+
+        // tried: a position file that an editor left holding something else; refused, naming the file, and not changed
+        // (the second try would be refused as "open already" if the first had kept the name locked)
+        for (final String bad : new String[] {"twelve\n", "-5\n"})
+        {
+            Files.writeString(readers.resolve("bad.position"), bad);
+            final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> JournalReader.open(context().name("bad")));
+            assertTrue(refused.getMessage().contains("bad.position holds '" + bad.trim() + "', not an index"), refused.getMessage());
+            assertEquals(bad, Files.readString(readers.resolve("bad.position")));
+        }
     }
 
     @Test

@@ -12,8 +12,11 @@ import java.text.FieldPosition;
 import java.text.NumberFormat;
 import java.text.ParsePosition;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import com.google.gson.JsonArray;
@@ -420,23 +423,89 @@ public final class BenchReport
             return;
         }
         md.append("## A consumer that stops reading\n\n")
-            .append("The blocking send's round trip (UDP, ASYNC_FLUSH) with no consumer, and with a network consumer that ")
-            .append("subscribed from the start and stopped reading (kept connected) after 8 MiB more than its stream holds were ")
-            .append("stored, alternating size by size in the same run. Cells: p50 / p99 µs; then the stalled run's p50 and p99 ")
-            .append("over the other's. Near 1× means producers do not feel it.\n\n")
-            .append("| size | no consumer | stalled consumer | p50 ratio | p99 ratio |\n|---|---|---|---|---|\n");
+            .append("The blocking send's round trip (UDP, ASYNC_FLUSH) with no consumer, beside a network consumer that is caught ")
+            .append("up (connected, asking for a topic nobody sends), and beside one that subscribed from the start and stopped ")
+            .append("reading (kept connected) with 8 MiB, more than its stream holds, stored ahead of it; the same 8 MiB are stored ")
+            .append("first in every case. Each size runs turns of the three cases one after the other. Cells: p50 / p99 µs, the ")
+            .append("median of the turns. *Stall* is the stalled case over the caught-up one in the same turn: what falling behind ")
+            .append("costs producers. *Consumer* is the caught-up case over none: what a connected consumer costs on this host. ")
+            .append("Ratios: the median of the turns' (min–max); a range that straddles 1× is noise.\n\n")
+            .append("| size | turns | no consumer | caught-up consumer | stalled consumer | stall p50 | stall p99 | consumer p50 |\n")
+            .append("|---|---|---|---|---|---|---|---|\n");
         for (final int size : sizes)
         {
             final String s = Integer.toString(size);
-            final BenchResult none = findBy(STALLED, s, null, "stalled", "false", null);
-            final BenchResult stalled = findBy(STALLED, s, null, "stalled", "true", null);
-            md.append("| ").append(sizeText(size)).append(" | ")
-                .append(null == none ? "–" : micros(none.p50) + " / " + micros(none.p99)).append(" | ")
-                .append(null == stalled ? "–" : micros(stalled.p50) + " / " + micros(stalled.p99)).append(" | ")
-                .append(null == none || null == stalled ? "–" : String.format(Locale.ROOT, "%.2f×", stalled.p50 / none.p50)).append(" | ")
-                .append(null == none || null == stalled ? "–" : String.format(Locale.ROOT, "%.2f×", stalled.p99 / none.p99)).append(" |\n");
+            final List<BenchResult[]> turns = stalledTurns(s);
+            md.append("| ").append(sizeText(size)).append(" | ").append(turns.size()).append(" | ")
+                .append(medianCell(turns, 0)).append(" | ").append(medianCell(turns, 1)).append(" | ").append(medianCell(turns, 2))
+                .append(" | ").append(ratios(turns, 2, 1, true)).append(" | ").append(ratios(turns, 2, 1, false))
+                .append(" | ").append(ratios(turns, 1, 0, true)).append(" |\n");
         }
         md.append('\n');
+    }
+
+    /**
+     * The turns of one size: none, caught-up and stalled results of the same turn (null where missing). Results from
+     * before turns and the caught-up case (parameter {@code stalled=false|true}) make one turn without a caught-up case.
+     */
+    private List<BenchResult[]> stalledTurns(final String size)
+    {
+        final Map<String, BenchResult[]> byTurn = new TreeMap<>();
+        for (final BenchResult result : results)
+        {
+            if (!result.benchmark.equals(STALLED) || !size.equals(result.param("size")))
+            {
+                continue;
+            }
+            final String with = null != result.param("with") ? result.param("with") :
+                "true".equals(result.param("stalled")) ? "stalled" : "none";
+            final int slot = with.equals("none") ? 0 : with.equals("caught-up") ? 1 : 2;
+            final String turn = null == result.param("turn") ? "1" : result.param("turn");
+            byTurn.computeIfAbsent(turn, (t) -> new BenchResult[3])[slot] = result;
+        }
+        return new ArrayList<>(byTurn.values());
+    }
+
+    private static String medianCell(final List<BenchResult[]> turns, final int slot)
+    {
+        final List<Double> p50 = new ArrayList<>();
+        final List<Double> p99 = new ArrayList<>();
+        for (final BenchResult[] turn : turns)
+        {
+            if (null != turn[slot])
+            {
+                p50.add(turn[slot].p50);
+                p99.add(turn[slot].p99);
+            }
+        }
+        return p50.isEmpty() ? "–" : micros(median(p50)) + " / " + micros(median(p99));
+    }
+
+    private static String ratios(final List<BenchResult[]> turns, final int over, final int under, final boolean p50)
+    {
+        final List<Double> ratios = new ArrayList<>();
+        for (final BenchResult[] turn : turns)
+        {
+            if (null != turn[over] && null != turn[under])
+            {
+                ratios.add(p50 ? turn[over].p50 / turn[under].p50 : turn[over].p99 / turn[under].p99);
+            }
+        }
+        if (ratios.isEmpty())
+        {
+            return "–";
+        }
+        final String median = String.format(Locale.ROOT, "%.2f×", median(ratios));
+        return ratios.size() == 1 ? median :
+            median + String.format(Locale.ROOT, " (%.2f–%.2f)", Collections.min(ratios), Collections.max(ratios));
+    }
+
+    private static double median(final List<Double> values)
+    {
+        final List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        final int middle = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
     }
 
     /**

@@ -1,0 +1,49 @@
+package io.peregrine.jmh.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The report's arithmetic on results written by hand, where the right answer is known.
+ */
+class BenchReportTest
+{
+    @TempDir
+    Path dir;
+
+    private static String stalledResult(final String turn, final String with, final double p50, final double p99)
+    {
+        return String.format(Locale.ROOT, "{\"benchmark\":\"io.peregrine.jmh.StalledConsumerBenchmark.send\",\"mode\":\"sample\"," +
+            "\"threads\":1,\"params\":{\"size\":\"1024\",\"turn\":\"%s\",\"with\":\"%s\"},\"primaryMetric\":{\"score\":%f," +
+            "\"scoreError\":1.0,\"scoreUnit\":\"us/op\",\"scorePercentiles\":{\"50.0\":%f,\"99.0\":%f}}}", turn, with, p50, p50, p99);
+    }
+
+    @Test
+    void shouldGiveEachStallRatioAsTheMedianOfTheTurnsWithTheirRange() throws Exception
+    {
+        // turn 2 is a noisy one: its no-consumer point is slower than its caught-up one
+        final String json = "[" + String.join(",",
+            stalledResult("1", "none", 100, 200), stalledResult("1", "caught-up", 110, 220), stalledResult("1", "stalled", 121, 220),
+            stalledResult("2", "none", 150, 300), stalledResult("2", "caught-up", 120, 240), stalledResult("2", "stalled", 108, 480),
+            stalledResult("3", "none", 90, 180), stalledResult("3", "caught-up", 100, 200), stalledResult("3", "stalled", 100, 200)) + "]";
+        final File file = dir.resolve("results.json").toFile();
+        Files.writeString(file.toPath(), json, StandardCharsets.UTF_8);
+
+        final String markdown = Files.readString(BenchReport.write(file, dir.toFile()).toPath(), StandardCharsets.UTF_8);
+        final String row = markdown.lines().filter((line) -> line.startsWith("| 1 KiB | 3 |")).findFirst()
+            .orElseThrow(() -> new AssertionError(markdown));
+        // medians: none 100 / 200, caught-up 110 / 220, stalled 108 / 220; stall p50 ratios 1.10, 0.90, 1.00;
+        // stall p99 1.00, 2.00, 1.00; consumer p50 1.10, 0.80, 1.11
+        assertEquals("| 1 KiB | 3 | 100 / 200 | 110 / 220 | 108 / 220 | 1.00× (0.90–1.10) | 1.00× (1.00–2.00) | 1.10× (0.80–1.11) |", row);
+        assertTrue(markdown.contains("## A consumer that stops reading"), markdown);
+    }
+}
