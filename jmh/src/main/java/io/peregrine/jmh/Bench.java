@@ -43,9 +43,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <p>{@code quick} takes four sizes (64 B, 4 KiB, 64 KiB, 512 KiB), short iterations and the 1-producer IPC
  * throughput points: about 4 minutes on 2 cores. {@code full} takes every size, transport, flush policy and
  * parameter with the iteration counts written on each benchmark, SYNC_MASTER against ASYNC_MASTER, send to a
- * same-host reader and to a network tail, and producers beside a stalled consumer: about 50 minutes. JMH options
- * given after the suite win over the suite's own (for example {@code -p size=1024} or {@code -i 10}); an include
- * pattern keeps only the benchmarks it matches.
+ * same-host reader and to a network tail, and producers beside a stalled consumer, a caught-up one and none: about
+ * 55 minutes. JMH options given after the suite win over the suite's own (for example {@code -p size=1024} or
+ * {@code -i 10}); an include pattern keeps only the benchmarks it matches.
  */
 public final class Bench
 {
@@ -55,7 +55,7 @@ public final class Bench
         "  quick  four sizes, short iterations, 1-producer IPC throughput (about 4 minutes on 2 cores)",
         "  full   every size x transport x flush policy, floors, throughput, hops, group commit, pre-touch, SYNC_MASTER,",
         "         send to a same-host reader and to a network tail, the reader alone with -prof gc, a stalled consumer",
-        "         beside none (about 50 minutes)",
+        "         beside a caught-up one and none (about 55 minutes)",
         "Both end with the same sizes as users run them: a broker JVM and a perf JVM (standalone.json, a table in the report).",
         "Results: jmh/results/<date>-<suite>/ with results.json, README.md (tables) and latency-*.png.",
         "JMH options after the suite override the suite's settings, e.g. -p size=1024 or -i 10; -h lists them.");
