@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
@@ -67,11 +68,22 @@ class ReplicationStatusTest
      */
     private SendStatus statusPastDeadline(final Broker master, final Broker slave, final Producer producer) throws Exception
     {
+        return statusPastDeadline(master, slave, producer, () -> true);
+    }
+
+    /**
+     * As {@link #statusPastDeadline(Broker, Broker, Producer)}, once the master also shows what the test is about:
+     * the clock passes the deadline only then, so the answer does not depend on which thread ran first.
+     */
+    private SendStatus statusPastDeadline(final Broker master, final Broker slave, final Producer producer, final BooleanSupplier ready)
+        throws Exception
+    {
         final long storedBefore = master.sendsStored();
         final long writtenBefore = slave.slaveWrittenIndex();
         final Future<SendResult> pending = executor.submit(() -> producer.send(new Message().topic("held").body(new byte[64]), 30_000));
         awaitTrue("stored on the master", () -> master.sendsStored() == storedBefore + 1);
         awaitTrue("written on the slave", () -> slave.slaveWrittenIndex() > writtenBefore);
+        awaitTrue("the master ready for the deadline", ready);
         clock.advance(TimeUnit.MILLISECONDS.toNanos(DEADLINE_MS + 1));
         return pending.get(30, TimeUnit.SECONDS).status();
     }
@@ -105,8 +117,9 @@ class ReplicationStatusTest
         {
             awaitTrue("slave in sync", () -> master.slavesInSync() == 1);
             final long index = master.replicatedIndex();
-            assertEquals(SendStatus.FLUSH_DISK_TIMEOUT, statusPastDeadline(master, slave, producer));
-            awaitTrue("the slave acked it", () -> master.replicatedIndex() > index);
+            // the slave's ack must reach the master before the deadline: written on the slave is not enough (a run
+            // on a busy host passed the deadline between the two and got FLUSH_SLAVE_TIMEOUT)
+            assertEquals(SendStatus.FLUSH_DISK_TIMEOUT, statusPastDeadline(master, slave, producer, () -> master.replicatedIndex() > index));
             assertEquals(1, master.flushTimeouts());
             assertEquals(0, master.flushSlaveTimeouts());
             masterFlushes.release.countDown();
