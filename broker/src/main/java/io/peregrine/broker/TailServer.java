@@ -93,6 +93,14 @@ final class TailServer implements Agent, FragmentHandler
         return "tail-server";
     }
 
+    /**
+     * @return true while no consumer is connected (or being answered). Tail thread.
+     */
+    boolean servesNone()
+    {
+        return links.isEmpty();
+    }
+
     public int doWork()
     {
         nowMs = clock.time();

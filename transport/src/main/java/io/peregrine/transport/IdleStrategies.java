@@ -1,6 +1,8 @@
 package io.peregrine.transport;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -45,6 +47,11 @@ public final class IdleStrategies
      */
     public static final int BACKOFF_YIELDS = 2000;
 
+    /**
+     * Park of a quiet thread's empty duty cycle (see {@link #create(String, BooleanSupplier)}).
+     */
+    public static final long QUIET_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+
     private IdleStrategies()
     {
     }
@@ -73,6 +80,67 @@ public final class IdleStrategies
             default:
                 throw new IllegalArgumentException(
                     "unknown idle strategy '" + name + "'; use backoff, yielding, sleeping, busy-spin or noop");
+        }
+    }
+
+    /**
+     * The named strategy for a thread that is on no message's path while {@code quiet} says so (a consumer server
+     * with no consumer, a flusher whose flushes are timed): with the default {@code backoff}, an empty duty cycle then
+     * parks {@link #QUIET_PARK_NS} at once instead of spinning and yielding first and waking every 100 µs, so on a
+     * small host the thread neither burns a share of a core while idle nor preempts the threads that carry messages.
+     * Any other strategy is kept whole: it was asked for by name.
+     *
+     * @param name  of the strategy.
+     * @param quiet asked on the agent's thread after each empty duty cycle.
+     * @return a new instance.
+     * @throws IllegalArgumentException naming the value if it is unknown.
+     */
+    public static IdleStrategy create(final String name, final BooleanSupplier quiet)
+    {
+        final IdleStrategy strategy = create(name);
+        return strategy instanceof BackoffIdleStrategy ? new QuietIdleStrategy(strategy, quiet) : strategy;
+    }
+
+    /**
+     * A strategy that parks {@link #QUIET_PARK_NS} on an empty duty cycle while quiet, and otherwise is another.
+     */
+    static final class QuietIdleStrategy implements IdleStrategy
+    {
+        private final IdleStrategy busy;
+        private final BooleanSupplier quiet;
+
+        QuietIdleStrategy(final IdleStrategy busy, final BooleanSupplier quiet)
+        {
+            this.busy = busy;
+            this.quiet = quiet;
+        }
+
+        public void idle(final int workCount)
+        {
+            if (workCount <= 0 && quiet.getAsBoolean())
+            {
+                busy.reset(); // when work comes, it is met spinning
+                LockSupport.parkNanos(QUIET_PARK_NS);
+            }
+            else
+            {
+                busy.idle(workCount);
+            }
+        }
+
+        public void idle()
+        {
+            idle(0);
+        }
+
+        public void reset()
+        {
+            busy.reset();
+        }
+
+        public String alias()
+        {
+            return "quiet-" + busy.alias();
         }
     }
 }
