@@ -253,7 +253,8 @@ final class TailLink implements JournalReader.MessageHandler
     }
 
     /**
-     * Keep a named consumer's acknowledged position, if it moved since last kept (a file write and fsync).
+     * Keep a named consumer's acknowledged position, if it moved since last kept (one small write, no fsync; see
+     * {@link JournalReader#commit(long)}).
      */
     void keepPosition()
     {
@@ -280,11 +281,12 @@ final class TailLink implements JournalReader.MessageHandler
         }
         finally
         {
-            CloseHelper.quietCloseAll(reader, publication);
+            CloseHelper.quietClose(publication);
             if (null == publication)
             {
                 aeron.asyncRemovePublication(registrationId);
             }
+            CloseHelper.close(reader); // forces the kept position to disk: a failure reaches the caller, which logs it
         }
     }
 }

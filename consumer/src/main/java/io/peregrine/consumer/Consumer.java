@@ -1,11 +1,9 @@
 package io.peregrine.consumer;
 
-import java.io.File;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
-import io.aeron.CommonContext;
 import io.aeron.ExclusivePublication;
 import io.aeron.ControlledFragmentAssembler;
 import io.aeron.Subscription;
@@ -25,6 +23,7 @@ import io.peregrine.transport.codec.TailStartDecoder;
 import io.peregrine.transport.codec.TailSubscribeEncoder;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
+import org.agrona.LangUtil;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -97,7 +96,6 @@ public final class Consumer implements AutoCloseable
     private static final int FRAGMENT_LIMIT = 64;
     private static final int MAX_POLL_ROUNDS = 64;
     private static final long RELINK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(250);
-    private static final java.util.function.Consumer<String> QUIET = (text) -> { };
     private static final int SUBSCRIBING = 0;
     private static final int STREAMING = 1;
     private static final int CLOSED = 2;
@@ -169,11 +167,11 @@ public final class Consumer implements AutoCloseable
                 Channels.tailSubscription(ctx.ipc, ctx.receiveHost, dataSessionId), Protocol.TAIL_DATA_STREAM_ID);
             dataEndpoint = ctx.ipc ? "" : Channels.awaitResolvedEndpoint(subscription, ctx.connectTimeoutMs);
         }
-        catch (final RuntimeException ex)
+        catch (final Exception ex) // Aeron rethrows some checked exceptions unchecked
         {
             CloseHelper.quietCloseAll(publication, subscription);
             joined.release();
-            throw ex;
+            LangUtil.rethrowUnchecked(ex);
         }
         shared = joined;
         aeron = joined.aeron();
@@ -207,8 +205,7 @@ public final class Consumer implements AutoCloseable
             return false;
         }
         nextRelinkNs = nowNs + RELINK_INTERVAL_NS;
-        if (null != ctx.aeronDirectoryName &&
-            !CommonContext.isDriverActive(new File(ctx.aeronDirectoryName), SharedAeron.DRIVER_TIMEOUT_MS, QUIET))
+        if (null != ctx.aeronDirectoryName && !SharedAeron.isDriverUp(ctx.aeronDirectoryName))
         {
             return false; // not up yet: joining now would block for the driver timeout
         }
@@ -219,7 +216,7 @@ public final class Consumer implements AutoCloseable
             LOG.info("consumer {}: joined the media driver again; subscribing after index {}", describe(), lastIndex);
             return true;
         }
-        catch (final RuntimeException ex)
+        catch (final Exception ex) // Aeron rethrows some checked exceptions unchecked
         {
             LOG.debug("consumer {}: joining the media driver again failed: {}", describe(), ex.toString());
             return false;

@@ -13,22 +13,26 @@ import java.nio.file.StandardOpenOption;
  * operator reads it with {@code cat}. Each {@link #write(long)} is one write of those 20 bytes at the file's start,
  * without a sync and without allocating: the new position or the old is there when the reader's process dies, never
  * a torn one (a write of a few bytes inside one page is not split), and the operating system writes it to disk within
- * seconds; {@link #close()} forces it. A power loss in those seconds can take the position back, so records are read
- * again, never skipped. Chronicle Queue keeps its named tailers' indices the same way, in a mapped file.
+ * its writeback delay (about 30 s on Linux); {@link #close()} forces it. The first write, which gives the file its
+ * length, is forced at once, so a power loss can take the position back to an earlier one (records are read again)
+ * but never leave the file empty or zero-filled, which would lose it. Chronicle Queue keeps its named tailers'
+ * indices the same way, in a mapped file.
  */
 final class PositionFile implements AutoCloseable
 {
     static final int LENGTH = 20;
 
     private final File file;
-    private final FileChannel channel;
+    private FileChannel channel;
     private final ByteBuffer text = ByteBuffer.allocateDirect(LENGTH);
     private boolean written;
+    private boolean sized;
 
-    private PositionFile(final File file, final FileChannel channel)
+    private PositionFile(final File file, final FileChannel channel) throws IOException
     {
         this.file = file;
         this.channel = channel;
+        this.sized = channel.size() == LENGTH;
     }
 
     /**
@@ -65,7 +69,13 @@ final class PositionFile implements AutoCloseable
     {
         final ByteBuffer bytes = ByteBuffer.allocate((int)Math.min(channel.size(), 64));
         channel.read(bytes, 0);
-        final String content = new String(bytes.array(), 0, bytes.position(), StandardCharsets.US_ASCII).trim();
+        final String raw = new String(bytes.array(), 0, bytes.position(), StandardCharsets.US_ASCII);
+        if (raw.indexOf('\0') >= 0)
+        {
+            throw new IllegalStateException("the reader's position file " + file + " holds zero bytes (a write the disk did not " +
+                "keep?), not an index; remove it to start the reader afresh, or write the index to resume after into it");
+        }
+        final String content = raw.trim();
         if (content.isEmpty())
         {
             return Long.MIN_VALUE;
@@ -101,11 +111,21 @@ final class PositionFile implements AutoCloseable
         }
         try
         {
+            if (!channel.isOpen())
+            {
+                channel = FileChannel.open(file.toPath(), StandardOpenOption.READ, StandardOpenOption.WRITE); // an interrupt closed it
+            }
             while (text.hasRemaining())
             {
                 channel.write(text, text.position());
             }
             written = true;
+            if (!sized)
+            {
+                channel.truncate(LENGTH); // an older, longer content goes
+                channel.force(true); // the write that gives the file its length: forced, so it is never found empty
+                sized = true;
+            }
         }
         catch (final IOException ex)
         {
@@ -126,6 +146,10 @@ final class PositionFile implements AutoCloseable
      */
     public void close()
     {
+        if (!channel.isOpen())
+        {
+            return; // closed already (or by an interrupt: the last write is then the operating system's to keep)
+        }
         try
         {
             if (written)

@@ -249,12 +249,18 @@ class JournalReaderTest
         // a position written by an earlier version (the index and a newline, shorter than 20 bytes) resumes after it,
         // and the next commit overwrites it whole
         Files.writeString(readers.resolve("old.position"), indices.get(0) + "\n");
-        try (JournalReader reader = JournalReader.open(context().name("old")))
-        {
-            assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), readAll(reader, 100));
-            reader.commit();
-        }
+        final JournalReader old = JournalReader.open(context().name("old"));
+        assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), readAll(old, 100));
+        old.commit();
+        old.close();
+        old.close(); // tried: closing twice; the second does nothing
         assertEquals(String.format("%019d", indices.get(8)) + "\n", Files.readString(readers.resolve("old.position")));
+
+        // tried: a file of zero bytes, what a power loss can leave of a write the disk never got: refused, not taken
+        // for "no position" (the reader would then start where it was told and could skip what it had not read)
+        Files.write(readers.resolve("zeros.position"), new byte[PositionFile.LENGTH]);
+        final IllegalStateException zeros = assertThrows(IllegalStateException.class, () -> JournalReader.open(context().name("zeros")));
+        assertTrue(zeros.getMessage().contains("zeros.position holds zero bytes"), zeros.getMessage());
 
         // tried: a position file that an editor left holding something else; refused, naming the file, and not changed
         // (the second try would be refused as "open already" if the first had kept the name locked)

@@ -1,13 +1,20 @@
 package io.peregrine.transport;
 
+import java.io.File;
+import java.nio.MappedByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
+import io.aeron.CncFileDescriptor;
+import io.aeron.CommonContext;
 import io.aeron.driver.MediaDriver;
+import org.agrona.BufferUtil;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Aeron clients shared by the producers and consumers of one JVM, counted by reference: those joining the same
@@ -58,35 +65,89 @@ public final class SharedAeron
         final String key = null == aeronDir ? EMBEDDED_KEY : aeronDir;
         synchronized (CLIENTS)
         {
-            SharedAeron shared = CLIENTS.get(key);
-            if (null == shared || shared.aeron.isClosed())
+            final SharedAeron shared = CLIENTS.get(key);
+            if (null != shared && !shared.aeron.isClosed())
             {
-                MediaDriver driver = null;
-                String dir = aeronDir;
-                if (null == aeronDir)
-                {
-                    driver = EmbeddedDriver.launchInNewDirectory(idleStrategy);
-                    dir = driver.aeronDirectoryName();
-                }
-                try
-                {
-                    final Aeron aeron = Aeron.connect(new Aeron.Context()
-                        .aeronDirectoryName(dir)
-                        .driverTimeoutMs(DRIVER_TIMEOUT_MS)
-                        .closeLingerDurationNs(TimeUnit.MILLISECONDS.toNanos(CLOSE_LINGER_MS))
-                        .errorHandler(errorHandler)
-                        .subscriberErrorHandler(errorHandler));
-                    shared = new SharedAeron(key, driver, aeron);
-                }
-                catch (final RuntimeException ex)
-                {
-                    CloseHelper.quietClose(driver);
-                    throw ex;
-                }
-                CLIENTS.put(key, shared);
+                shared.references++;
+                return shared;
             }
-            shared.references++;
-            return shared;
+        }
+        // connecting can take up to the driver timeout: not under the lock, which release() and other clients take
+        MediaDriver driver = null;
+        final Aeron aeron;
+        try
+        {
+            String dir = aeronDir;
+            if (null == aeronDir)
+            {
+                driver = EmbeddedDriver.launchInNewDirectory(idleStrategy);
+                dir = driver.aeronDirectoryName();
+            }
+            aeron = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(dir)
+                .driverTimeoutMs(DRIVER_TIMEOUT_MS)
+                .closeLingerDurationNs(TimeUnit.MILLISECONDS.toNanos(CLOSE_LINGER_MS))
+                .errorHandler(errorHandler)
+                .subscriberErrorHandler(errorHandler));
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(driver);
+            throw ex;
+        }
+        SharedAeron joined = null;
+        synchronized (CLIENTS)
+        {
+            final SharedAeron current = CLIENTS.get(key);
+            if (null != current && !current.aeron.isClosed())
+            {
+                current.references++; // another thread connected meanwhile: share its client, let this one go
+                joined = current;
+            }
+            else
+            {
+                final SharedAeron made = new SharedAeron(key, driver, aeron);
+                made.references = 1;
+                CLIENTS.put(key, made);
+                return made;
+            }
+        }
+        CloseHelper.closeAll(aeron, driver);
+        return joined;
+    }
+
+    /**
+     * Is a media driver up in this directory, and past its start? Unlike Aeron's own check this never waits: a driver
+     * still writing its CnC file, or one whose directory is being made or removed, is not up yet.
+     *
+     * @param aeronDir the driver's directory.
+     * @return true if its CnC file is complete and its heartbeat is within {@link #DRIVER_TIMEOUT_MS}.
+     */
+    public static boolean isDriverUp(final String aeronDir)
+    {
+        final File cnc = new File(aeronDir, CncFileDescriptor.CNC_FILE);
+        if (!cnc.exists() || cnc.length() <= CncFileDescriptor.END_OF_METADATA_OFFSET)
+        {
+            return false;
+        }
+        MappedByteBuffer buffer = null;
+        try
+        {
+            buffer = IoUtil.mapExistingFile(cnc, "CnC file");
+            final UnsafeBuffer metaData = CncFileDescriptor.createMetaDataBuffer(buffer);
+            return 0 != metaData.getIntVolatile(CncFileDescriptor.cncVersionOffset(0)) &&
+                CommonContext.isDriverActive(DRIVER_TIMEOUT_MS, (text) -> { }, buffer); // the version is set: no wait
+        }
+        catch (final Exception ex)
+        {
+            return false; // made or removed under us, or another version's file
+        }
+        finally
+        {
+            if (null != buffer)
+            {
+                BufferUtil.free(buffer);
+            }
         }
     }
 
