@@ -17,6 +17,7 @@ import io.peregrine.transport.codec.MessageHeaderDecoder;
 import io.peregrine.transport.codec.ReplicaAckDecoder;
 import io.peregrine.transport.codec.ReplicaHelloDecoder;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.ArrayListUtil;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
 
@@ -148,7 +149,7 @@ final class ReplicationMaster implements Agent, FragmentHandler
                     log.info("replication: slave " + link.describe + " gone (its stream was closed)");
                 }
                 link.close();
-                removeLink(i);
+                ArrayListUtil.fastUnorderedRemove(links, i);
                 continue;
             }
             if (link.state != SlaveLink.STREAMING)
@@ -408,13 +409,6 @@ final class ReplicationMaster implements Agent, FragmentHandler
             }
         }
         return null;
-    }
-
-    private void removeLink(final int i)
-    {
-        final int last = links.size() - 1;
-        links.set(i, links.get(last));
-        links.remove(last);
     }
 
     public void onClose()

@@ -19,6 +19,7 @@ import io.peregrine.transport.codec.TailAckDecoder;
 import io.peregrine.transport.codec.TailFrom;
 import io.peregrine.transport.codec.TailSubscribeDecoder;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.ArrayListUtil;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 
@@ -146,7 +147,7 @@ final class TailServer implements Agent, FragmentHandler
                     log.info("tail: consumer " + link.describe + " gone (silent for " + (nowMs - link.lastHeardMs) + " ms)");
                 }
                 close(link);
-                removeLink(i);
+                ArrayListUtil.fastUnorderedRemove(links, i);
             }
         }
         if (keep)
@@ -387,13 +388,6 @@ final class TailServer implements Agent, FragmentHandler
             }
         }
         return null;
-    }
-
-    private void removeLink(final int i)
-    {
-        final int last = links.size() - 1;
-        links.set(i, links.get(last));
-        links.remove(last);
     }
 
     public void onClose()
