@@ -108,7 +108,8 @@ public final class Producer implements AutoCloseable
             pending, errorHandler);
         callers = ThreadLocal.withInitial(() -> new Caller(producerId, ctx.idleStrategy()));
         final AtomicLong sequences = new AtomicLong();
-        runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null, conductor);
+        // while a send is in flight this thread may be the one to read its answer: it never parks then
+        runner = new AgentRunner(IdleStrategies.whileWaiting(ctx.idleStrategy(), () -> pending.inFlight() > 0), errorHandler, null, conductor);
         blockingSender = new BlockingSender(ctx, producerId, pending, sequences, retries, conductor, conductor.queue(), callers,
             () -> LockSupport.unpark(runner.thread()));
         asyncSender = new AsyncSender(ctx, pending, sequences, retries, conductor, conductor.queue(), callers);

@@ -102,6 +102,66 @@ public final class IdleStrategies
     }
 
     /**
+     * The named strategy for a thread that others wait on while {@code waiting} says so (a producer's own thread while
+     * any of its sends is in flight: it may be the one to read the answer): with the default {@code backoff}, an empty
+     * duty cycle then yields instead of backing off to a park, so an answer never waits for the thread to wake. It
+     * still lets other threads run, and backs off and parks as before once nothing is waiting. Any other strategy is
+     * kept whole.
+     *
+     * @param name    of the strategy.
+     * @param waiting asked on the agent's thread after each empty duty cycle.
+     * @return a new instance.
+     * @throws IllegalArgumentException naming the value if it is unknown.
+     */
+    public static IdleStrategy whileWaiting(final String name, final BooleanSupplier waiting)
+    {
+        final IdleStrategy strategy = create(name);
+        return strategy instanceof BackoffIdleStrategy ? new WaitedOnIdleStrategy(strategy, waiting) : strategy;
+    }
+
+    /**
+     * A strategy that yields on an empty duty cycle while something waits on its thread, and otherwise is another.
+     */
+    static final class WaitedOnIdleStrategy implements IdleStrategy
+    {
+        private final IdleStrategy otherwise;
+        private final BooleanSupplier waiting;
+
+        WaitedOnIdleStrategy(final IdleStrategy otherwise, final BooleanSupplier waiting)
+        {
+            this.otherwise = otherwise;
+            this.waiting = waiting;
+        }
+
+        public void idle(final int workCount)
+        {
+            if (workCount <= 0 && waiting.getAsBoolean())
+            {
+                Thread.yield();
+            }
+            else
+            {
+                otherwise.idle(workCount);
+            }
+        }
+
+        public void idle()
+        {
+            idle(0);
+        }
+
+        public void reset()
+        {
+            otherwise.reset();
+        }
+
+        public String alias()
+        {
+            return "waited-on-" + otherwise.alias();
+        }
+    }
+
+    /**
      * A strategy that parks {@link #QUIET_PARK_NS} on an empty duty cycle while quiet, and otherwise is another.
      */
     static final class QuietIdleStrategy implements IdleStrategy
