@@ -98,7 +98,7 @@ public final class IdleStrategies
     public static IdleStrategy create(final String name, final BooleanSupplier quiet)
     {
         final IdleStrategy strategy = create(name);
-        return strategy instanceof BackoffIdleStrategy ? new QuietIdleStrategy(strategy, quiet) : strategy;
+        return strategy instanceof BackoffIdleStrategy ? GatedIdleStrategy.quiet(strategy, quiet) : strategy;
     }
 
     /**
@@ -116,32 +116,51 @@ public final class IdleStrategies
     public static IdleStrategy whileWaiting(final String name, final BooleanSupplier waiting)
     {
         final IdleStrategy strategy = create(name);
-        return strategy instanceof BackoffIdleStrategy ? new WaitedOnIdleStrategy(strategy, waiting) : strategy;
+        return strategy instanceof BackoffIdleStrategy ? GatedIdleStrategy.waitedOn(strategy, waiting) : strategy;
     }
 
     /**
-     * A strategy that yields on an empty duty cycle while something waits on its thread, and otherwise is another.
+     * Another strategy, except on an empty duty cycle while a condition holds: then a quiet thread parks
+     * {@link #QUIET_PARK_NS} (its backoff starting over, so work that comes is met spinning), and a thread others wait
+     * on yields (its backoff never reaching a park).
      */
-    static final class WaitedOnIdleStrategy implements IdleStrategy
+    static final class GatedIdleStrategy implements IdleStrategy
     {
         private final IdleStrategy otherwise;
-        private final BooleanSupplier waiting;
+        private final BooleanSupplier condition;
+        private final boolean park;
 
-        WaitedOnIdleStrategy(final IdleStrategy otherwise, final BooleanSupplier waiting)
+        private GatedIdleStrategy(final IdleStrategy otherwise, final BooleanSupplier condition, final boolean park)
         {
             this.otherwise = otherwise;
-            this.waiting = waiting;
+            this.condition = condition;
+            this.park = park;
+        }
+
+        static GatedIdleStrategy quiet(final IdleStrategy otherwise, final BooleanSupplier quiet)
+        {
+            return new GatedIdleStrategy(otherwise, quiet, true);
+        }
+
+        static GatedIdleStrategy waitedOn(final IdleStrategy otherwise, final BooleanSupplier waiting)
+        {
+            return new GatedIdleStrategy(otherwise, waiting, false);
         }
 
         public void idle(final int workCount)
         {
-            if (workCount <= 0 && waiting.getAsBoolean())
+            if (workCount > 0 || !condition.getAsBoolean())
             {
-                Thread.yield();
+                otherwise.idle(workCount);
+            }
+            else if (park)
+            {
+                otherwise.reset();
+                LockSupport.parkNanos(QUIET_PARK_NS);
             }
             else
             {
-                otherwise.idle(workCount);
+                Thread.yield();
             }
         }
 
@@ -157,50 +176,7 @@ public final class IdleStrategies
 
         public String alias()
         {
-            return "waited-on-" + otherwise.alias();
-        }
-    }
-
-    /**
-     * A strategy that parks {@link #QUIET_PARK_NS} on an empty duty cycle while quiet, and otherwise is another.
-     */
-    static final class QuietIdleStrategy implements IdleStrategy
-    {
-        private final IdleStrategy busy;
-        private final BooleanSupplier quiet;
-
-        QuietIdleStrategy(final IdleStrategy busy, final BooleanSupplier quiet)
-        {
-            this.busy = busy;
-            this.quiet = quiet;
-        }
-
-        public void idle(final int workCount)
-        {
-            if (workCount <= 0 && quiet.getAsBoolean())
-            {
-                busy.reset(); // when work comes, it is met spinning
-                LockSupport.parkNanos(QUIET_PARK_NS);
-            }
-            else
-            {
-                busy.idle(workCount);
-            }
-        }
-
-        public void idle()
-        {
-            idle(0);
-        }
-
-        public void reset()
-        {
-            busy.reset();
-        }
-
-        public String alias()
-        {
-            return "quiet-" + busy.alias();
+            return (park ? "quiet-" : "waited-on-") + otherwise.alias();
         }
     }
 }

@@ -47,7 +47,7 @@ class IdleStrategiesTest
     {
         final Recording busy = new Recording();
         final boolean[] quiet = { true };
-        final IdleStrategy strategy = new IdleStrategies.QuietIdleStrategy(busy, () -> quiet[0]);
+        final IdleStrategy strategy = IdleStrategies.GatedIdleStrategy.quiet(busy, () -> quiet[0]);
 
         strategy.idle(0); // quiet and nothing done: parks, and the backoff starts over for when work comes
         assertEquals(List.of("reset"), busy.calls);
@@ -67,7 +67,7 @@ class IdleStrategiesTest
     {
         final Recording otherwise = new Recording();
         final boolean[] waiting = { true };
-        final IdleStrategy strategy = new IdleStrategies.WaitedOnIdleStrategy(otherwise, () -> waiting[0]);
+        final IdleStrategy strategy = IdleStrategies.GatedIdleStrategy.waitedOn(otherwise, () -> waiting[0]);
 
         strategy.idle(0); // a send in flight and nothing done: yields, the backoff does not advance towards its park
         strategy.idle();
@@ -80,14 +80,15 @@ class IdleStrategiesTest
         assertEquals(List.of("idle 2", "idle 0", "reset"), otherwise.calls);
         assertEquals("waited-on-recording", strategy.alias());
 
-        assertInstanceOf(IdleStrategies.WaitedOnIdleStrategy.class, IdleStrategies.whileWaiting("backoff", () -> true));
+        assertInstanceOf(IdleStrategies.GatedIdleStrategy.class, IdleStrategies.whileWaiting("backoff", () -> true));
+        assertTrue(IdleStrategies.whileWaiting("backoff", () -> true).alias().startsWith("waited-on-"));
         assertInstanceOf(YieldingIdleStrategy.class, IdleStrategies.whileWaiting("yielding", () -> true), "asked for by name");
     }
 
     @Test
     void shouldQuietOnlyTheDefaultBackoffAndKeepAStrategyAskedForByName()
     {
-        assertInstanceOf(IdleStrategies.QuietIdleStrategy.class, IdleStrategies.create("backoff", () -> true));
+        assertInstanceOf(IdleStrategies.GatedIdleStrategy.class, IdleStrategies.create("backoff", () -> true));
         assertTrue(IdleStrategies.create("backoff", () -> true).alias().startsWith("quiet-"));
         assertInstanceOf(YieldingIdleStrategy.class, IdleStrategies.create("yielding", () -> true));
 
