@@ -114,7 +114,7 @@ final class TailServer implements Agent, FragmentHandler
         }
         final long brokerLastIndex = Math.max(counters.journalLastIndex.get(), counters.slaveWrittenIndex.get());
         final boolean keep = nowMs - lastKeptMs >= KEEP_INTERVAL_MS;
-        final long deletedThrough = keep && !links.isEmpty() ? Journal.deletedThrough(journalDir) : Long.MIN_VALUE;
+        final long deletedThrough = keep && !servesNone() ? Journal.deletedThrough(journalDir) : Long.MIN_VALUE;
         for (int i = links.size() - 1; i >= 0; i--)
         {
             final TailLink link = links.get(i);

@@ -412,7 +412,8 @@ public final class JournalReader implements AutoCloseable
      * Keep the position of a named reader: opened again, it resumes after the last record read. One write of 20 bytes
      * into the position file, no sync and no allocation, so committing after every record is cheap: a crash of the
      * reader's process leaves the old position or the new, never a torn one; the operating system writes it to disk
-     * within seconds, and {@link #close()} forces it (a power loss before then can take it back: records are read
+     * within its writeback delay (about 30 s on Linux), and {@link #close()} forces it, as it does the first write,
+     * which gives the file its length (a power loss can take the position back to an earlier commit: records are read
      * again, never skipped). Nothing happens if nothing was read since the last commit.
      *
      * @throws IllegalStateException if the reader has no name.
