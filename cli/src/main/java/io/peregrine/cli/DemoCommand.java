@@ -57,7 +57,7 @@ final class DemoCommand implements Callable<Integer>
                     {
                         final int n = size <= 4096 ? count : Math.max(50, count / (size / 4096));
                         final PerfRun run = PerfRun.run(PerfRun.Mode.SYNC, 1, List.of(producer), 1, "demo", size,
-                            Math.max(20, n / 10), n, 5000, System.err, null, null, 0);
+                            Math.max(20, n / 10), 0, n, 5000, System.err, null, null, 0);
                         final long ok = run.status(SendStatus.SEND_OK);
                         errors += (int)run.errorCount();
                         System.out.printf("%-5s %8d %7d %7d %9d %9.1f %9.1f %9.1f %9.1f %10.0f%n", via, size, run.sentCount(), ok,

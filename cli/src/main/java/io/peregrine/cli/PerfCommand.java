@@ -52,8 +52,14 @@ final class PerfCommand implements Callable<Integer>
     @Option(names = "--count", paramLabel = "N", defaultValue = "10000", description = "measured sends in all (default: ${DEFAULT-VALUE})")
     int count;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1000", description = "sends before measuring (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1000", description = {
+        "sends before measuring, repeated until --warmup-ms has passed; 0: no warm-up (default: ${DEFAULT-VALUE})" })
     int warmup;
+
+    @Option(names = "--warmup-ms", paramLabel = "MS", defaultValue = "2000", description = {
+        "least time to warm up for, per size: until the JIT has compiled the send path, sends meet",
+        "millisecond stalls on a small host (default: ${DEFAULT-VALUE})" })
+    long warmupMs;
 
     @Option(names = "--timeout", paramLabel = "MS", defaultValue = "3000", description = "per-send timeout (default: ${DEFAULT-VALUE})")
     long timeoutMs;
@@ -101,11 +107,11 @@ final class PerfCommand implements Callable<Integer>
             return 2;
         }
         final List<Integer> runSizes = null == sizes || sizes.isEmpty() ? List.of(size) : sizes;
-        if (runSizes.stream().anyMatch((s) -> s < 0) || count <= 0 || warmup < 0 || timeoutMs <= 0 || inflight <= 0 || threads <= 0 ||
-            producers <= 0 || batch <= 0)
+        if (runSizes.stream().anyMatch((s) -> s < 0) || count <= 0 || warmup < 0 || warmupMs < 0 || timeoutMs <= 0 || inflight <= 0 ||
+            threads <= 0 || producers <= 0 || batch <= 0)
         {
-            System.err.println(
-                "peregrine perf: --size(s) and --warmup must be >= 0; --count, --timeout, --inflight, --threads, --producers, --batch > 0");
+            System.err.println("peregrine perf: --size(s), --warmup and --warmup-ms must be >= 0; " +
+                "--count, --timeout, --inflight, --threads, --producers, --batch > 0");
             return 2;
         }
         if (endToEnd && runSizes.stream().anyMatch((s) -> s < PerfTail.STAMP_LENGTH))
@@ -140,9 +146,10 @@ final class PerfCommand implements Callable<Integer>
             long sentBefore = 0;
             for (final int runSize : runSizes)
             {
-                runs.add(PerfRun.run(runMode, batch, started, threads, topic, runSize, warmup, count, timeoutMs, System.err, acked, tail,
-                    sentBefore));
-                sentBefore += warmup + count;
+                final PerfRun run = PerfRun.run(runMode, batch, started, threads, topic, runSize, warmup, warmupMs, count, timeoutMs,
+                    System.err, acked, tail, sentBefore);
+                runs.add(run);
+                sentBefore += run.warmedUp + count;
             }
         }
         catch (final IllegalArgumentException | IllegalStateException | ConsumerException ex)

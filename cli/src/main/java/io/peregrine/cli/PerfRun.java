@@ -56,6 +56,8 @@ final class PerfRun
     long elapsedNs;
     long onewayAccepted;
     long onewayUnconfirmed;
+    long warmedUp;
+    long warmUpNs;
     private final PrintStream err;
     private final AckedLog ackedLog;
     private final int batch;
@@ -76,7 +78,9 @@ final class PerfRun
      * @param threads   application threads.
      * @param topic     to send to.
      * @param size      of each body.
-     * @param warmup    sends before measuring (in total).
+     * @param warmup    sends before measuring (in total), repeated until {@code warmupMs} has passed; 0: no warm-up.
+     * @param warmupMs  least time to warm up for: the JIT compiles the send path in the background for the first
+     *                  seconds, and until it is done the measured sends meet millisecond stalls.
      * @param count     measured sends (in total).
      * @param timeoutMs per send.
      * @param err       where each kind of error is described once, in words.
@@ -93,6 +97,7 @@ final class PerfRun
         final String topic,
         final int size,
         final int warmup,
+        final long warmupMs,
         final int count,
         final long timeoutMs,
         final PrintStream err,
@@ -105,18 +110,28 @@ final class PerfRun
         {
             body[i] = (byte)i;
         }
+        long warmedUp = 0;
+        final long warmStartNs = System.nanoTime();
         if (warmup > 0)
         {
-            final PerfRun warm = new PerfRun(mode, batch, null, null);
-            warm.stamp = null != tail;
-            warm.execute(producers, threads, topic, body, warmup, timeoutMs);
+            final long warmEndNs = warmStartNs + TimeUnit.MILLISECONDS.toNanos(warmupMs);
+            do
+            {
+                final PerfRun warm = new PerfRun(mode, batch, null, null);
+                warm.stamp = null != tail;
+                warm.execute(producers, threads, topic, body, warmup, timeoutMs);
+                warmedUp += warmup;
+            }
+            while (System.nanoTime() - warmEndNs < 0);
         }
         final PerfRun run = new PerfRun(mode, batch, err, ackedLog);
+        run.warmedUp = warmedUp;
+        run.warmUpNs = System.nanoTime() - warmStartNs;
         run.stamp = null != tail;
         final long retriesBefore = totalRetries(producers);
         if (null != tail)
         {
-            tail.awaitReceived(sentBefore + warmup, timeoutMs + 5000); // the warm-up's messages are not timed
+            tail.awaitReceived(sentBefore + warmedUp, timeoutMs + 5000); // the warm-up's messages are not timed
             tail.recordInto(run.endToEnd);
         }
         final long start = System.nanoTime();
@@ -125,7 +140,7 @@ final class PerfRun
         run.retries = totalRetries(producers) - retriesBefore;
         if (null != tail)
         {
-            final long expected = sentBefore + warmup + count;
+            final long expected = sentBefore + warmedUp + count;
             run.endToEndMissing = expected - tail.awaitReceived(expected, timeoutMs + 5000);
             tail.recordInto(null);
         }
@@ -443,7 +458,9 @@ final class PerfRun
             .append(",\"p99_us\":").append(fmt(percentileUs(99)))
             .append(",\"p999_us\":").append(fmt(percentileUs(99.9)))
             .append(",\"max_us\":").append(fmt(maxUs()))
-            .append(",\"msgs_per_sec\":").append(fmt(msgsPerSec()));
+            .append(",\"msgs_per_sec\":").append(fmt(msgsPerSec()))
+            .append(",\"warmup_sends\":").append(warmedUp)
+            .append(",\"warmup_ms\":").append(TimeUnit.NANOSECONDS.toMillis(warmUpNs));
         if (endToEndMissing >= 0)
         {
             sb.append(",\"e2e_p50_us\":").append(fmt(endToEndUs(50)))
@@ -462,7 +479,8 @@ final class PerfRun
     String summary()
     {
         final StringBuilder sb = new StringBuilder(256);
-        sb.append("mode ").append(mode.name().toLowerCase(Locale.ROOT)).append(", sent ").append(sentCount()).append('\n');
+        sb.append("mode ").append(mode.name().toLowerCase(Locale.ROOT)).append(", sent ").append(sentCount())
+            .append(" after a warm-up of ").append(warmedUp).append(" in ").append(TimeUnit.NANOSECONDS.toMillis(warmUpNs)).append(" ms\n");
         if (mode != Mode.ONEWAY)
         {
             for (int i = 0; i < STATUSES.length; i++)

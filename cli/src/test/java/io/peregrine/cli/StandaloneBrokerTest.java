@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -96,20 +98,31 @@ class StandaloneBrokerTest
         {
             final String channel = broker.readyField("listen");
 
-            final String[] ok = perf("--channel", channel, "--size", "1024", "--count", "2000", "--warmup", "100", "--json");
+            final String[] ok = perf("--channel", channel, "--size", "1024", "--count", "2000", "--warmup", "100", "--warmup-ms", "0",
+                "--json");
             assertEquals("0", ok[0], ok[2]);
             final String json = lastLine(ok[1]);
             assertTrue(json.startsWith("{\"size\":1024,\"sent\":2000,\"statuses\":{\"SEND_OK\":2000,\"FLUSH_DISK_TIMEOUT\":0," +
                 "\"FLUSH_SLAVE_TIMEOUT\":0,\"SLAVE_NOT_AVAILABLE\":0},\"errors\":{},\"retries\":0,\"p50_us\":"), json);
 
-            // a latency-vs-size sweep: one summary and one JSON line per size, in order
-            final String[] sweep = perf("--channel", channel, "--sizes", "64,4096", "--count", "200", "--warmup", "50", "--json");
+            // a latency-vs-size sweep: one summary and one JSON line per size, in order, each after a warm-up of rounds
+            // of --warmup sends that lasted at least --warmup-ms
+            final String[] sweep = perf("--channel", channel, "--sizes", "64,4096", "--count", "200", "--warmup", "50", "--warmup-ms", "300",
+                "--json");
             assertEquals("0", sweep[0], sweep[2]);
             final List<String> sweepJson = sweep[1].lines().filter((l) -> l.startsWith("{")).toList();
             assertEquals(2, sweepJson.size(), sweep[1]);
             assertTrue(sweepJson.get(0).startsWith("{\"size\":64,\"sent\":200,\"statuses\":{\"SEND_OK\":200,"), sweepJson.get(0));
             assertTrue(sweepJson.get(1).startsWith("{\"size\":4096,\"sent\":200,\"statuses\":{\"SEND_OK\":200,"), sweepJson.get(1));
             assertTrue(sweep[1].contains("size 64 B:") && sweep[1].contains("size 4096 B:"), sweep[1]);
+            for (final String line : sweepJson)
+            {
+                final Matcher warm = Pattern.compile("\"warmup_sends\":([0-9]+),\"warmup_ms\":([0-9]+)").matcher(line);
+                assertTrue(warm.find(), line);
+                final long sends = Long.parseLong(warm.group(1));
+                assertTrue(sends >= 50 && sends % 50 == 0, "whole rounds of 50: " + line);
+                assertTrue(Long.parseLong(warm.group(2)) >= 300, "at least --warmup-ms: " + line);
+            }
 
             // oneway: every accepted send confirmed stored when perf closes its producer
             final String[] oneway = perf("--channel", channel, "--mode", "oneway", "--size", "256", "--count", "20000", "--warmup", "0",

@@ -40,8 +40,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * report and PNG charts into a new directory under {@code jmh/results/}, named by date and suite.
  * {@code bin/peregrine bench report RESULTS.json [DIR]} writes the report and charts again from a JSON file.
  *
- * <p>{@code quick} takes four sizes (64 B, 4 KiB, 64 KiB, 512 KiB), short iterations and the 1-producer IPC
- * throughput points: about 4 minutes on 2 cores. {@code full} takes every size, transport, flush policy and
+ * <p>{@code quick} takes five sizes (64 B, 1 KiB, 4 KiB, 64 KiB, 512 KiB), short iterations and the 1-producer IPC
+ * throughput points: about 5 minutes on 2 cores. {@code full} takes every size, transport, flush policy and
  * parameter with the iteration counts written on each benchmark, SYNC_MASTER against ASYNC_MASTER, send to a
  * same-host reader and to a network tail, and producers beside a stalled consumer, a caught-up one and none: about
  * 55 minutes. JMH options given after the suite win over the suite's own (for example {@code -p size=1024} or
@@ -52,7 +52,7 @@ public final class Bench
     private static final String USAGE = String.join("\n",
         "usage: bin/peregrine bench [quick|full] [JMH options]",
         "       bin/peregrine bench report RESULTS.json [OUTPUT_DIR]",
-        "  quick  four sizes, short iterations, 1-producer IPC throughput (about 4 minutes on 2 cores)",
+        "  quick  five sizes, short iterations, 1-producer IPC throughput (about 5 minutes on 2 cores)",
         "  full   every size x transport x flush policy, floors, throughput, hops, group commit, pre-touch, SYNC_MASTER,",
         "         send to a same-host reader and to a network tail, the reader alone with -prof gc, a stalled consumer",
         "         beside a caught-up one and none (about 55 minutes)",
@@ -60,7 +60,7 @@ public final class Bench
         "Results: jmh/results/<date>-<suite>/ with results.json, README.md (tables) and latency-*.png.",
         "JMH options after the suite override the suite's settings, e.g. -p size=1024 or -i 10; -h lists them.");
 
-    private static final String[] QUICK_SIZES = { "64", "4096", "65536", "524288" };
+    private static final String[] QUICK_SIZES = { "64", "1024", "4096", "65536", "524288" };
 
     private Bench()
     {
@@ -207,7 +207,7 @@ public final class Bench
         System.out.println("bench: running standalone: broker JVM + perf JVM, udp and ipc, sizes " + sizes);
         try
         {
-            System.out.println("bench: standalone results " + new StandaloneRun(cliJar).run(sizes, 5000, 5000, out));
+            System.out.println("bench: standalone results " + new StandaloneRun(cliJar).run(sizes, 5000, out));
         }
         catch (final IOException | InterruptedException ex)
         {

@@ -55,14 +55,13 @@ public final class StandaloneRun
      * Start a broker, run perf over UDP and IPC at each size, stop the broker, and write the results.
      *
      * @param sizes  body sizes in bytes.
-     * @param count  measured sends per size.
-     * @param warmup sends before measuring, per size.
+     * @param count  measured sends per size, after perf's default warm-up (as a user runs it).
      * @param outDir where {@link #FILE_NAME} goes.
      * @return the file written.
      * @throws IOException          if a process cannot be started or a file written.
      * @throws InterruptedException if interrupted while waiting for a process.
      */
-    public File run(final List<String> sizes, final int count, final int warmup, final Path outDir) throws IOException, InterruptedException
+    public File run(final List<String> sizes, final int count, final Path outDir) throws IOException, InterruptedException
     {
         final Path store = Files.createTempDirectory("peregrine-standalone");
         final Process broker = start(List.of("broker",
@@ -76,8 +75,8 @@ public final class StandaloneRun
             final String ready = awaitReady(broker, store.resolve("broker.log"));
             final String listen = field(ready, "listen");
             final String aeronDir = field(ready, "aeronDir");
-            perf(results, "udp", List.of("--channel", listen), sizes, count, warmup, store);
-            perf(results, "ipc", List.of("--channel", "aeron:ipc", "--aeron-dir", aeronDir), sizes, count, warmup, store);
+            perf(results, "udp", List.of("--channel", listen), sizes, count, store);
+            perf(results, "ipc", List.of("--channel", "aeron:ipc", "--aeron-dir", aeronDir), sizes, count, store);
         }
         finally
         {
@@ -99,13 +98,11 @@ public final class StandaloneRun
         final List<String> channel,
         final List<String> sizes,
         final int count,
-        final int warmup,
         final Path store) throws IOException, InterruptedException
     {
         final List<String> args = new ArrayList<>(List.of("perf"));
         args.addAll(channel);
-        args.addAll(List.of("--sizes", String.join(",", sizes), "--count", Integer.toString(count), "--warmup", Integer.toString(warmup),
-            "--json"));
+        args.addAll(List.of("--sizes", String.join(",", sizes), "--count", Integer.toString(count), "--json"));
         final File log = store.resolve("perf-" + transport + ".log").toFile();
         final Process perf = start(args, log);
         if (!perf.waitFor(PERF_TIMEOUT_MS, TimeUnit.MILLISECONDS))

@@ -48,6 +48,9 @@ public final class BenchReport
     static final String ROUND_TRIP = "AeronRoundTripFloorBenchmark.roundTrip";
     static final String APPEND = "JournalFloorBenchmark.append";
     static final String APPEND_FLUSH = "JournalFloorBenchmark.appendAndFlush";
+    static final double STANDALONE_IN_JVM_TARGET = 1.5;
+    static final double STANDALONE_TAIL_TARGET = 10;
+    static final int STANDALONE_TAIL_MAX_SIZE = 4096;
     static final String REPLICATED = "ReplicationLatencyBenchmark.send";
     static final String TO_READER = "ReaderLatencyBenchmark.sendToReader";
     static final String STALLED = "StalledConsumerBenchmark.send";
@@ -244,16 +247,21 @@ public final class BenchReport
     }
 
     /**
-     * The broker as its own JVM and perf as another (defaults), beside the in-JVM send of the same run.
+     * The broker as its own JVM and perf as another (defaults), beside the in-JVM send and the floor of the same run,
+     * with the targets of issue 12 marked: within 1.5× of the in-JVM p50, within the ASYNC_FLUSH target of the floor,
+     * and a p99 under 10× the p50 up to 4 KiB.
      */
     private void standaloneTable(final StringBuilder md)
     {
         md.append("## As users run it: broker JVM + perf JVM\n\n")
-            .append("`bin/peregrine broker` with defaults and `bin/peregrine perf --sizes ... --count 5000 --warmup 5000` ")
-            .append("(blocking sends, ASYNC_FLUSH) in separate JVMs, run at the end of this suite ([")
-            .append(StandaloneRun.FILE_NAME).append("](").append(StandaloneRun.FILE_NAME).append(")). ")
-            .append("Cells: p50 / p99 µs, then the p50 over the in-JVM send's p50 of this run.\n\n")
-            .append("| size | udp | udp / in-JVM | ipc | ipc / in-JVM |\n|---|---|---|---|---|\n");
+            .append("`bin/peregrine broker` with defaults and `bin/peregrine perf --sizes ... --count 5000` (perf's default ")
+            .append("warm-up: rounds of 1,000 sends for at least 2 s per size; blocking sends, ASYNC_FLUSH) in separate JVMs, ")
+            .append("run at the end of this suite ([").append(StandaloneRun.FILE_NAME).append("](").append(StandaloneRun.FILE_NAME)
+            .append(")). Cells: p50 / p99 µs and p99 as a multiple of p50 (✗ over ").append(fmt(STANDALONE_TAIL_TARGET))
+            .append("× up to ").append(sizeText(STANDALONE_TAIL_MAX_SIZE)).append("); the p50 over the in-JVM send's p50 ")
+            .append("of this run (✗ over ").append(fmt(STANDALONE_IN_JVM_TARGET)).append("×) and over the floor, round trip + ")
+            .append("append (✗ over the ASYNC_FLUSH target).\n\n")
+            .append("| size | udp | udp / in-JVM | udp / floor | ipc | ipc / in-JVM | ipc / floor |\n|---|---|---|---|---|---|---|\n");
         final TreeSet<Integer> sizes = new TreeSet<>();
         for (final JsonElement entry : standalone)
         {
@@ -267,17 +275,32 @@ public final class BenchReport
                 final JsonObject point = standalonePoint(size, transport);
                 if (null == point)
                 {
-                    md.append(" | - | -");
+                    md.append(" | - | - | -");
                     continue;
                 }
                 final double p50 = point.get("p50_us").getAsDouble();
-                md.append(" | ").append(micros(p50)).append(" / ").append(micros(point.get("p99_us").getAsDouble()));
+                final double p99 = point.get("p99_us").getAsDouble();
+                final double tail = p99 / p50;
+                md.append(" | ").append(micros(p50)).append(" / ").append(micros(p99)).append(" (").append(fmt(tail)).append('×')
+                    .append(size <= STANDALONE_TAIL_MAX_SIZE && tail > STANDALONE_TAIL_TARGET ? " ✗)" : ")");
                 final BenchResult inJvm = find(SEND, Integer.toString(size), transport, ASYNC_FLUSH);
-                md.append(" | ").append(null == inJvm ? "-" : String.format(Locale.ROOT, "%.2f×", p50 / inJvm.p50));
+                md.append(" | ").append(null == inJvm ? "-" : ratio(p50 / inJvm.p50, STANDALONE_IN_JVM_TARGET));
+                final double floor = floorP50(Integer.toString(size), transport, ASYNC_FLUSH);
+                md.append(" | ").append(Double.isNaN(floor) ? "-" : ratio(p50 / floor, target(transport, ASYNC_FLUSH)));
             }
             md.append(" |\n");
         }
         md.append('\n');
+    }
+
+    private static String ratio(final double ratio, final double target)
+    {
+        return String.format(Locale.ROOT, "%.2f×%s", ratio, ratio > target ? " ✗" : "");
+    }
+
+    private static String fmt(final double value)
+    {
+        return value == Math.rint(value) ? Long.toString((long)value) : String.format(Locale.ROOT, "%.1f", value);
     }
 
     private JsonObject standalonePoint(final int size, final String transport)

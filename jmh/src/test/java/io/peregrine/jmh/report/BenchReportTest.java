@@ -27,6 +27,40 @@ class BenchReportTest
             "\"scoreError\":1.0,\"scoreUnit\":\"us/op\",\"scorePercentiles\":{\"50.0\":%f,\"99.0\":%f}}}", turn, with, p50, p50, p99);
     }
 
+    private static String sampled(final String benchmark, final String params, final double p50, final double p99)
+    {
+        return String.format(Locale.ROOT, "{\"benchmark\":\"io.peregrine.jmh.%s\",\"mode\":\"sample\",\"threads\":1,\"params\":{%s}," +
+            "\"primaryMetric\":{\"score\":%f,\"scoreError\":1.0,\"scoreUnit\":\"us/op\",\"scorePercentiles\":{\"50.0\":%f,\"99.0\":%f}}}",
+            benchmark, params, p50, p50, p99);
+    }
+
+    private static String perfLine(final int size, final String transport, final double p50, final double p99)
+    {
+        return String.format(Locale.ROOT, "{\"size\":%d,\"transport\":\"%s\",\"p50_us\":%f,\"p99_us\":%f}", size, transport, p50, p99);
+    }
+
+    @Test
+    void shouldSetTheStandaloneRunAgainstTheInJvmSendAndTheFloorAndMarkEachMissedTarget() throws Exception
+    {
+        final String json = "[" + String.join(",",
+            sampled("SendLatencyBenchmark.send", "\"size\":\"64\",\"transport\":\"udp\",\"flush\":\"ASYNC_FLUSH\"", 100, 150),
+            sampled("SendLatencyBenchmark.send", "\"size\":\"64\",\"transport\":\"ipc\",\"flush\":\"ASYNC_FLUSH\"", 2, 20),
+            sampled("AeronRoundTripFloorBenchmark.roundTrip", "\"size\":\"64\",\"transport\":\"udp\"", 60, 90),
+            sampled("AeronRoundTripFloorBenchmark.roundTrip", "\"size\":\"64\",\"transport\":\"ipc\"", 1, 5),
+            sampled("JournalFloorBenchmark.append", "\"size\":\"64\"", 1, 2)) + "]";
+        final File file = dir.resolve("results.json").toFile();
+        Files.writeString(file.toPath(), json, StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("standalone.json"), "[" + String.join(",",
+            perfLine(64, "udp", 120, 1500), perfLine(64, "ipc", 3.6, 30), perfLine(65536, "udp", 200, 4000)) + "]", StandardCharsets.UTF_8);
+
+        final String markdown = Files.readString(BenchReport.write(file, dir.resolve("out").toFile()).toPath(), StandardCharsets.UTF_8);
+        // udp: p99 12.5x p50 (over 10x at <= 4 KiB), 1.20x the in-JVM p50, 120 / (60 + 1) = 1.97x the floor (over 1.5x);
+        // ipc: 8.3x, 1.80x in-JVM (over 1.5x), 3.6 / (1 + 1) = 1.80x the floor (within 2x)
+        assertTrue(markdown.contains("| 64 B | 120 / 1,500 (12.5× ✗) | 1.20× | 1.97× ✗ | 3.6 / 30.0 (8.3×) | 1.80× ✗ | 1.80× |\n"), markdown);
+        // above 4 KiB a long tail is not marked; no in-JVM point or floor and no IPC run: dashes
+        assertTrue(markdown.contains("| 64 KiB | 200 / 4,000 (20×) | - | - | - | - | - |\n"), markdown);
+    }
+
     @Test
     void shouldGiveEachStallRatioAsTheMedianOfTheTurnsWithTheirRange() throws Exception
     {
