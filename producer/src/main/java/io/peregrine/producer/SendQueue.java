@@ -16,12 +16,14 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 /**
  * The producer's hand-off from application threads to its exclusive publication.
  *
- * <p>Application threads copy each request frame into a lock-free many-to-one ring buffer, then try to
- * drain the ring into the publication themselves. Whoever wins a non-blocking drain flag drains; the
- * others return at once, and the producer's own thread drains whatever is left (for example after
- * back-pressure). So a lone sender pays no thread hand-off, many senders do not contend on the
- * publication, and the frames of one thread keep their order. A frame too large for the ring is offered
- * directly by a thread that holds the flag after draining the ring first, so order still holds.
+ * <p>A thread that finds nothing queued and wins a non-blocking drain flag offers its frame straight into the
+ * publication: a lone sender pays neither a thread hand-off nor a copy into the ring. Otherwise (another thread
+ * holds the flag, frames are queued, or the publication does not take the frame now) application threads copy
+ * each frame into a lock-free many-to-one ring buffer, then try to drain the ring into the publication
+ * themselves. Whoever wins the flag drains; the others return at once, and the producer's own thread drains
+ * whatever is left (for example after back-pressure). So many senders do not contend on the publication, and
+ * the frames of one thread keep their order. A frame too large for the ring is offered directly by a thread
+ * that holds the flag after draining the ring first, so order still holds.
  */
 final class SendQueue
 {
@@ -48,12 +50,18 @@ final class SendQueue
      * Hand a request frame (header and body) over: queued if the ring takes frames of its size, else offered
      * directly in order.
      *
-     * @return positive if handed over, else {@link Producer#BACK_PRESSURED} or {@link Producer#NOT_CONNECTED}.
+     * @return positive if handed over: the publication's new position if the frame went straight into it, 1 if it
+     * was queued; else {@link Producer#BACK_PRESSURED} or {@link Producer#NOT_CONNECTED}.
      */
     long offer(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
     {
         if (headerLength + bodyLength <= ring.maxMsgLength())
         {
+            final long sent = offerIfIdle(header, headerLength, body, bodyOffset, bodyLength);
+            if (sent > 0)
+            {
+                return sent;
+            }
             return enqueue(header, headerLength, body, bodyOffset, bodyLength) ? 1 : Producer.BACK_PRESSURED;
         }
         final long result = offerDirect(header, headerLength, body, bodyOffset, bodyLength);
@@ -74,6 +82,35 @@ final class SendQueue
     int queued()
     {
         return ring.size();
+    }
+
+    /**
+     * Offer a frame straight into the publication if nothing is queued and no other thread is offering: the frames
+     * this thread handed over before have all been sent, so it keeps its order.
+     *
+     * @return the publication's new position, or 0 if the frame is to be queued instead (frames queued, the flag
+     * taken, or the publication did not take it: back-pressure, not connected yet), so that it waits in the ring
+     * exactly as it would have without this shortcut.
+     */
+    private long offerIfIdle(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
+    {
+        if (ring.size() != 0 || drainFlag.get() != 0 || !drainFlag.compareAndSet(0, 1))
+        {
+            return 0;
+        }
+        try
+        {
+            if (ring.size() != 0) // queued by another thread between the look and the flag
+            {
+                return 0;
+            }
+            final long result = link.get().publication.offer(header, 0, headerLength, body, bodyOffset, bodyLength, null);
+            return Math.max(0, result);
+        }
+        finally
+        {
+            drainFlag.set(0);
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package io.peregrine.producer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -130,6 +131,64 @@ class SendQueueTest
         assertFalse(broken.get(), "a frame arrived out of order, twice, or damaged");
         assertEquals((long)threads * framesPerThread, received.get());
         assertEquals(0, queue.queued());
+    }
+
+    @Test
+    void shouldOfferStraightIntoThePublicationWhileNothingIsQueuedAndQueueBehindBackPressureInOrder()
+    {
+        // what is tried: one thread hands off 1 KiB frames while nothing reads the stream: they go straight into the
+        // publication (the result is its position) until the 128 KiB window is full; then they queue (result 1), and
+        // every later frame queues behind them even when the publication could take it, until the queue is drained;
+        // all arrive once and in order
+        final UnsafeBuffer header = new UnsafeBuffer(new byte[HEADER_LENGTH]);
+        final UnsafeBuffer body = new UnsafeBuffer(new byte[1024]);
+        long frame = 0;
+        long result;
+        while (true)
+        {
+            header.putLong(4, frame);
+            result = queue.offer(header, HEADER_LENGTH, body, 0, body.capacity());
+            frame++;
+            if (result == 1)
+            {
+                break;
+            }
+            assertEquals(publication.position(), result, "frame " + (frame - 1) + " went straight into the publication");
+            assertEquals(0, queue.queued());
+        }
+        final long direct = frame - 1;
+        assertTrue(direct >= 100, "about 128 KiB of 1 KiB frames before the window is full: " + direct);
+        assertTrue(queue.queued() > 0);
+
+        final long[] next = { 0 };
+        final AtomicBoolean broken = new AtomicBoolean();
+        final FragmentAssembler assembler = new FragmentAssembler((buffer, offset, length, h) ->
+        {
+            broken.compareAndSet(false, buffer.getLong(offset + 4) != next[0]);
+            next[0]++;
+        });
+        while (subscription.poll(assembler, 16) > 0)
+        {
+            // read the window empty: the publication could take frames again
+        }
+        header.putLong(4, frame++);
+        assertEquals(1, queue.offer(header, HEADER_LENGTH, body, 0, body.capacity()), "queued behind the frame still in the ring");
+
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (queue.queued() > 0 && System.nanoTime() - deadline < 0)
+        {
+            queue.drain();
+            subscription.poll(assembler, 16);
+        }
+        assertEquals(0, queue.queued());
+        header.putLong(4, frame++);
+        assertTrue(queue.offer(header, HEADER_LENGTH, body, 0, body.capacity()) > 1, "nothing queued: straight in again");
+        while (next[0] < frame && System.nanoTime() - deadline < 0)
+        {
+            subscription.poll(assembler, 16);
+        }
+        assertEquals(frame, next[0]);
+        assertFalse(broken.get(), "a frame arrived out of order");
     }
 
     private static int bodyLength(final long frame)
