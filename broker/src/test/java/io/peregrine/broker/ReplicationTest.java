@@ -305,7 +305,7 @@ class ReplicationTest
                     // an ASYNC_MASTER answers before the slave has the record: wait for the slave to write it
                     final SendResult after = producer.send(new Message().topic("after").body(new byte[30]), SEND_TIMEOUT_MS);
                     assertEquals(SendStatus.SEND_OK, after.status());
-                    awaitTrue("it takes live records", () -> rejoining.slaveWrittenIndex() == after.journalIndex());
+                    awaitTrue("it takes live records", () -> rejoining.slaveWrittenIndex() >= after.journalIndex());
                 }
                 kept = dir.resolve("master/store/journal-diverged/after-" + cutAfter + "/journal").toFile();
             }
@@ -333,7 +333,7 @@ class ReplicationTest
                     // an ASYNC_MASTER answers before the slave has the record: wait for the slave to write it
                     final SendResult after = producer.send(new Message().topic("after").body(new byte[30]), SEND_TIMEOUT_MS);
                     assertEquals(SendStatus.SEND_OK, after.status());
-                    awaitTrue("it takes live records", () -> rejoined.slaveWrittenIndex() == after.journalIndex());
+                    awaitTrue("it takes live records", () -> rejoined.slaveWrittenIndex() >= after.journalIndex());
                 }
                 kept = cut.keptIn();
             }

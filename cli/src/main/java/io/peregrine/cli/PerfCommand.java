@@ -58,7 +58,7 @@ final class PerfCommand implements Callable<Integer>
 
     @Option(names = "--warmup-ms", paramLabel = "MS", defaultValue = "2000", description = {
         "least time to warm up for, per size: until the JIT has compiled the send path, sends meet",
-        "millisecond stalls on a small host (default: ${DEFAULT-VALUE})" })
+        "millisecond stalls on a small host; oneway mode warms up with one round (default: ${DEFAULT-VALUE})" })
     long warmupMs;
 
     @Option(names = "--timeout", paramLabel = "MS", defaultValue = "3000", description = "per-send timeout (default: ${DEFAULT-VALUE})")
@@ -149,7 +149,7 @@ final class PerfCommand implements Callable<Integer>
                 final PerfRun run = PerfRun.run(runMode, batch, started, threads, topic, runSize, warmup, warmupMs, count, timeoutMs,
                     System.err, acked, tail, sentBefore);
                 runs.add(run);
-                sentBefore += run.warmedUp + count;
+                sentBefore += run.warmedUpDelivered + count;
             }
         }
         catch (final IllegalArgumentException | IllegalStateException | ConsumerException ex)

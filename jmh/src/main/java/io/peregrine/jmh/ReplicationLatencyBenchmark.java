@@ -40,6 +40,12 @@ public class ReplicationLatencyBenchmark extends SampledLatencyBenchmark
     @Param({ "ASYNC_MASTER", "SYNC_MASTER" })
     String role;
 
+    /**
+     * Pre-touch on master and slave (the broker default); {@code -p pretouch=false} measures without.
+     */
+    @Param({ "true" })
+    boolean pretouch;
+
     BenchmarkBroker fixture;
     Broker slave;
     Producer producer;
@@ -53,10 +59,11 @@ public class ReplicationLatencyBenchmark extends SampledLatencyBenchmark
     @Setup(Level.Iteration)
     public void start() throws IOException
     {
-        fixture = new BenchmarkBroker(transport, 1, 4096, "ASYNC_FLUSH", true, 0, (ctx) -> ctx.set(BrokerContext.BROKER_ROLE, role)
+        fixture = new BenchmarkBroker(transport, 1, 4096, "ASYNC_FLUSH", pretouch, 0, (ctx) -> ctx.set(BrokerContext.BROKER_ROLE, role)
             .set(BrokerContext.MAX_MESSAGE_SIZE, Integer.toString(BenchmarkBroker.MAX_MESSAGE_SIZE)));
         slave = Broker.launch(new BrokerContext()
             .set(BrokerContext.BROKER_ROLE, "SLAVE")
+            .set(BrokerContext.PRETOUCH, Boolean.toString(pretouch))
             .set(BrokerContext.STORE_PATH_ROOT_DIR, fixture.dir.resolve("slave/store").toString())
             .set(BrokerContext.AERON_DIR, fixture.dir.resolve("slave/aeron").toString())
             .set(BrokerContext.LISTEN_CHANNEL, "aeron:udp?endpoint=127.0.0.1:0")

@@ -105,6 +105,10 @@ final class SendQueue
                 return 0;
             }
             final long result = link.get().publication.offer(header, 0, headerLength, body, bodyOffset, bodyLength, null);
+            if (result > 0 && ring.size() != 0)
+            {
+                drainLocked(); // frames other threads queued while this one held the flag: they found it taken
+            }
             return Math.max(0, result);
         }
         finally

@@ -59,7 +59,7 @@ class SendQueueTest
         publication = aeron.addExclusivePublication("aeron:ipc?term-length=256k", STREAM_ID);
         final ProducerLink link = new ProducerLink(null, aeron, publication, subscription);
         queue = new SendQueue(RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH, () -> link);
-        while (!publication.isConnected())
+        while (!publication.isConnected() || publication.positionLimit() <= 0) // connected, and the driver has set its limit
         {
             Thread.yield();
         }
@@ -169,8 +169,14 @@ class SendQueueTest
         });
         while (subscription.poll(assembler, 16) > 0)
         {
-            // read the window empty: the publication could take frames again
+            // read the window empty
         }
+        final long windowDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (publication.availableWindow() < 2L * (HEADER_LENGTH + 1024 + 64) && System.nanoTime() - windowDeadline < 0)
+        {
+            Thread.yield(); // the driver raises the limit on its next duty cycle: the publication could take a frame now
+        }
+        assertTrue(publication.availableWindow() >= 2L * (HEADER_LENGTH + 1024 + 64));
         header.putLong(4, frame++);
         assertEquals(1, queue.offer(header, HEADER_LENGTH, body, 0, body.capacity()), "queued behind the frame still in the ring");
 

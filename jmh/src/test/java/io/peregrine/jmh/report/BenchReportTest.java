@@ -47,11 +47,13 @@ class BenchReportTest
             sampled("SendLatencyBenchmark.send", "\"size\":\"64\",\"transport\":\"ipc\",\"flush\":\"ASYNC_FLUSH\"", 2, 20),
             sampled("AeronRoundTripFloorBenchmark.roundTrip", "\"size\":\"64\",\"transport\":\"udp\"", 60, 90),
             sampled("AeronRoundTripFloorBenchmark.roundTrip", "\"size\":\"64\",\"transport\":\"ipc\"", 1, 5),
-            sampled("JournalFloorBenchmark.append", "\"size\":\"64\"", 1, 2)) + "]";
+            sampled("JournalFloorBenchmark.append", "\"size\":\"64\"", 1, 2),
+            sampled("SendLatencyBenchmark.send", "\"size\":\"1024\",\"transport\":\"udp\",\"flush\":\"ASYNC_FLUSH\"", 100, 150)) + "]";
         final File file = dir.resolve("results.json").toFile();
         Files.writeString(file.toPath(), json, StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("standalone.json"), "[" + String.join(",",
-            perfLine(64, "udp", 120, 1500), perfLine(64, "ipc", 3.6, 30), perfLine(65536, "udp", 200, 4000)) + "]", StandardCharsets.UTF_8);
+            perfLine(64, "udp", 120, 1500), perfLine(64, "ipc", 3.6, 30), perfLine(65536, "udp", 200, 4000),
+            perfLine(1024, "udp", 150.2, 300), perfLine(1024, "ipc", 0, 0)) + "]", StandardCharsets.UTF_8);
 
         final String markdown = Files.readString(BenchReport.write(file, dir.resolve("out").toFile()).toPath(), StandardCharsets.UTF_8);
         // udp: p99 12.5x p50 (over 10x at <= 4 KiB), 1.20x the in-JVM p50, 120 / (60 + 1) = 1.97x the floor (over 1.5x);
@@ -59,6 +61,8 @@ class BenchReportTest
         assertTrue(markdown.contains("| 64 B | 120 / 1,500 (12.5× ✗) | 1.20× | 1.97× ✗ | 3.6 / 30.0 (8.3×) | 1.80× ✗ | 1.80× |\n"), markdown);
         // above 4 KiB a long tail is not marked; no in-JVM point or floor and no IPC run: dashes
         assertTrue(markdown.contains("| 64 KiB | 200 / 4,000 (20×) | - | - | - | - | - |\n"), markdown);
+        // 150.2 / 100 is shown as 1.50x and so meets 1.5x; a run whose sends all failed has no p50 to compare
+        assertTrue(markdown.contains("| 1 KiB | 150 / 300 (2×) | 1.50× | - | no latency (every send failed?) | - | - |\n"), markdown);
     }
 
     @Test
