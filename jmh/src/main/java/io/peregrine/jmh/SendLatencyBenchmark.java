@@ -37,6 +37,12 @@ public class SendLatencyBenchmark extends SampledLatencyBenchmark
     @Param({ "ASYNC_FLUSH", "SYNC_FLUSH" })
     String flush;
 
+    /**
+     * The broker's pre-toucher (its default); {@code -p pretouch=false} measures without.
+     */
+    @Param({ "true" })
+    boolean pretouch;
+
     BenchmarkBroker fixture;
     Producer producer;
     Message message;
@@ -49,7 +55,7 @@ public class SendLatencyBenchmark extends SampledLatencyBenchmark
     @Setup(Level.Iteration)
     public void start() throws IOException
     {
-        fixture = new BenchmarkBroker(transport, 1, 4096, flush);
+        fixture = new BenchmarkBroker(transport, 1, 4096, flush, pretouch);
         producer = fixture.producers.get(0);
         if (null == message)
         {
