@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
  * the Aeron publication: each request is encoded into a per-thread buffer and offered straight to the publication
  * by a thread that finds nothing queued and no other thread offering; otherwise it is copied into the producer's
  * send queue (a many-to-one ring; a large one waits for what is queued, then goes straight to the publication),
- * and whichever thread finds the queue free drains it into Aeron. Answers are read by the producer's own thread, which runs every
- * callback; a thread blocked in {@code send} reads answers to blocking sends itself while no other thread is
- * reading, so a blocking send does not wait for a hand-off between threads.
+ * and whichever thread finds the queue free drains it into Aeron. Answers are read by the producer's own thread,
+ * which runs every callback; a thread blocked in {@code send} reads answers to blocking sends itself while no
+ * other thread is reading, so a blocking send does not wait for a hand-off between threads.
  *
  * <p>The work is split as in Aeron's client: this class is the API; {@link BlockingSender} and {@link AsyncSender}
  * make the sends, {@link RequestEncoder} encodes them, {@link SendQueue} hands them to the publication,
