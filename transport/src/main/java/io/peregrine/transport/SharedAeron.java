@@ -65,10 +65,9 @@ public final class SharedAeron
         final String key = null == aeronDir ? EMBEDDED_KEY : aeronDir;
         synchronized (CLIENTS)
         {
-            final SharedAeron shared = CLIENTS.get(key);
-            if (null != shared && !shared.aeron.isClosed())
+            final SharedAeron shared = shareOpen(key);
+            if (null != shared)
             {
-                shared.references++;
                 return shared;
             }
         }
@@ -95,16 +94,11 @@ public final class SharedAeron
             CloseHelper.quietClose(driver);
             throw ex;
         }
-        SharedAeron joined = null;
+        final SharedAeron joined;
         synchronized (CLIENTS)
         {
-            final SharedAeron current = CLIENTS.get(key);
-            if (null != current && !current.aeron.isClosed())
-            {
-                current.references++; // another thread connected meanwhile: share its client, let this one go
-                joined = current;
-            }
-            else
+            joined = shareOpen(key); // another thread connected meanwhile: share its client, let this one go
+            if (null == joined)
             {
                 final SharedAeron made = new SharedAeron(key, driver, aeron);
                 made.references = 1;
@@ -114,6 +108,20 @@ public final class SharedAeron
         }
         CloseHelper.closeAll(aeron, driver);
         return joined;
+    }
+
+    /**
+     * Under the lock: the open client for this key with one more reference, or null if there is none.
+     */
+    private static SharedAeron shareOpen(final String key)
+    {
+        final SharedAeron shared = CLIENTS.get(key);
+        if (null == shared || shared.aeron.isClosed())
+        {
+            return null;
+        }
+        shared.references++;
+        return shared;
     }
 
     /**
