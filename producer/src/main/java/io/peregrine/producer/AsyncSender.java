@@ -26,6 +26,7 @@ final class AsyncSender implements PendingSends.Resender
     private final ProducerConductor conductor;
     private final SendQueue queue;
     private final ThreadLocal<Caller> callers;
+    private final Runnable wakeProducerThread;
 
     AsyncSender(
         final Producer.Context ctx,
@@ -34,7 +35,8 @@ final class AsyncSender implements PendingSends.Resender
         final AtomicLong retries,
         final ProducerConductor conductor,
         final SendQueue queue,
-        final ThreadLocal<Caller> callers)
+        final ThreadLocal<Caller> callers,
+        final Runnable wakeProducerThread)
     {
         this.ctx = ctx;
         this.nanoClock = ctx.nanoClock();
@@ -44,6 +46,7 @@ final class AsyncSender implements PendingSends.Resender
         this.conductor = conductor;
         this.queue = queue;
         this.callers = callers;
+        this.wakeProducerThread = wakeProducerThread;
     }
 
     long sendAsync(final Message message, final long timeoutMs, final SendCallback callback)
@@ -81,6 +84,7 @@ final class AsyncSender implements PendingSends.Resender
             return result;
         }
         slot.open();
+        wakeProducerThread.run(); // the answer is the producer thread's to read: if it parked while others read, now it must not
         return sequence;
     }
 

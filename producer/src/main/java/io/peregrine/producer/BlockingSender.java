@@ -2,10 +2,12 @@ package io.peregrine.producer;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import io.peregrine.transport.Protocol;
+import io.peregrine.transport.SpinBudget;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
@@ -18,7 +20,10 @@ import org.agrona.concurrent.NanoClock;
 final class BlockingSender
 {
     private static final SendStatus[] STATUSES = SendStatus.values();
-    private static final int SPINS_BEFORE_YIELD = 100;
+    /**
+     * Most spins of a thread waiting for its answer before it yields (see {@link SpinBudget}).
+     */
+    static final int MAX_SPINS = 100;
     private static final int YIELDS_BEFORE_PARK = 10_000;
     private static final long MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long BUSY_BACKOFF_MIN_NS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -47,6 +52,7 @@ final class BlockingSender
     private final ProducerConductor conductor;
     private final SendQueue queue;
     private final ThreadLocal<Caller> callers;
+    private final AtomicInteger readers;
     private final Runnable wakeProducerThread;
 
     BlockingSender(
@@ -58,6 +64,7 @@ final class BlockingSender
         final ProducerConductor conductor,
         final SendQueue queue,
         final ThreadLocal<Caller> callers,
+        final AtomicInteger readers,
         final Runnable wakeProducerThread)
     {
         this.ctx = ctx;
@@ -69,6 +76,7 @@ final class BlockingSender
         this.conductor = conductor;
         this.queue = queue;
         this.callers = callers;
+        this.readers = readers;
         this.wakeProducerThread = wakeProducerThread;
     }
 
@@ -136,7 +144,7 @@ final class BlockingSender
                 // slot waits again) cannot be acted on now that this attempt could not be sent, so give up the slot
                 while (!slot.abandon(sequence))
                 {
-                    if (ANSWERED == await(caller, slot, sequence, deadlineNs, deadlineNs, timeoutMs))
+                    if (ANSWERED == await(caller, slot, sequence, deadlineNs, deadlineNs, timeoutMs, 1))
                     {
                         return sequence;
                     }
@@ -145,7 +153,7 @@ final class BlockingSender
             }
             // each attempt gets an equal share of what is left; the last one waits until the overall deadline
             final long attemptEndNs = attempt + 1 >= attempts ? deadlineNs : attemptStartNs + (deadlineNs - attemptStartNs) / (attempts - attempt);
-            final int outcome = await(caller, slot, sequence, attemptEndNs, deadlineNs, timeoutMs);
+            final int outcome = await(caller, slot, sequence, attemptEndNs, deadlineNs, timeoutMs, 1);
             if (BUSY_ANSWER == outcome)
             {
                 backOffBusy(busyAnswers++, deadlineNs, timeoutMs, slot, sequence);
@@ -261,7 +269,7 @@ final class BlockingSender
             {
                 while (next < count)
                 {
-                    final int outcome = await(caller, slots[next], baseSequence + next, attemptEndNs, deadlineNs, timeoutMs);
+                    final int outcome = await(caller, slots[next], baseSequence + next, attemptEndNs, deadlineNs, timeoutMs, count - next);
                     if (BUSY_ANSWER == outcome)
                     {
                         retries.incrementAndGet();
@@ -370,8 +378,12 @@ final class BlockingSender
 
     /**
      * Wait for the outcome of a send: read answers while no other thread does, else spin, yield, then park until the
-     * producer thread hands the answer over (it unparks this thread).
+     * producer thread hands the answer over (it unparks this thread). How long it spins is learned per thread
+     * ({@link SpinBudget}): only while the answer comes during the spins, that is from another core. While it spins or
+     * yields it counts among the {@code readers}, so the producer thread need not stay awake for this answer; before it
+     * parks it stops counting and wakes the producer thread.
      *
+     * @param weight sends in flight this thread reads for: 1, or the unanswered rest of its batch.
      * @return {@link #ANSWERED} (the answer in the caller's fields); {@link #ATTEMPT_ENDED} if this attempt ended (its
      * time is up, or the connection dropped) and the overall deadline has not passed, so the caller may resend;
      * {@link #BUSY_ANSWER} if the broker answered BROKER_BUSY, with the slot waiting again for the resend's answer.
@@ -382,54 +394,91 @@ final class BlockingSender
         final long sequence,
         final long attemptEndNs,
         final long deadlineNs,
-        final long timeoutMs)
+        final long timeoutMs,
+        final int weight)
     {
-        int idle = 0;
-        while (slot.state != PendingSends.DONE)
+        final SpinBudget budget = caller.spin;
+        final int spins = budget.spinsForWait();
+        boolean judged = spins == 0;
+        boolean reading = true;
+        readers.addAndGet(weight);
+        try
         {
-            final long nowNs = nanoClock.nanoTime();
-            final long remainingNs = deadlineNs - nowNs;
-            if (remainingNs <= 0)
+            int idle = 0;
+            while (slot.state != PendingSends.DONE)
             {
-                if (slot.abandon(sequence))
+                final long nowNs = nanoClock.nanoTime();
+                final long remainingNs = deadlineNs - nowNs;
+                if (remainingNs <= 0)
                 {
-                    throw new SendTimeoutException("no response from broker " + ctx.brokerChannel() + " within " + timeoutMs +
-                        " ms for msgId " + Protocol.msgId(producerId, sequence));
+                    if (slot.abandon(sequence))
+                    {
+                        throw new SendTimeoutException("no response from broker " + ctx.brokerChannel() + " within " + timeoutMs +
+                            " ms for msgId " + Protocol.msgId(producerId, sequence));
+                    }
+                    continue;
                 }
-                continue;
+                if (attemptEndNs != deadlineNs &&
+                    (nowNs - attemptEndNs >= 0 || conductor.state() != ProducerConductor.STATE_CONNECTED))
+                {
+                    return ATTEMPT_ENDED;
+                }
+                final int polled = conductor.pollForBlockedSender();
+                if (polled > 0)
+                {
+                    idle = 0;
+                }
+                else if (polled == ResponseReader.LEFT_FOR_PRODUCER_THREAD)
+                {
+                    // the next answer is for an async send or the conductor: wake the producer thread and step aside
+                    wakeProducerThread.run();
+                    Thread.yield();
+                    idle = Math.max(idle, spins);
+                    judged = true;
+                }
+                else if (idle < spins)
+                {
+                    Thread.onSpinWait();
+                    idle++;
+                }
+                else if (idle < spins + YIELDS_BEFORE_PARK)
+                {
+                    if (!judged)
+                    {
+                        // spun them all for nothing: did the broker (or anyone) wait for this core meanwhile?
+                        judged = true;
+                        Thread.yield();
+                        budget.spunOut(nanoClock.nanoTime() - nowNs);
+                    }
+                    else
+                    {
+                        Thread.yield();
+                    }
+                    idle++;
+                }
+                else
+                {
+                    if (reading)
+                    {
+                        reading = false;
+                        readers.addAndGet(-weight);
+                        wakeProducerThread.run(); // it reads the answer from now on
+                    }
+                    // woken by the producer thread when it reads the answer; parked at most a millisecond, so that a
+                    // producer thread held up in a slow callback does not leave the answer unread until the attempt ends
+                    LockSupport.parkNanos(this, Math.min(MAX_PARK_NS, Math.min(remainingNs, attemptEndNs - nowNs)));
+                }
             }
-            if (attemptEndNs != deadlineNs &&
-                (nowNs - attemptEndNs >= 0 || conductor.state() != ProducerConductor.STATE_CONNECTED))
+            if (!judged && idle > 0)
             {
-                return ATTEMPT_ENDED;
+                budget.caught(); // the answer came while spinning: the broker runs on another core
             }
-            final int polled = conductor.pollForBlockedSender();
-            if (polled > 0)
+        }
+        finally
+        {
+            if (reading)
             {
-                idle = 0;
-            }
-            else if (polled == ResponseReader.LEFT_FOR_PRODUCER_THREAD)
-            {
-                // the next answer is for an async send or the conductor: wake the producer thread and step aside
-                wakeProducerThread.run();
-                Thread.yield();
-                idle = Math.max(idle, SPINS_BEFORE_YIELD);
-            }
-            else if (idle < SPINS_BEFORE_YIELD)
-            {
-                Thread.onSpinWait();
-                idle++;
-            }
-            else if (idle < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK)
-            {
-                Thread.yield();
-                idle++;
-            }
-            else
-            {
-                // woken by the producer thread when it reads the answer; parked at most a millisecond, so that a
-                // producer thread held up in a slow callback does not leave the answer unread until the attempt ends
-                LockSupport.parkNanos(this, Math.min(MAX_PARK_NS, Math.min(remainingNs, attemptEndNs - nowNs)));
+                readers.addAndGet(-weight);
             }
         }
         if (slot.rearmIfBusy())

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -109,11 +110,13 @@ public final class Producer implements AutoCloseable
             pending, errorHandler);
         callers = ThreadLocal.withInitial(() -> new Caller(producerId, ctx.idleStrategy()));
         final AtomicLong sequences = new AtomicLong();
-        // while a send is in flight this thread may be the one to read its answer: it never parks then
-        runner = new AgentRunner(IdleStrategies.whileWaiting(ctx.idleStrategy(), () -> pending.inFlight() > 0), errorHandler, null, conductor);
-        blockingSender = new BlockingSender(ctx, producerId, pending, sequences, retries, conductor, conductor.queue(), callers,
+        final AtomicInteger readers = new AtomicInteger();
+        final IdleStrategy idle = ProducerThreadIdle.create(ctx.idleStrategy(), pending, readers, conductor.queue());
+        runner = new AgentRunner(idle, errorHandler, null, conductor);
+        blockingSender = new BlockingSender(ctx, producerId, pending, sequences, retries, conductor, conductor.queue(), callers, readers,
             () -> LockSupport.unpark(runner.thread()));
-        asyncSender = new AsyncSender(ctx, pending, sequences, retries, conductor, conductor.queue(), callers);
+        final Runnable wakeIfParked = idle instanceof ProducerThreadIdle ? () -> ((ProducerThreadIdle)idle).wake(runner.thread()) : () -> { };
+        asyncSender = new AsyncSender(ctx, pending, sequences, retries, conductor, conductor.queue(), callers, wakeIfParked);
         conductor.resender(asyncSender);
         AgentRunner.startOnThread(runner);
     }

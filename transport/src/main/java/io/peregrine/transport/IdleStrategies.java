@@ -4,7 +4,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NoOpIdleStrategy;
@@ -16,7 +15,9 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  *
  * <ul>
  *     <li>{@code backoff} (default): spin briefly, yield, then park from 1 µs up to 100 µs. Safe on a
- *     2-core host; adds at most about the park time to a message that arrives while parked.</li>
+ *     2-core host; adds at most about the park time to a message that arrives while parked. The spin phase
+ *     shrinks to nothing while spinning does not pay (the work comes from a thread on the same core), see
+ *     {@link AdaptiveBackoffIdleStrategy}.</li>
  *     <li>{@code yielding}: {@code Thread.yield()} between empty duty cycles. Lowest latency that still
  *     lets other threads run; keeps a core busy.</li>
  *     <li>{@code sleeping}: sleeps 1 ms. For idle test brokers only.</li>
@@ -37,7 +38,7 @@ public final class IdleStrategies
     public static final long BACKOFF_MAX_PARK_NS = TimeUnit.MICROSECONDS.toNanos(100);
 
     /**
-     * Spins of the default backoff strategy before it yields.
+     * Most spins of the default backoff strategy before it yields.
      */
     public static final int BACKOFF_SPINS = 20;
 
@@ -68,7 +69,7 @@ public final class IdleStrategies
         switch (name)
         {
             case "backoff":
-                return new BackoffIdleStrategy(BACKOFF_SPINS, BACKOFF_YIELDS, TimeUnit.MICROSECONDS.toNanos(1), BACKOFF_MAX_PARK_NS);
+                return new AdaptiveBackoffIdleStrategy(BACKOFF_SPINS, BACKOFF_YIELDS, TimeUnit.MICROSECONDS.toNanos(1), BACKOFF_MAX_PARK_NS);
             case "yielding":
                 return new YieldingIdleStrategy();
             case "sleeping":
@@ -98,69 +99,39 @@ public final class IdleStrategies
     public static IdleStrategy create(final String name, final BooleanSupplier quiet)
     {
         final IdleStrategy strategy = create(name);
-        return strategy instanceof BackoffIdleStrategy ? GatedIdleStrategy.quiet(strategy, quiet) : strategy;
+        return strategy instanceof AdaptiveBackoffIdleStrategy ? GatedIdleStrategy.quiet(strategy, quiet) : strategy;
     }
 
     /**
-     * The named strategy for a thread that others wait on while {@code waiting} says so (a producer's own thread while
-     * any of its sends is in flight: it may be the one to read the answer): with the default {@code backoff}, an empty
-     * duty cycle then yields instead of backing off to a park, so an answer never waits for the thread to wake. It
-     * still lets other threads run, and backs off and parks as before once nothing is waiting. Any other strategy is
-     * kept whole.
-     *
-     * @param name    of the strategy.
-     * @param waiting asked on the agent's thread after each empty duty cycle.
-     * @return a new instance.
-     * @throws IllegalArgumentException naming the value if it is unknown.
-     */
-    public static IdleStrategy whileWaiting(final String name, final BooleanSupplier waiting)
-    {
-        final IdleStrategy strategy = create(name);
-        return strategy instanceof BackoffIdleStrategy ? GatedIdleStrategy.waitedOn(strategy, waiting) : strategy;
-    }
-
-    /**
-     * Another strategy, except on an empty duty cycle while a condition holds: then a quiet thread parks
-     * {@link #QUIET_PARK_NS} (its backoff starting over, so work that comes is met spinning), and a thread others wait
-     * on yields (its backoff never reaching a park).
+     * Another strategy, except on an empty duty cycle while a condition holds: then the thread parks
+     * {@link #QUIET_PARK_NS}, its backoff starting over, so work that comes is met spinning.
      */
     static final class GatedIdleStrategy implements IdleStrategy
     {
         private final IdleStrategy otherwise;
-        private final BooleanSupplier condition;
-        private final boolean park;
+        private final BooleanSupplier quiet;
 
-        private GatedIdleStrategy(final IdleStrategy otherwise, final BooleanSupplier condition, final boolean park)
+        private GatedIdleStrategy(final IdleStrategy otherwise, final BooleanSupplier quiet)
         {
             this.otherwise = otherwise;
-            this.condition = condition;
-            this.park = park;
+            this.quiet = quiet;
         }
 
         static GatedIdleStrategy quiet(final IdleStrategy otherwise, final BooleanSupplier quiet)
         {
-            return new GatedIdleStrategy(otherwise, quiet, true);
-        }
-
-        static GatedIdleStrategy waitedOn(final IdleStrategy otherwise, final BooleanSupplier waiting)
-        {
-            return new GatedIdleStrategy(otherwise, waiting, false);
+            return new GatedIdleStrategy(otherwise, quiet);
         }
 
         public void idle(final int workCount)
         {
-            if (workCount > 0 || !condition.getAsBoolean())
+            if (workCount > 0 || !quiet.getAsBoolean())
             {
                 otherwise.idle(workCount);
             }
-            else if (park)
+            else
             {
                 otherwise.reset();
                 LockSupport.parkNanos(QUIET_PARK_NS);
-            }
-            else
-            {
-                Thread.yield();
             }
         }
 
@@ -176,7 +147,7 @@ public final class IdleStrategies
 
         public String alias()
         {
-            return (park ? "quiet-" : "waited-on-") + otherwise.alias();
+            return "quiet-" + otherwise.alias();
         }
     }
 }

@@ -63,34 +63,13 @@ class IdleStrategiesTest
     }
 
     @Test
-    void shouldYieldOnEmptyDutyCyclesWhileWaitedOnAndBackOffOtherwise()
-    {
-        final Recording otherwise = new Recording();
-        final boolean[] waiting = { true };
-        final IdleStrategy strategy = IdleStrategies.GatedIdleStrategy.waitedOn(otherwise, () -> waiting[0]);
-
-        strategy.idle(0); // a send in flight and nothing done: yields, the backoff does not advance towards its park
-        strategy.idle();
-        assertEquals(List.of(), otherwise.calls);
-
-        strategy.idle(2); // work done: the backoff sees it
-        waiting[0] = false; // nothing in flight: back off (and park) as before
-        strategy.idle(0);
-        strategy.reset();
-        assertEquals(List.of("idle 2", "idle 0", "reset"), otherwise.calls);
-        assertEquals("waited-on-recording", strategy.alias());
-
-        assertInstanceOf(IdleStrategies.GatedIdleStrategy.class, IdleStrategies.whileWaiting("backoff", () -> true));
-        assertTrue(IdleStrategies.whileWaiting("backoff", () -> true).alias().startsWith("waited-on-"));
-        assertInstanceOf(YieldingIdleStrategy.class, IdleStrategies.whileWaiting("yielding", () -> true), "asked for by name");
-    }
-
-    @Test
     void shouldQuietOnlyTheDefaultBackoffAndKeepAStrategyAskedForByName()
     {
         assertInstanceOf(IdleStrategies.GatedIdleStrategy.class, IdleStrategies.create("backoff", () -> true));
         assertTrue(IdleStrategies.create("backoff", () -> true).alias().startsWith("quiet-"));
         assertInstanceOf(YieldingIdleStrategy.class, IdleStrategies.create("yielding", () -> true));
+        assertInstanceOf(AdaptiveBackoffIdleStrategy.class, IdleStrategies.create("backoff"));
+        assertEquals("backoff", IdleStrategies.create("backoff").alias());
 
         // tried: a name that is no strategy
         final IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> IdleStrategies.create("spinning", () -> true));

@@ -1,0 +1,98 @@
+package io.peregrine.producer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * When the producer's own thread backs off, yields or parks: it must stay awake exactly while an answer is its alone
+ * to read.
+ */
+class ProducerThreadIdleTest
+{
+    /**
+     * Records what the gate asks of the configured strategy.
+     */
+    private static final class Recording implements IdleStrategy
+    {
+        final List<String> calls = new ArrayList<>();
+
+        public void idle(final int workCount)
+        {
+            calls.add("idle " + workCount);
+        }
+
+        public void idle()
+        {
+            calls.add("idle");
+        }
+
+        public void reset()
+        {
+            calls.add("reset");
+        }
+
+        public String alias()
+        {
+            return "recording";
+        }
+    }
+
+    private final PendingSends pending = new PendingSends(8, Throwable::printStackTrace, "aeron:ipc", 0x5eed);
+    private final AtomicInteger readers = new AtomicInteger();
+    private final SendQueue queue = new SendQueue(4096 + RingBufferDescriptor.TRAILER_LENGTH, () -> null);
+    private final Recording otherwise = new Recording();
+    private final ProducerThreadIdle idle = new ProducerThreadIdle(otherwise, pending, readers, queue);
+
+    @Test
+    void shouldBackOffAsConfiguredWithNothingInFlightOrAfterWork()
+    {
+        idle.idle(0);
+        idle.idle(3);
+        assertTrue(pending.tryAcquire());
+        idle.idle(2); // work done: the backoff sees it, whatever is in flight
+        assertEquals(List.of("idle 0", "idle 3", "idle 2"), otherwise.calls);
+    }
+
+    @Test
+    void shouldStayAwakeWhileASendInFlightHasNoThreadReadingForIt()
+    {
+        assertTrue(pending.tryAcquire()); // an async send, or a blocked sender that parked: only this thread reads
+        assertTrue(pending.tryAcquire());
+        readers.set(1); // one of the two has its own reader
+        idle.idle(0);
+        idle.idle();
+        assertEquals(List.of(), otherwise.calls, "yields: the backoff never reaches its park");
+    }
+
+    @Test
+    void shouldParkWhileEverySendInFlightHasItsOwnReader()
+    {
+        assertTrue(pending.tryAcquire());
+        assertTrue(pending.tryAcquire());
+        readers.set(2); // two blocked senders, each reading its own answer
+        idle.idle(0); // parks at most QUIET_PARK_NS; the backoff starts over for when work comes
+        assertEquals(List.of("reset"), otherwise.calls);
+
+        readers.set(1); // one of them parked and stopped reading: its answer is this thread's again
+        idle.idle(0);
+        assertEquals(List.of("reset"), otherwise.calls, "yields, no park");
+        assertEquals("producer-recording", idle.alias());
+    }
+
+    @Test
+    void shouldGateOnlyTheDefaultBackoff()
+    {
+        assertInstanceOf(ProducerThreadIdle.class, ProducerThreadIdle.create("backoff", pending, readers, queue));
+        assertInstanceOf(YieldingIdleStrategy.class, ProducerThreadIdle.create("yielding", pending, readers, queue), "asked for by name");
+    }
+}
