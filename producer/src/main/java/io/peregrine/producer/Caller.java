@@ -1,22 +1,17 @@
 package io.peregrine.producer;
 
 import io.peregrine.transport.IdleStrategies;
-import io.peregrine.transport.SpinBudget;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
  * What one application thread keeps for its sends: its request encoder and its own instance of the configured
  * idle strategy (idle strategies hold state), used while it waits for a free slot, the connection or room in the
- * send queue, and how long it spins for an answer.
+ * send queue.
  */
 final class Caller
 {
     final RequestEncoder encoder;
     final IdleStrategy idle;
-    /**
-     * How long this thread spins for an answer before it yields, learned from its past waits.
-     */
-    final SpinBudget spin = new SpinBudget(BlockingSender.MAX_SPINS);
     /**
      * The last answer a blocking send of this thread took: its status ordinal and journal index.
      */
