@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The work is split as in Aeron's client: this class is the API; {@link BlockingSender} and {@link AsyncSender}
  * make the sends, {@link RequestEncoder} encodes them, {@link SendQueue} hands them to the publication,
- * {@link ResponseReader} reads the answers into {@link PendingSends}, and {@link ProducerConductor} runs the
- * producer's own thread (handshake, keepalive, expiry, reconnect, close).
+ * {@link ResponseReader} reads the answers into {@link PendingSends}, {@link ProducerConductor} runs the
+ * producer's own thread (handshake, keepalive, expiry, reconnect, close), and {@link ProducerThreadIdle} lets that
+ * thread park while every send in flight has a blocked thread reading its answer.
  *
  * <pre>{@code
  * try (Producer producer = Producer.start(new Producer.Context()
