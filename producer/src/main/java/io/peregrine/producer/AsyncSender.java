@@ -120,7 +120,16 @@ final class AsyncSender implements PendingSends.Resender
 
     private long handOff(final DirectBuffer header, final int headerLength, final DirectBuffer body, final int bodyOffset, final int bodyLength)
     {
-        return conductor.isCloseRequested() ? Producer.CLOSED : queue.offer(header, headerLength, body, bodyOffset, bodyLength);
+        if (conductor.isCloseRequested())
+        {
+            return Producer.CLOSED;
+        }
+        final long result = queue.offer(header, headerLength, body, bodyOffset, bodyLength);
+        if (result == 1)
+        {
+            wakeProducerThread.run(); // queued: the producer thread may be the one to drain it
+        }
+        return result;
     }
 
     private boolean acquireInFlight(final IdleStrategy idle, final long startNs)

@@ -50,6 +50,7 @@ final class BlockingSender
     private final ThreadLocal<Caller> callers;
     private final AtomicInteger readers;
     private final Runnable wakeProducerThread;
+    private final Runnable wakeIfParked;
 
     BlockingSender(
         final Producer.Context ctx,
@@ -61,7 +62,8 @@ final class BlockingSender
         final SendQueue queue,
         final ThreadLocal<Caller> callers,
         final AtomicInteger readers,
-        final Runnable wakeProducerThread)
+        final Runnable wakeProducerThread,
+        final Runnable wakeIfParked)
     {
         this.ctx = ctx;
         this.producerId = producerId;
@@ -74,6 +76,7 @@ final class BlockingSender
         this.callers = callers;
         this.readers = readers;
         this.wakeProducerThread = wakeProducerThread;
+        this.wakeIfParked = wakeIfParked;
     }
 
     SendResult send(final Message message, final long timeoutMs)
@@ -360,6 +363,10 @@ final class BlockingSender
             final long result = queue.offer(header, headerLength, body, bodyOffset, bodyLength);
             if (result > 0)
             {
+                if (result == 1)
+                {
+                    wakeIfParked.run(); // queued: the producer thread may be the one to drain it
+                }
                 return;
             }
             if (nanoClock.nanoTime() - deadlineNs >= 0)
@@ -408,6 +415,11 @@ final class BlockingSender
                 final long remainingNs = deadlineNs - nowNs;
                 if (remainingNs <= 0)
                 {
+                    if (reading)
+                    {
+                        reading = false; // before the slot goes: never counted as read once it is no longer in flight
+                        readers.addAndGet(-weight);
+                    }
                     if (slot.abandon(sequence))
                     {
                         throw new SendTimeoutException("no response from broker " + ctx.brokerChannel() + " within " + timeoutMs +
@@ -461,10 +473,15 @@ final class BlockingSender
             if (reading)
             {
                 readers.addAndGet(-weight);
+                if (slot.state != PendingSends.DONE)
+                {
+                    wakeIfParked.run(); // leaving with the send still in flight (to resend, or an error): not read now
+                }
             }
         }
         if (slot.rearmIfBusy())
         {
+            wakeIfParked.run(); // waiting again while this thread backs off and reads nothing
             return BUSY_ANSWER;
         }
         final ErrorKind error = slot.error;

@@ -112,11 +112,11 @@ public final class Producer implements AutoCloseable
         callers = ThreadLocal.withInitial(() -> new Caller(producerId, ctx.idleStrategy()));
         final AtomicLong sequences = new AtomicLong();
         final AtomicInteger readers = new AtomicInteger();
-        final IdleStrategy idle = ProducerThreadIdle.create(ctx.idleStrategy(), pending, readers, conductor.queue());
+        final IdleStrategy idle = ProducerThreadIdle.create(ctx.idleStrategy(), pending, readers, conductor.queue(), conductor::sendersCanRead);
         runner = new AgentRunner(idle, errorHandler, null, conductor);
-        blockingSender = new BlockingSender(ctx, producerId, pending, sequences, retries, conductor, conductor.queue(), callers, readers,
-            () -> LockSupport.unpark(runner.thread()));
         final Runnable wakeIfParked = idle instanceof ProducerThreadIdle ? () -> ((ProducerThreadIdle)idle).wake(runner.thread()) : () -> { };
+        blockingSender = new BlockingSender(ctx, producerId, pending, sequences, retries, conductor, conductor.queue(), callers, readers,
+            () -> LockSupport.unpark(runner.thread()), wakeIfParked);
         asyncSender = new AsyncSender(ctx, pending, sequences, retries, conductor, conductor.queue(), callers, wakeIfParked);
         conductor.resender(asyncSender);
         AgentRunner.startOnThread(runner);
@@ -457,6 +457,7 @@ public final class Producer implements AutoCloseable
         {
             closed = true;
             conductor.requestClose();
+            LockSupport.unpark(runner.thread()); // its thread drains and sends Close: not after a park
             // the system clock, not the injected one: close is bounded in real time even where a test froze the clock
             final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.closeTimeoutMs());
             final IdleStrategy idle = callers.get().idle;

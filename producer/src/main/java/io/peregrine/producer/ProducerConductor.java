@@ -440,6 +440,16 @@ final class ProducerConductor implements Agent, ResponseReader.Listener
         }
     }
 
+    /**
+     * @return true while threads blocked in {@code send} can read their own answers: connected, not closing, and the
+     * link whole and connected. Otherwise only the producer thread moves things on (handshake, reconnect, close).
+     */
+    boolean sendersCanRead()
+    {
+        final ProducerLink link = this.link;
+        return state == STATE_CONNECTED && !closeRequested && !link.isBroken() && link.publication.isConnected();
+    }
+
     long answersReadBySenders()
     {
         return reader.readBySenders();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.YieldingIdleStrategy;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.junit.jupiter.api.Test;
@@ -50,8 +51,9 @@ class ProducerThreadIdleTest
     private final PendingSends pending = new PendingSends(8, Throwable::printStackTrace, "aeron:ipc", 0x5eed);
     private final AtomicInteger readers = new AtomicInteger();
     private final SendQueue queue = new SendQueue(4096 + RingBufferDescriptor.TRAILER_LENGTH, () -> null);
+    private final boolean[] connected = { true };
     private final Recording otherwise = new Recording();
-    private final ProducerThreadIdle idle = new ProducerThreadIdle(otherwise, pending, readers, queue);
+    private final ProducerThreadIdle idle = new ProducerThreadIdle(otherwise, pending, readers, queue, () -> connected[0]);
 
     @Test
     void shouldBackOffAsConfiguredWithNothingInFlightOrAfterWork()
@@ -90,9 +92,36 @@ class ProducerThreadIdleTest
     }
 
     @Test
+    void shouldStayAwakeWhileAFrameWaitsInTheQueueOrTheSendersCannotRead()
+    {
+        assertTrue(pending.tryAcquire());
+        readers.set(1);
+
+        // a frame left in the ring (the drain flag was taken when it was offered): only this thread may drain it
+        queue.lock();
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[64]);
+        assertEquals(1, queue.offer(frame, 16, frame, 16, 48), "queued, not offered");
+        queue.unlock();
+        assertTrue(queue.queued() > 0);
+        idle.idle(0);
+        assertEquals(List.of(), otherwise.calls, "yields, no park");
+
+        // not connected (or closing): the blocked sender reads nothing, only this thread moves things on
+        final SendQueue empty = new SendQueue(4096 + RingBufferDescriptor.TRAILER_LENGTH, () -> null);
+        final ProducerThreadIdle disconnected = new ProducerThreadIdle(otherwise, pending, readers, empty, () -> connected[0]);
+        connected[0] = false;
+        disconnected.idle(0);
+        assertEquals(List.of(), otherwise.calls, "yields, no park");
+        connected[0] = true;
+        disconnected.idle(0);
+        assertEquals(List.of("reset"), otherwise.calls, "connected again and every send read: parks");
+    }
+
+    @Test
     void shouldGateOnlyTheDefaultBackoff()
     {
-        assertInstanceOf(ProducerThreadIdle.class, ProducerThreadIdle.create("backoff", pending, readers, queue));
-        assertInstanceOf(YieldingIdleStrategy.class, ProducerThreadIdle.create("yielding", pending, readers, queue), "asked for by name");
+        assertInstanceOf(ProducerThreadIdle.class, ProducerThreadIdle.create("backoff", pending, readers, queue, () -> true));
+        assertInstanceOf(YieldingIdleStrategy.class, ProducerThreadIdle.create("yielding", pending, readers, queue, () -> true),
+            "asked for by name");
     }
 }

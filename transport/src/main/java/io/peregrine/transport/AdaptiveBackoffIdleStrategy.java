@@ -13,7 +13,9 @@ import org.agrona.concurrent.SystemNanoClock;
  *
  * <p>A duty cycle that did work after spins ({@link #idle(int)} with work) counts as caught; a spin phase that ran
  * out is judged by how long the first yield after it took. {@link #reset()} starts the next wait over without
- * judging the last one.
+ * judging the last one, so a wait written as {@code reset()} then {@code idle()} until a condition holds never
+ * reports its end: there the budget can only shrink. Agents, which report every duty cycle's work, learn both
+ * ways.
  */
 public final class AdaptiveBackoffIdleStrategy implements IdleStrategy
 {

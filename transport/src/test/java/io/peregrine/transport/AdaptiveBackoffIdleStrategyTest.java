@@ -14,9 +14,11 @@ class AdaptiveBackoffIdleStrategyTest
     {
         long timeNs;
         long stepNs;
+        int reads;
 
         public long nanoTime()
         {
+            reads++;
             final long now = timeNs;
             timeNs += stepNs;
             return now;
@@ -63,16 +65,36 @@ class AdaptiveBackoffIdleStrategyTest
     }
 
     @Test
-    void shouldGoOnToYieldsAndParksAfterTheSpins()
+    void shouldProbeWithTheFullBudgetEveryIntervalWaitsOnceItIsNone()
     {
         final SteppingClock clock = new SteppingClock();
-        final AdaptiveBackoffIdleStrategy idle = new AdaptiveBackoffIdleStrategy(2, 2, 1, 4, clock);
-        for (int i = 0; i < 10; i++)
+        final AdaptiveBackoffIdleStrategy idle = new AdaptiveBackoffIdleStrategy(4, 2, 1, 8, clock);
+        clock.stepNs = SpinBudget.HANDED_OVER_NS;
+        spinOutAndYield(idle, 4);
+        spinOutAndYield(idle, 2);
+        spinOutAndYield(idle, 1);
+        assertEquals(0, idle.spinBudget());
+
+        final int readsBefore = clock.reads;
+        for (int wait = 1; wait < SpinBudget.PROBE_INTERVAL; wait++)
         {
-            idle.idle(); // 2 spins, 2 yields, then parks of 1, 2, 4, 4... ns
+            idle.idle(0); // no spins: straight to an untimed yield
+            idle.idle(1);
         }
-        idle.reset(); // a new wait, the last one not judged
-        assertEquals(2, idle.spinBudget());
+        assertEquals(readsBefore, clock.reads, "no spin phase, so no yield was timed");
+
+        spinOutAndYield(idle, 4); // the probe: the full budget, and the yield after it timed
+        assertEquals(readsBefore + 2, clock.reads);
+        assertEquals(0, idle.spinBudget(), "the probe missed: still none");
+
+        for (int wait = 1; wait < SpinBudget.PROBE_INTERVAL; wait++)
+        {
+            idle.idle(0);
+            idle.idle(1);
+        }
+        idle.idle(0); // the next probe spins once
+        idle.idle(1); // and work comes while it spins: the threads were put apart
+        assertEquals(4, idle.spinBudget());
         assertEquals("backoff", idle.alias());
     }
 
