@@ -61,6 +61,11 @@ final class PerfCommand implements Callable<Integer>
         "millisecond stalls on a small host; oneway mode warms up with one round (default: ${DEFAULT-VALUE})" })
     long warmupMs;
 
+    @Option(names = "--first-warmup-ms", paramLabel = "MS", defaultValue = "5000", description = {
+        "least time to warm up the first size for (at least --warmup-ms): a fresh JVM, and a broker that has",
+        "not yet carried traffic, compile for several seconds (default: ${DEFAULT-VALUE})" })
+    long firstWarmupMs;
+
     @Option(names = "--timeout", paramLabel = "MS", defaultValue = "3000", description = "per-send timeout (default: ${DEFAULT-VALUE})")
     long timeoutMs;
 
@@ -107,10 +112,10 @@ final class PerfCommand implements Callable<Integer>
             return 2;
         }
         final List<Integer> runSizes = null == sizes || sizes.isEmpty() ? List.of(size) : sizes;
-        if (runSizes.stream().anyMatch((s) -> s < 0) || count <= 0 || warmup < 0 || warmupMs < 0 || timeoutMs <= 0 || inflight <= 0 ||
-            threads <= 0 || producers <= 0 || batch <= 0)
+        if (runSizes.stream().anyMatch((s) -> s < 0) || count <= 0 || warmup < 0 || warmupMs < 0 || firstWarmupMs < 0 ||
+            timeoutMs <= 0 || inflight <= 0 || threads <= 0 || producers <= 0 || batch <= 0)
         {
-            System.err.println("peregrine perf: --size(s), --warmup and --warmup-ms must be >= 0; " +
+            System.err.println("peregrine perf: --size(s), --warmup, --warmup-ms and --first-warmup-ms must be >= 0; " +
                 "--count, --timeout, --inflight, --threads, --producers, --batch > 0");
             return 2;
         }
@@ -146,7 +151,8 @@ final class PerfCommand implements Callable<Integer>
             long sentBefore = 0;
             for (final int runSize : runSizes)
             {
-                final PerfRun run = PerfRun.run(runMode, batch, started, threads, topic, runSize, warmup, warmupMs, count, timeoutMs,
+                final long runWarmupMs = runs.isEmpty() ? Math.max(warmupMs, firstWarmupMs) : warmupMs;
+                final PerfRun run = PerfRun.run(runMode, batch, started, threads, topic, runSize, warmup, runWarmupMs, count, timeoutMs,
                     System.err, acked, tail, sentBefore);
                 runs.add(run);
                 sentBefore += run.warmedUpDelivered + count;

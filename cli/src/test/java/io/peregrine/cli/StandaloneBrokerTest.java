@@ -99,16 +99,16 @@ class StandaloneBrokerTest
             final String channel = broker.readyField("listen");
 
             final String[] ok = perf("--channel", channel, "--size", "1024", "--count", "2000", "--warmup", "100", "--warmup-ms", "0",
-                "--json");
+                "--first-warmup-ms", "0", "--json");
             assertEquals("0", ok[0], ok[2]);
             final String json = lastLine(ok[1]);
             assertTrue(json.startsWith("{\"size\":1024,\"sent\":2000,\"statuses\":{\"SEND_OK\":2000,\"FLUSH_DISK_TIMEOUT\":0," +
                 "\"FLUSH_SLAVE_TIMEOUT\":0,\"SLAVE_NOT_AVAILABLE\":0},\"errors\":{},\"retries\":0,\"p50_us\":"), json);
 
             // a latency-vs-size sweep: one summary and one JSON line per size, in order, each after a warm-up of rounds
-            // of --warmup sends that lasted at least --warmup-ms
+            // of --warmup sends that lasted at least --warmup-ms, the first at least --first-warmup-ms
             final String[] sweep = perf("--channel", channel, "--sizes", "64,4096", "--count", "200", "--warmup", "50", "--warmup-ms", "300",
-                "--json");
+                "--first-warmup-ms", "700", "--json");
             assertEquals("0", sweep[0], sweep[2]);
             final List<String> sweepJson = sweep[1].lines().filter((l) -> l.startsWith("{")).toList();
             assertEquals(2, sweepJson.size(), sweep[1]);
@@ -123,6 +123,8 @@ class StandaloneBrokerTest
                 assertTrue(sends >= 50 && sends % 50 == 0, "whole rounds of 50: " + line);
                 assertTrue(Long.parseLong(warm.group(2)) >= 300, "at least --warmup-ms: " + line);
             }
+            final Matcher first = Pattern.compile("\"warmup_ms\":([0-9]+)").matcher(sweepJson.get(0));
+            assertTrue(first.find() && Long.parseLong(first.group(1)) >= 700, "the first size at least --first-warmup-ms: " + sweepJson.get(0));
 
             // oneway: every accepted send confirmed stored when perf closes its producer
             final String[] oneway = perf("--channel", channel, "--mode", "oneway", "--size", "256", "--count", "20000", "--warmup", "0",

@@ -69,7 +69,8 @@ class TailCommandTest
         try (Broker broker = InProcess.broker(dir.resolve("store"), dir.resolve("aeron")))
         {
             final String[] run = InProcess.peregrine("perf", "--channel", broker.udpChannel(), "--e2e", "--sizes", "256,8192", "--count", "300",
-                "--warmup", "50", "--warmup-ms", "200", "--mode", "async", "--json"); // warm-up rounds repeat: not timed, not missing
+                "--warmup", "50", "--warmup-ms", "200", "--first-warmup-ms", "200", "--mode", "async",
+                "--json"); // warm-up rounds repeat: not timed, not missing
             assertEquals("0", run[0], run[1] + run[2]);
             final String[] lines = run[1].lines().filter((l) -> l.startsWith("{")).toArray(String[]::new);
             assertEquals(2, lines.length, run[1]);
