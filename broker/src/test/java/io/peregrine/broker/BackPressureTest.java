@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongPredicate;
 
@@ -275,6 +276,7 @@ class BackPressureTest
             assertEquals(4, broker.requestsSeen, "the first request and three resends after busy answers");
             assertEquals(3, broker.resends, "every resend is flagged so a broker checks it against what it stored");
             assertEquals(3, producer.retries());
+            assertEquals(0, producer.sendersReading(), "the sender counted itself a reader only while it waited");
         }
     }
 
@@ -428,6 +430,7 @@ class BackPressureTest
             assertTrue(results.stream().allMatch(result -> result.status() == SendStatus.SEND_OK));
             assertEquals(2, broker.requestsSeen, "the batch and one resend of it");
             assertEquals(1, broker.resends, "the second request is flagged as a resend");
+            assertEquals(0, producer.sendersReading(), "a batch's reader counts the rest of its batch only while it waits");
         }
     }
 
@@ -446,6 +449,58 @@ class BackPressureTest
             assertEquals(5, broker.requestsSeen);
             assertEquals(4, broker.resends);
             assertEquals(1, broker.answered, "stored once");
+        }
+    }
+
+    @Test
+    void shouldLeaveNoSenderCountedAsReadingAfterSendsAndBatchesTimeOut() throws Exception
+    {
+        // tried: three threads send, and one sends a batch of four, to a broker that reads nothing; every send times
+        // out. A blocked sender counts itself as reading its answer while it waits (the producer's own thread parks
+        // while every send in flight has such a reader): none may stay counted, nor be counted down twice, once the
+        // sends have timed out, and the producer thread must still answer what comes after
+        try (StallingBroker broker = new StallingBroker();
+            Producer producer = connectedProducer(broker))
+        {
+            final Message message = new Message().topic("readers").body(new byte[100]);
+            final AtomicInteger timedOut = new AtomicInteger();
+            final List<Thread> senders = new ArrayList<>();
+            for (int t = 0; t < 4; t++)
+            {
+                final boolean batch = t == 3;
+                senders.add(new Thread(() ->
+                {
+                    try
+                    {
+                        if (batch)
+                        {
+                            producer.sendBatch(List.of(message, message, message, message), 300);
+                        }
+                        else
+                        {
+                            producer.send(message, 300);
+                        }
+                    }
+                    catch (final SendTimeoutException ex)
+                    {
+                        timedOut.incrementAndGet();
+                    }
+                }, "sender-" + t));
+            }
+            senders.forEach(Thread::start);
+            for (final Thread sender : senders)
+            {
+                sender.join(30_000);
+                assertFalse(sender.isAlive());
+            }
+            assertEquals(4, timedOut.get());
+            assertEquals(0, producer.sendersReading(), "no reader left counted");
+            awaitTrue("every timed-out send let go of its slot", () -> producer.inFlight() == 0);
+
+            broker.pollInBackground(); // the broker reads again: an async send is answered through the producer thread
+            final CompletableFuture<SendResult> answer = producer.sendAsync(message);
+            assertEquals(SendStatus.SEND_OK, answer.get(30, TimeUnit.SECONDS).status());
+            assertEquals(0, producer.sendersReading());
         }
     }
 

@@ -89,6 +89,7 @@ public final class Producer implements AutoCloseable
     private final BlockingSender blockingSender;
     private final AsyncSender asyncSender;
     private final AtomicLong retries = new AtomicLong();
+    private final AtomicInteger readers = new AtomicInteger();
     private final ThreadLocal<Caller> callers;
     private volatile boolean closed;
 
@@ -111,7 +112,6 @@ public final class Producer implements AutoCloseable
             pending, errorHandler);
         callers = ThreadLocal.withInitial(() -> new Caller(producerId, ctx.idleStrategy()));
         final AtomicLong sequences = new AtomicLong();
-        final AtomicInteger readers = new AtomicInteger();
         final IdleStrategy idle = ProducerThreadIdle.create(ctx.idleStrategy(), pending, readers, conductor.queue(), conductor::sendersCanRead);
         runner = new AgentRunner(idle, errorHandler, null, conductor);
         final Runnable wakeIfParked = idle instanceof ProducerThreadIdle ? () -> ((ProducerThreadIdle)idle).wake(runner.thread()) : () -> { };
@@ -355,6 +355,16 @@ public final class Producer implements AutoCloseable
     public long answersReadBySenders()
     {
         return conductor.answersReadBySenders();
+    }
+
+    /**
+     * @return sends that threads blocked in {@code send} or {@code sendBatch} are reading the answers to themselves
+     * now (diagnostics): while every send in flight has such a reader, the producer's own thread parks. A blocked
+     * thread stops counting once it gives up reading (it parks after about 10,000 yields) or its wait ends.
+     */
+    public int sendersReading()
+    {
+        return readers.get();
     }
 
     /**
