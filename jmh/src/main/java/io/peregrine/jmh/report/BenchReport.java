@@ -255,7 +255,8 @@ public final class BenchReport
     {
         md.append("## As users run it: broker JVM + perf JVM\n\n")
             .append("`bin/peregrine broker` with defaults and `bin/peregrine perf --sizes ... --count 5000` (perf's default ")
-            .append("warm-up: rounds of 1,000 sends for at least 2 s per size; blocking sends, ASYNC_FLUSH) in separate JVMs, ")
+            .append("warm-up: rounds of 1,000 sends for at least 5 s for the first size and 2 s for each next; blocking sends, ASYNC_FLUSH) ")
+            .append("in separate JVMs, ")
             .append("run at the end of this suite ([").append(StandaloneRun.FILE_NAME).append("](").append(StandaloneRun.FILE_NAME)
             .append(")). Cells: p50 / p99 µs and p99 as a multiple of p50 (✗ over ").append(fmt(STANDALONE_TAIL_TARGET))
             .append("× up to ").append(sizeText(STANDALONE_TAIL_MAX_SIZE)).append("); the p50 over the in-JVM send's p50 ")
