@@ -174,9 +174,14 @@ class SendQueueTest
         final long windowDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (publication.availableWindow() < 2L * (HEADER_LENGTH + 1024 + 64) && System.nanoTime() - windowDeadline < 0)
         {
+            subscription.poll(assembler, 16); // keep reading, as a subscriber does
             Thread.yield(); // the driver raises the limit on its next duty cycle: the publication could take a frame now
         }
-        assertTrue(publication.availableWindow() >= 2L * (HEADER_LENGTH + 1024 + 64));
+        // seen twice in about ten full builds: the limit did not rise within 10 s; say where everything stood
+        assertTrue(publication.availableWindow() >= 2L * (HEADER_LENGTH + 1024 + 64), "window " + publication.availableWindow() +
+            ", position " + publication.position() + ", limit " + publication.positionLimit() + ", connected " +
+            publication.isConnected() + ", images " + subscription.imageCount() + ", subscriber at " +
+            (subscription.imageCount() > 0 ? subscription.imageAtIndex(0).position() : -1) + ", frames read " + next[0] + " of " + direct);
         header.putLong(4, frame++);
         assertEquals(1, queue.offer(header, HEADER_LENGTH, body, 0, body.capacity()), "queued behind the frame still in the ring");
 

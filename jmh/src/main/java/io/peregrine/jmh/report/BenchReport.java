@@ -254,7 +254,7 @@ public final class BenchReport
     private void standaloneTable(final StringBuilder md)
     {
         md.append("## As users run it: broker JVM + perf JVM\n\n")
-            .append("`bin/peregrine broker` with defaults and `bin/peregrine perf --sizes ... --count 5000` (perf's default ")
+            .append("`bin/peregrine broker` with defaults and `bin/peregrine perf --sizes ... --count 5000` (50,000 up to 4 KiB; perf's default ")
             .append("warm-up: rounds of 1,000 sends for at least 5 s for the first size and 2 s for each next; blocking sends, ASYNC_FLUSH) ")
             .append("in separate JVMs, ")
             .append("run at the end of this suite ([").append(StandaloneRun.FILE_NAME).append("](").append(StandaloneRun.FILE_NAME)
