@@ -97,12 +97,4 @@ public final class SpinBudget
     {
         return spins;
     }
-
-    /**
-     * @return the full budget.
-     */
-    public int maxSpins()
-    {
-        return maxSpins;
-    }
 }
