@@ -1,28 +1,19 @@
 package io.peregrine.jmh;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
-import io.aeron.FragmentAssembler;
-import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
-import io.aeron.logbuffer.FragmentHandler;
-import io.aeron.logbuffer.Header;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.EmbeddedDriver;
 import io.peregrine.transport.IdleStrategies;
 import org.agrona.CloseHelper;
-import org.agrona.DirectBuffer;
-import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -47,7 +38,6 @@ public class AeronRoundTripFloorBenchmark extends SampledLatencyBenchmark
     private static final int REQUEST_STREAM_ID = 7001;
     private static final int ANSWER_STREAM_ID = 7002;
     private static final int ANSWER_SESSION_ID = 0x5EED;
-    private static final int ANSWER_LENGTH = 48;
     private static final long START_TIMEOUT_MS = 10_000;
 
     @Param({ "64", "256", "1024", "4096", "16384", "65536", "262144", "524288" })
@@ -62,12 +52,7 @@ public class AeronRoundTripFloorBenchmark extends SampledLatencyBenchmark
     Aeron aeron;
     Aeron answererAeron;
     AgentRunner answerer;
-    ExclusivePublication requests;
-    Subscription answers;
-    UnsafeBuffer request;
-    final IdleStrategy idle = IdleStrategies.create(IdleStrategies.DEFAULT);
-    int answered;
-    final FragmentHandler onAnswer = (buffer, offset, length, header) -> answered++;
+    FloorProcess.Requester requester;
 
     /**
      * Driver, answering agent and both streams, connected.
@@ -88,15 +73,15 @@ public class AeronRoundTripFloorBenchmark extends SampledLatencyBenchmark
         final Subscription requestSubscription = answererAeron.addSubscription(
             ipc ? "aeron:ipc" : Channels.requestSubscription("aeron:udp?endpoint=127.0.0.1:0"), REQUEST_STREAM_ID);
         final String endpoint = ipc ? null : Channels.awaitResolvedEndpoint(requestSubscription, START_TIMEOUT_MS);
-        answers = aeron.addSubscription(Channels.responseSubscription(ipc, "127.0.0.1", ANSWER_SESSION_ID,
+        final Subscription answers = aeron.addSubscription(Channels.responseSubscription(ipc, "127.0.0.1", ANSWER_SESSION_ID,
             Channels.responseWindow(4096)), ANSWER_STREAM_ID);
         final String answerEndpoint = ipc ? null : Channels.awaitResolvedEndpoint(answers, START_TIMEOUT_MS);
         final ExclusivePublication answerPublication = answererAeron.addExclusivePublication(
             Channels.responsePublication(answerEndpoint, ANSWER_SESSION_ID, Channels.responseWindow(4096)), ANSWER_STREAM_ID);
-        requests = aeron.addExclusivePublication(Channels.requestPublication(
+        final ExclusivePublication requests = aeron.addExclusivePublication(Channels.requestPublication(
             ipc ? "aeron:ipc" : "aeron:udp?endpoint=" + endpoint, BenchmarkBroker.MAX_MESSAGE_SIZE), REQUEST_STREAM_ID);
         answerer = new AgentRunner(IdleStrategies.create(IdleStrategies.DEFAULT), Throwable::printStackTrace, null,
-            new Answerer(requestSubscription, answerPublication));
+            new FloorProcess.Answerer(answererAeron, requestSubscription, answerPublication));
         AgentRunner.startOnThread(answerer);
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
         while (!requests.isConnected() || !answerPublication.isConnected())
@@ -107,7 +92,7 @@ public class AeronRoundTripFloorBenchmark extends SampledLatencyBenchmark
             }
             Thread.yield();
         }
-        request = new UnsafeBuffer(ByteBuffer.allocateDirect(size));
+        requester = new FloorProcess.Requester(requests, answers, size);
     }
 
     /**
@@ -128,65 +113,8 @@ public class AeronRoundTripFloorBenchmark extends SampledLatencyBenchmark
      * @return answers seen so far, so the call is not optimised away.
      */
     @Benchmark
-    public int roundTrip()
+    public long roundTrip()
     {
-        long result;
-        idle.reset();
-        while ((result = requests.offer(request, 0, size)) < 0)
-        {
-            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED || result == Publication.NOT_CONNECTED)
-            {
-                throw new IllegalStateException("request offer failed: " + Publication.errorString(result));
-            }
-            idle.idle();
-        }
-        final int expected = answered + 1;
-        idle.reset();
-        while (answered != expected)
-        {
-            idle.idle(answers.poll(onAnswer, 1));
-        }
-        return answered;
-    }
-
-    /**
-     * Answers every whole request with a small message, like the broker's responder.
-     */
-    static final class Answerer implements Agent
-    {
-        private final Subscription requests;
-        private final ExclusivePublication answers;
-        private final UnsafeBuffer answer = new UnsafeBuffer(ByteBuffer.allocateDirect(ANSWER_LENGTH));
-        private final FragmentAssembler assembler = new FragmentAssembler(this::onRequest);
-
-        Answerer(final Subscription requests, final ExclusivePublication answers)
-        {
-            this.requests = requests;
-            this.answers = answers;
-        }
-
-        public int doWork()
-        {
-            return requests.poll(assembler, 16);
-        }
-
-        private void onRequest(final DirectBuffer buffer, final int offset, final int length, final Header header)
-        {
-            answer.putInt(0, length);
-            long result;
-            while ((result = answers.offer(answer, 0, ANSWER_LENGTH)) < 0)
-            {
-                if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED || result == Publication.NOT_CONNECTED)
-                {
-                    return;
-                }
-                Thread.onSpinWait();
-            }
-        }
-
-        public String roleName()
-        {
-            return "round-trip-answerer";
-        }
+        return requester.roundTrip(size);
     }
 }

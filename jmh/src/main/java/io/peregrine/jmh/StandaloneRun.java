@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +22,11 @@ import io.aeron.CommonContext;
 
 /**
  * Send latency as a user meets it: the broker as its own JVM ({@code peregrine broker}, defaults, a temporary store)
- * and {@code peregrine perf --sizes ...} as another, over UDP and over IPC (joining the broker's driver). Written to
- * {@code standalone.json} beside the JMH results, so the report shows it next to the in-JVM numbers of the same run.
+ * and {@code peregrine perf --sizes ...} as another, over UDP and over IPC (joining the broker's driver). Just before
+ * it, the Aeron round trip in the same two-JVM layout ({@link FloorProcess}), with the same sizes, counts and warm-up,
+ * so the standalone numbers have a floor of the same layout and the same minutes (this machine's speed drifts by tens of
+ * percent over a suite). Written to {@code standalone.json} beside the JMH results, so the report shows it next to the
+ * in-JVM numbers of the same run; the floor's entries carry {@code "role":"floor"}.
  */
 public final class StandaloneRun
 {
@@ -51,10 +55,23 @@ public final class StandaloneRun
      */
     public static final int SMALL_COUNT_FACTOR = 10;
 
-    private final File cliJar;
+    /**
+     * Warm-up of the first size and of each next one, in milliseconds: perf's defaults, given to the floor as well.
+     */
+    static final long FIRST_WARMUP_MS = 5000;
+    static final long WARMUP_MS = 2000;
 
     /**
-     * @param cliJar the runnable {@code peregrine-cli.jar} (built by {@code mvn package}).
+     * The value of {@code role} in the floor's entries.
+     */
+    public static final String FLOOR_ROLE = "floor";
+
+    private final File cliJar;
+    private final String floorClassPath = ManagementFactory.getRuntimeMXBean().getClassPath(); // benchmarks.jar under bench
+
+    /**
+     * @param cliJar the runnable {@code peregrine-cli.jar} (built by {@code mvn package}); {@link FloorProcess} runs from
+     *               the class path of this JVM.
      */
     public StandaloneRun(final File cliJar)
     {
@@ -62,7 +79,8 @@ public final class StandaloneRun
     }
 
     /**
-     * Start a broker, run perf over UDP and IPC at each size, stop the broker, and write the results.
+     * Run the two-JVM floor over UDP and IPC at each size; then start a broker, run perf over UDP and IPC at each size,
+     * stop the broker, and write the results.
      *
      * @param sizes  body sizes in bytes.
      * @param count  measured sends per size above {@link #SMALL_SIZE}, after perf's default warm-up (as a user runs it);
@@ -75,15 +93,24 @@ public final class StandaloneRun
     public File run(final List<String> sizes, final int count, final Path outDir) throws IOException, InterruptedException
     {
         final Path store = Files.createTempDirectory("peregrine-standalone");
-        final Process broker = start(List.of("broker",
+        final JsonArray results = new JsonArray();
+        try
+        {
+            floor(results, sizes, count, store);
+        }
+        catch (final IOException ex)
+        {
+            delete(store);
+            throw ex;
+        }
+        final Process broker = start(List.of("-jar", cliJar.getAbsolutePath(), "broker",
             "--set", "storePathRootDir=" + store.resolve("store"),
             "--set", "aeronDir=" + CommonContext.generateRandomDirName(), // where a user's is: /dev/shm on Linux
             "--set", "listenChannel=aeron:udp?endpoint=127.0.0.1:0",
             "--set", "haListenChannel=aeron:udp?endpoint=127.0.0.1:0"), store.resolve("broker.log").toFile());
-        final JsonArray results = new JsonArray();
         try
         {
-            final String ready = awaitReady(broker, store.resolve("broker.log"));
+            final String ready = awaitReady(broker, store.resolve("broker.log"), "broker");
             final String listen = field(ready, "listen");
             final String aeronDir = field(ready, "aeronDir");
             perfBySize(results, "udp", List.of("--channel", listen), sizes, count, store);
@@ -104,9 +131,37 @@ public final class StandaloneRun
     }
 
     /**
-     * Small sends take microseconds: they get ten times the count (a perf run of their own), or their p99 rests on a
-     * few milliseconds of sending.
+     * The answering JVM (its own driver, as the broker has), and requesting JVMs as perf runs: over UDP with a driver
+     * of their own, over IPC joining the answerer's.
      */
+    private void floor(final JsonArray results, final List<String> sizes, final int count, final Path store)
+        throws IOException, InterruptedException
+    {
+        final Path log = store.resolve("floor-answer.log");
+        final Process answerer = start(floorCommand(List.of("answer", CommonContext.generateRandomDirName())), log.toFile());
+        try
+        {
+            final String ready = awaitReady(answerer, log, "floor answerer");
+            final String[] transports = { "udp", field(ready, "udp"), "ipc", field(ready, "aeronDir") };
+            for (int i = 0; i < transports.length; i += 2)
+            {
+                final String transport = transports[i];
+                final String where = transports[i + 1];
+                bySize(sizes, count, (group, groupCount) -> run(results, transport, FLOOR_ROLE, floorCommand(List.of("ping", transport,
+                    where, String.join(",", group), Integer.toString(groupCount), Long.toString(FIRST_WARMUP_MS),
+                    Long.toString(WARMUP_MS))), store));
+            }
+        }
+        finally
+        {
+            answerer.getOutputStream().close(); // its cue to stop
+            if (!answerer.waitFor(30, TimeUnit.SECONDS))
+            {
+                answerer.destroyForcibly();
+            }
+        }
+    }
+
     private void perfBySize(
         final JsonArray results,
         final String transport,
@@ -115,35 +170,60 @@ public final class StandaloneRun
         final int count,
         final Path store) throws IOException, InterruptedException
     {
+        bySize(sizes, count, (group, groupCount) ->
+        {
+            final List<String> args = new ArrayList<>(List.of("-jar", cliJar.getAbsolutePath(), "perf"));
+            args.addAll(channel);
+            args.addAll(List.of("--sizes", String.join(",", group), "--count", Integer.toString(groupCount), "--json"));
+            run(results, transport, null, args, store);
+        });
+    }
+
+    /**
+     * One measuring process per size group: small sends take microseconds, so they get ten times the count (a run of
+     * their own), or their p99 rests on a few milliseconds of sending.
+     */
+    private static void bySize(final List<String> sizes, final int count, final GroupRun run) throws IOException, InterruptedException
+    {
         final List<String> small = sizes.stream().filter((s) -> Integer.parseInt(s) <= SMALL_SIZE).toList();
         final List<String> large = sizes.stream().filter((s) -> Integer.parseInt(s) > SMALL_SIZE).toList();
         if (!small.isEmpty())
         {
-            perf(results, transport, channel, small, SMALL_COUNT_FACTOR * count, store);
+            run.run(small, SMALL_COUNT_FACTOR * count);
         }
         if (!large.isEmpty())
         {
-            perf(results, transport, channel, large, count, store);
+            run.run(large, count);
         }
     }
 
-    private void perf(
+    /**
+     * Measure a group of sizes.
+     */
+    @FunctionalInterface
+    private interface GroupRun
+    {
+        void run(List<String> sizes, int count) throws IOException, InterruptedException;
+    }
+
+    /**
+     * Run a measuring JVM to its end and keep each JSON line it prints (one per size), tagged with the transport and
+     * the role (none for perf's own).
+     */
+    private void run(
         final JsonArray results,
         final String transport,
-        final List<String> channel,
-        final List<String> sizes,
-        final int count,
+        final String role,
+        final List<String> javaArgs,
         final Path store) throws IOException, InterruptedException
     {
-        final List<String> args = new ArrayList<>(List.of("perf"));
-        args.addAll(channel);
-        args.addAll(List.of("--sizes", String.join(",", sizes), "--count", Integer.toString(count), "--json"));
-        final File log = store.resolve("perf-" + transport + ".log").toFile();
-        final Process perf = start(args, log);
-        if (!perf.waitFor(PERF_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+        final String what = (null == role ? "perf" : role) + " over " + transport;
+        final File log = store.resolve((null == role ? "perf" : role) + "-" + transport + ".log").toFile();
+        final Process process = start(javaArgs, log);
+        if (!process.waitFor(PERF_TIMEOUT_MS, TimeUnit.MILLISECONDS))
         {
-            perf.destroyForcibly();
-            throw new IOException("perf over " + transport + " still running after " + PERF_TIMEOUT_MS + " ms");
+            process.destroyForcibly();
+            throw new IOException(what + " still running after " + PERF_TIMEOUT_MS + " ms");
         }
         for (final String line : Files.readAllLines(log.toPath()))
         {
@@ -151,26 +231,36 @@ public final class StandaloneRun
             {
                 final JsonObject result = JsonParser.parseString(line).getAsJsonObject();
                 result.addProperty("transport", transport);
+                if (null != role)
+                {
+                    result.addProperty("role", role);
+                }
                 results.add(result);
             }
         }
-        if (perf.exitValue() != 0)
+        if (process.exitValue() != 0)
         {
-            throw new IOException("perf over " + transport + " exited " + perf.exitValue() + ":\n" + Files.readString(log.toPath()));
+            throw new IOException(what + " exited " + process.exitValue() + ":\n" + Files.readString(log.toPath()));
         }
     }
 
-    private Process start(final List<String> args, final File log) throws IOException
+    private List<String> floorCommand(final List<String> args)
+    {
+        final List<String> command = new ArrayList<>(List.of("-cp", floorClassPath, FloorProcess.class.getName()));
+        command.addAll(args);
+        return command;
+    }
+
+    private Process start(final List<String> javaArgs, final File log) throws IOException
     {
         final List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java")); // the java running this
         command.addAll(List.of(JVM_FLAGS));
-        command.addAll(List.of("-jar", cliJar.getAbsolutePath()));
-        command.addAll(args);
+        command.addAll(javaArgs);
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
     }
 
-    private static String awaitReady(final Process broker, final Path log) throws IOException, InterruptedException
+    private static String awaitReady(final Process process, final Path log, final String what) throws IOException, InterruptedException
     {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MS);
         while (System.nanoTime() - deadline < 0)
@@ -185,13 +275,13 @@ public final class StandaloneRun
                     }
                 }
             }
-            if (!broker.isAlive())
+            if (!process.isAlive())
             {
-                throw new IOException("broker exited " + broker.exitValue() + " before READY:\n" + Files.readString(log));
+                throw new IOException(what + " exited " + process.exitValue() + " before READY:\n" + Files.readString(log));
             }
-            broker.waitFor(50, TimeUnit.MILLISECONDS); // polls the other process's log, bounded by the deadline
+            process.waitFor(50, TimeUnit.MILLISECONDS); // polls the other process's log, bounded by the deadline
         }
-        throw new IOException("broker not READY within " + READY_TIMEOUT_MS + " ms:\n" + Files.readString(log));
+        throw new IOException(what + " not READY within " + READY_TIMEOUT_MS + " ms:\n" + Files.readString(log));
     }
 
     static String field(final String readyLine, final String key)

@@ -123,9 +123,12 @@ class BenchmarksSmokeTest
             ResultFormatFactory.getInstance(ResultFormatType.JSON, stream).writeOut(results);
         }
         // the same size as users run it: a broker JVM and a perf JVM from the runnable jar the cli module built, with
-        // perf's default warm-up
+        // perf's default warm-up; before them the Aeron round trip in the same two-JVM layout
         final File standalone = new StandaloneRun(new File("../cli/target/peregrine-cli.jar")).run(List.of("64"), 200, dir.toPath());
-        assertTrue(Files.readString(standalone.toPath()).contains("\"transport\": \"ipc\""), Files.readString(standalone.toPath()));
+        final String written = Files.readString(standalone.toPath());
+        assertTrue(written.contains("\"transport\": \"ipc\""), written);
+        assertEquals(4, written.split("\"size\": 64").length - 1, "udp and ipc, floor and perf: " + written);
+        assertEquals(2, written.split("\"role\": \"floor\"").length - 1, written);
 
         final String markdown = Files.readString(BenchReport.write(json, dir).toPath(), StandardCharsets.UTF_8);
         final String row = markdown.lines().filter((line) -> line.startsWith("| 64 B |")).findFirst().orElseThrow();
@@ -137,11 +140,12 @@ class BenchmarksSmokeTest
         final String cell = "[0-9.,]+ / [0-9.,]+";
         final String ratio = " \\([0-9.]+×\\)";
         assertTrue(readerRow.matches("\\| 64 B \\| " + cell + " \\| " + cell + ratio + " \\| " + cell + ratio + " \\| – \\| – \\| – \\|"), readerRow);
-        // udp: no in-JVM send or floor in this run; ipc: both
+        // udp: a two-JVM round trip but no in-JVM send or append in this run; ipc: all of them
         final String tail = " \\([0-9.]+×( ✗)?\\)";
         final String mark = "[0-9.]+×( ✗)?";
-        final String udp = cell + tail + " \\| - \\| - \\| ";
-        assertTrue(standaloneRow.matches("\\| 64 B \\| " + udp + cell + tail + " \\| " + mark + " \\| " + mark + " \\|"), standaloneRow);
+        final String udp = cell + tail + " \\| - \\| " + cell + tail + " \\| " + mark + " \\| ";
+        final String ipc = cell + tail + " \\| " + mark + " \\| " + cell + tail + " \\| " + mark + " \\|";
+        assertTrue(standaloneRow.matches("\\| 64 B \\| " + udp + ipc), standaloneRow);
         final BufferedImage chart = ImageIO.read(new File(dir, "latency-ipc.png"));
         assertEquals(1000, chart.getWidth());
         assertFalse(new File(dir, "latency-udp.png").exists(), "no UDP results, so no UDP chart");

@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -247,12 +248,14 @@ public final class BenchReport
     }
 
     /**
-     * The broker as its own JVM and perf as another (defaults), beside the in-JVM send and the floor of the same run,
-     * with the targets of issue 12 marked: within 1.5× of the in-JVM p50, within the ASYNC_FLUSH target of the floor,
-     * and a p99 under 10× the p50 up to 4 KiB.
+     * The broker as its own JVM and perf as another (defaults), beside the in-JVM send of the same run and the floor:
+     * the Aeron round trip measured in the same two-JVM layout just before (older runs have none: then the in-JVM round
+     * trip) plus the append. The targets of issue 12 are marked: within 1.5× of the in-JVM p50, within the ASYNC_FLUSH
+     * target of the floor, and a p99 under 10× the p50 up to 4 KiB.
      */
     private void standaloneTable(final StringBuilder md)
     {
+        final boolean twoJvmFloor = hasStandaloneFloor();
         md.append("## As users run it: broker JVM + perf JVM\n\n")
             .append("`bin/peregrine broker` with defaults and `bin/peregrine perf --sizes ... --count 5000` (50,000 up to 4 KiB; perf's default ")
             .append("warm-up: rounds of 1,000 sends for at least 5 s for the first size and 2 s for each next; blocking sends, ASYNC_FLUSH) ")
@@ -261,8 +264,21 @@ public final class BenchReport
             .append(")). Cells: p50 / p99 µs and p99 as a multiple of p50 (✗ over ").append(fmt(STANDALONE_TAIL_TARGET))
             .append("× up to ").append(sizeText(STANDALONE_TAIL_MAX_SIZE)).append("); the p50 over the in-JVM send's p50 ")
             .append("of this run (✗ over ").append(fmt(STANDALONE_IN_JVM_TARGET)).append("×) and over the floor, round trip + ")
-            .append("append (✗ over the ASYNC_FLUSH target).\n\n")
-            .append("| size | udp | udp / in-JVM | udp / floor | ipc | ipc / in-JVM | ipc / floor |\n|---|---|---|---|---|---|---|\n");
+            .append("append (✗ over the ASYNC_FLUSH target). ");
+        if (twoJvmFloor)
+        {
+            md.append("The round trip here is Aeron's alone in the same layout, measured just before with the same counts and ")
+                .append("warm-up: an answering JVM with its own driver where the broker is, a requesting JVM where perf is ")
+                .append("(`FloorProcess`); the append is the one of the Floors table.\n\n")
+                .append("| size | udp | udp / in-JVM | udp round trip, 2 JVMs | udp / floor ")
+                .append("| ipc | ipc / in-JVM | ipc round trip, 2 JVMs | ipc / floor |\n")
+                .append("|---|---|---|---|---|---|---|---|---|\n");
+        }
+        else
+        {
+            md.append("This run measured no two-JVM round trip: the floor is the one of the Floors table.\n\n")
+                .append("| size | udp | udp / in-JVM | udp / floor | ipc | ipc / in-JVM | ipc / floor |\n|---|---|---|---|---|---|---|\n");
+        }
         final TreeSet<Integer> sizes = new TreeSet<>();
         for (final JsonElement entry : standalone)
         {
@@ -273,30 +289,64 @@ public final class BenchReport
             md.append("| ").append(sizeText(size));
             for (final String transport : new String[] { "udp", "ipc" })
             {
-                final JsonObject point = standalonePoint(size, transport);
+                final JsonObject point = standalonePoint(size, transport, null);
+                final JsonObject roundTrip = twoJvmFloor ? standalonePoint(size, transport, StandaloneRun.FLOOR_ROLE) : null;
+                final double p50 = null == point ? Double.NaN : point.get("p50_us").getAsDouble();
                 if (null == point)
                 {
-                    md.append(" | - | - | -");
-                    continue;
+                    md.append(" | - | -");
                 }
-                final double p50 = point.get("p50_us").getAsDouble();
-                if (!(p50 > 0))
+                else if (!(p50 > 0))
                 {
-                    md.append(" | no latency (every send failed?) | - | -");
-                    continue;
+                    md.append(" | no latency (every send failed?) | -");
                 }
-                final double p99 = point.get("p99_us").getAsDouble();
-                final double tail = Math.round(p99 / p50 * 10) / 10.0; // marked as shown
-                md.append(" | ").append(micros(p50)).append(" / ").append(micros(p99)).append(" (").append(fmt(tail)).append('×')
-                    .append(size <= STANDALONE_TAIL_MAX_SIZE && tail > STANDALONE_TAIL_TARGET ? " ✗)" : ")");
-                final BenchResult inJvm = find(SEND, Integer.toString(size), transport, ASYNC_FLUSH);
-                md.append(" | ").append(null == inJvm ? "-" : ratio(p50 / inJvm.p50, STANDALONE_IN_JVM_TARGET));
-                final double floor = floorP50(Integer.toString(size), transport, ASYNC_FLUSH);
-                md.append(" | ").append(Double.isNaN(floor) ? "-" : ratio(p50 / floor, target(transport, ASYNC_FLUSH)));
+                else
+                {
+                    md.append(" | ").append(tailCell(point, size));
+                    final BenchResult inJvm = find(SEND, Integer.toString(size), transport, ASYNC_FLUSH);
+                    md.append(" | ").append(null == inJvm ? "-" : ratio(p50 / inJvm.p50, STANDALONE_IN_JVM_TARGET));
+                }
+                if (twoJvmFloor)
+                {
+                    md.append(" | ").append(null == roundTrip ? "-" : tailCell(roundTrip, size));
+                }
+                final double floor = twoJvmFloor ?
+                    twoJvmFloorP50(roundTrip, size) : floorP50(Integer.toString(size), transport, ASYNC_FLUSH);
+                md.append(" | ").append(Double.isNaN(floor) || !(p50 > 0) ? "-" : ratio(p50 / floor, target(transport, ASYNC_FLUSH)));
             }
             md.append(" |\n");
         }
         md.append('\n');
+    }
+
+    /**
+     * p50 / p99 µs of a perf-style JSON line, with p99 as a multiple of p50, marked over the target up to 4 KiB.
+     */
+    private static String tailCell(final JsonObject point, final int size)
+    {
+        final double p50 = point.get("p50_us").getAsDouble();
+        final double p99 = point.get("p99_us").getAsDouble();
+        final double tail = Math.round(p99 / p50 * 10) / 10.0; // marked as shown
+        return micros(p50) + " / " + micros(p99) + " (" + fmt(tail) + '×' +
+            (size <= STANDALONE_TAIL_MAX_SIZE && tail > STANDALONE_TAIL_TARGET ? " ✗)" : ")");
+    }
+
+    private double twoJvmFloorP50(final JsonObject roundTrip, final int size)
+    {
+        final BenchResult append = find(APPEND, Integer.toString(size), null, null);
+        return null == roundTrip || null == append ? Double.NaN : roundTrip.get("p50_us").getAsDouble() + append.p50;
+    }
+
+    private boolean hasStandaloneFloor()
+    {
+        for (final JsonElement entry : standalone)
+        {
+            if (entry.getAsJsonObject().has("role"))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String ratio(final double ratio, final double target)
@@ -310,12 +360,17 @@ public final class BenchReport
         return value == Math.rint(value) ? Long.toString((long)value) : String.format(Locale.ROOT, "%.1f", value);
     }
 
-    private JsonObject standalonePoint(final int size, final String transport)
+    /**
+     * @param role null for perf's own line, else the role of a floor line.
+     */
+    private JsonObject standalonePoint(final int size, final String transport, final String role)
     {
         for (final JsonElement entry : standalone)
         {
             final JsonObject point = entry.getAsJsonObject();
-            if (point.get("size").getAsInt() == size && transport.equals(point.get("transport").getAsString()))
+            final String pointRole = point.has("role") ? point.get("role").getAsString() : null;
+            if (point.get("size").getAsInt() == size && transport.equals(point.get("transport").getAsString()) &&
+                Objects.equals(role, pointRole))
             {
                 return point;
             }

@@ -66,6 +66,38 @@ class BenchReportTest
     }
 
     @Test
+    void shouldSetTheStandaloneRunAgainstTheRoundTripOfTheSameTwoJvmLayoutWhenTheRunMeasuredIt() throws Exception
+    {
+        final String json = "[" + String.join(",",
+            sampled("SendLatencyBenchmark.send", "\"size\":\"64\",\"transport\":\"udp\",\"flush\":\"ASYNC_FLUSH\"", 100, 150),
+            sampled("SendLatencyBenchmark.send", "\"size\":\"64\",\"transport\":\"ipc\",\"flush\":\"ASYNC_FLUSH\"", 2, 20),
+            sampled("AeronRoundTripFloorBenchmark.roundTrip", "\"size\":\"64\",\"transport\":\"udp\"", 60, 90),
+            sampled("AeronRoundTripFloorBenchmark.roundTrip", "\"size\":\"64\",\"transport\":\"ipc\"", 1, 5),
+            sampled("JournalFloorBenchmark.append", "\"size\":\"64\"", 1, 2)) + "]";
+        final File file = dir.resolve("results.json").toFile();
+        Files.writeString(file.toPath(), json, StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("standalone.json"), "[" + String.join(",",
+            floorLine(64, "udp", 99, 300), floorLine(64, "ipc", 2.6, 40), floorLine(1024, "udp", 50, 100),
+            perfLine(64, "udp", 120, 1500), perfLine(64, "ipc", 3.6, 30), perfLine(65536, "udp", 200, 4000)) + "]", StandardCharsets.UTF_8);
+
+        final String markdown = Files.readString(BenchReport.write(file, dir.resolve("out").toFile()).toPath(), StandardCharsets.UTF_8);
+        assertTrue(markdown.contains("| size | udp | udp / in-JVM | udp round trip, 2 JVMs | udp / floor |"), markdown);
+        // udp: 120 / (99 + 1) = 1.20x the two-JVM floor, not 120 / (60 + 1) = 1.97x the in-JVM one; its round trip's own
+        // p99 is 3x its p50; ipc: 3.6 / (2.6 + 1) = 1.00x, the round trip's p99 15.4x its p50 (over 10x at <= 4 KiB)
+        assertTrue(markdown.contains("| 64 B | 120 / 1,500 (12.5× ✗) | 1.20× | 99.0 / 300 (3×) | 1.20× | " +
+            "3.6 / 30.0 (8.3×) | 1.80× ✗ | 2.6 / 40.0 (15.4× ✗) | 1.00× |\n"), markdown);
+        // a floor with no perf run beside it, and a perf run with no floor beside it: dashes where either is missing
+        assertTrue(markdown.contains("| 1 KiB | - | - | 50.0 / 100 (2×) | - | - | - | - | - |\n"), markdown);
+        assertTrue(markdown.contains("| 64 KiB | 200 / 4,000 (20×) | - | - | - | - | - | - | - |\n"), markdown);
+    }
+
+    private static String floorLine(final int size, final String transport, final double p50, final double p99)
+    {
+        return "{\"size\":" + size + ",\"transport\":\"" + transport + "\",\"role\":\"floor\",\"p50_us\":" + p50 +
+            ",\"p99_us\":" + p99 + "}";
+    }
+
+    @Test
     void shouldGiveEachStallRatioAsTheMedianOfTheTurnsWithTheirRange() throws Exception
     {
         // turn 2 is a noisy one: its no-consumer point is slower than its caught-up one
