@@ -13,6 +13,8 @@ import io.peregrine.journal.Journal;
 import io.peregrine.journal.JournalRecord;
 import io.peregrine.journal.PreToucher;
 import io.peregrine.transport.Protocol;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -55,6 +57,8 @@ public class JournalFloorBenchmark extends SampledLatencyBenchmark implements Pr
     int channelCycle;
     long lastIndex = -1;
     volatile long writePosition;
+    volatile PreToucher.Mapping writerMapping;
+    BytesStore<?, ?> writerStore;
 
     /**
      * A fresh queue for this iteration.
@@ -127,7 +131,13 @@ public class JournalFloorBenchmark extends SampledLatencyBenchmark implements Pr
         try (DocumentContext dc = appender.writingDocument())
         {
             dc.wire().bytes().unsafeWrite(record.addressOffset(), record.capacity());
-            writePosition = dc.wire().bytes().writePosition();
+            final Bytes<?> bytes = dc.wire().bytes();
+            if (bytes.bytesStore() != writerStore)
+            {
+                writerStore = bytes.bytesStore();
+                writerMapping = PreToucher.Mapping.of(writerStore);
+            }
+            writePosition = bytes.writePosition();
         }
         lastIndex = appender.lastIndexAppended();
         return lastIndex;
@@ -178,5 +188,13 @@ public class JournalFloorBenchmark extends SampledLatencyBenchmark implements Pr
     public long writePosition()
     {
         return writePosition;
+    }
+
+    /**
+     * @return where the appender's current chunk is mapped, so the pre-toucher populates it as the broker's does.
+     */
+    public PreToucher.Mapping writerMapping()
+    {
+        return writerMapping;
     }
 }

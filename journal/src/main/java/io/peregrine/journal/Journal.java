@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.PointerBytesStore;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -70,6 +71,8 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     private SingleChronicleQueue queue;
     @SuppressWarnings("unused") // written through WRITE_POSITION
     private volatile long writePosition;
+    private volatile PreToucher.Mapping writerMapping;
+    private BytesStore<?, ?> writerStore; // the writer thread's: the chunk its last record went into
     private ExcerptAppender appender;
     private PointerBytesStore recordPointer; // a view of the caller's record: writeAt copies it once, into the queue
     private long copiedLastIndex = NOT_KNOWN;
@@ -218,6 +221,8 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         finally
         {
             queue = queue(dir, maxRecordLength, false, rollCycle, epochMillis);
+            writerStore = null;
+            writerMapping = null;
             WRITE_POSITION.setRelease(this, 0L);
         }
     }
@@ -252,6 +257,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
                 final Bytes<?> bytes = dc.wire().bytes();
                 bytes.unsafeWrite(address, length);
                 bytes.writeInt(crc);
+                noteWriterMapping(bytes);
                 WRITE_POSITION.setRelease(this, bytes.writePosition());
             }
             catch (final BufferOverflowException ex)
@@ -314,7 +320,9 @@ public final class Journal implements AutoCloseable, PreToucher.Target
             throw new IllegalStateException("journal did not take index " + index + "; it ends at " + lastIndex());
         }
         copiedLastIndex = index;
-        WRITE_POSITION.setRelease(this, ((ExcerptContext)appender).wire().bytes().writePosition());
+        final Bytes<?> bytes = ((ExcerptContext)appender).wire().bytes();
+        noteWriterMapping(bytes);
+        WRITE_POSITION.setRelease(this, bytes.writePosition());
     }
 
     /**
@@ -446,6 +454,29 @@ public final class Journal implements AutoCloseable, PreToucher.Target
      * What {@link #storedCrc(long)} answers for an index with no record.
      */
     public static final long NO_RECORD = Long.MIN_VALUE;
+
+    /**
+     * Publish where the chunk of the file the writer writes into is mapped, when it moved to another chunk: once per
+     * chunk (tens of MiB), so the steady state allocates nothing.
+     */
+    private void noteWriterMapping(final Bytes<?> bytes)
+    {
+        final BytesStore<?, ?> store = bytes.bytesStore();
+        if (store != writerStore)
+        {
+            writerStore = store;
+            writerMapping = PreToucher.Mapping.of(store);
+        }
+    }
+
+    /**
+     * @return where the writer's own mapping of its current file lies, as of its last record; null before the first.
+     * The mapping may be gone by the time another thread reads this (the writer moved on to the next chunk or file).
+     */
+    public PreToucher.Mapping writerMapping()
+    {
+        return writerMapping;
+    }
 
     /**
      * @return the file offset just past the last record appended (in the current cycle's file), published for
@@ -902,6 +933,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
      */
     public void close()
     {
+        writerMapping = null;
         CloseHelper.quietClose(appender);
         if (null != recordPointer)
         {

@@ -6,6 +6,10 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.bytes.MappedBytesStore;
+import net.openhft.chronicle.core.OS;
+import net.openhft.posix.PosixAPI;
 import org.agrona.CloseHelper;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -14,10 +18,17 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Touches the journal's pages ahead of the writer so the page faults of a fresh sparse file (block
  * allocation, zeroing) happen here, not on the send path. Chronicle's open-source pretoucher does nothing.
  *
- * <p>It maps the current cycle file itself and, on each 4 KiB page from the writer's position up to
- * {@link #AHEAD_BYTES} beyond it (within the file's current length), compares-and-sets an int from 0 to 0:
- * a write access that allocates the page, and an atomic one that changes nothing, so it can never disturb
- * a record the writer is putting there at the same moment.
+ * <p>Within the chunk of the file the writer has mapped, it populates the writer's own mapping with
+ * {@code madvise(MADV_POPULATE_WRITE)} (Linux 5.14 and later): the pages are allocated and the writer's page
+ * tables filled, as if written, without any write, so the writer then meets no fault at all. Beyond that chunk,
+ * or where the call is not there, it maps the current cycle file itself and, on each 4 KiB page from the writer's
+ * position up to {@link #AHEAD_BYTES} beyond it (within the file's current length), compares-and-sets an int from 0
+ * to 0: a write access that allocates the page, and an atomic one that changes nothing, so it can never disturb a
+ * record the writer is putting there at the same moment. That allocates the page, but the writer's own mapping still
+ * takes a (minor) fault on its first write there.
+ *
+ * <p>Populating never changes memory, so a mapping that went away after the writer published it (it moved to the
+ * next chunk) costs nothing but a failed call.
  */
 public final class PreToucher implements AutoCloseable
 {
@@ -32,6 +43,7 @@ public final class PreToucher implements AutoCloseable
     public static final long AHEAD_BYTES = 16L << 20;
     private static final int WINDOW = 4 << 20;
     private static final int PAGES_PER_CALL = 32; // bounded: it shares the flusher thread
+    private static final int MADV_POPULATE_WRITE = 23; // linux/mman-common.h, Linux 5.14
 
     private final Target journal;
     private final UnsafeBuffer window = new UnsafeBuffer(0, 0);
@@ -41,6 +53,10 @@ public final class PreToucher implements AutoCloseable
     private long windowStart;
     private long touchedUpTo;
     private long pagesTouched;
+    private long pagesPopulated;
+    private boolean populate;
+    private boolean populatedOnce;
+    private long populatedMappingStart = -1;
 
     /**
      * The writer whose pages to touch: the files it writes and how far it has written.
@@ -63,14 +79,51 @@ public final class PreToucher implements AutoCloseable
          * @return offset just past the last record written in the current file, readable from any thread.
          */
         long writePosition();
+
+        /**
+         * @return where the writer has the current file mapped, as of its last record, or null if not known.
+         */
+        Mapping writerMapping();
     }
 
     /**
+     * Where file offsets {@code [start, limit)} of the current file are mapped in the writer's memory.
+     *
+     * @param address of offset {@code start}.
+     * @param start   file offset of the mapping's first byte.
+     * @param limit   file offset just past the last byte that may be touched.
+     */
+    public record Mapping(long address, long start, long limit)
+    {
+        /**
+         * @param store the chunk of a Chronicle file a writer's bytes are in ({@code bytes.bytesStore()}).
+         * @return where it is mapped, or null if it is not a mapped chunk.
+         */
+        public static Mapping of(final BytesStore<?, ?> store)
+        {
+            return store instanceof MappedBytesStore mapped ?
+                new Mapping(mapped.addressForWrite(mapped.start()), mapped.start(), mapped.safeLimit()) : null;
+        }
+    }
+
+    /**
+     * Populate the writer's own mapping where the platform can (Linux).
+     *
      * @param journal the writer to run ahead of.
      */
     public PreToucher(final Target journal)
     {
+        this(journal, OS.isLinux());
+    }
+
+    /**
+     * @param journal  the writer to run ahead of.
+     * @param populate whether to populate the writer's own mapping (else only touch through a mapping of its own).
+     */
+    public PreToucher(final Target journal, final boolean populate)
+    {
         this.journal = journal;
+        this.populate = populate;
     }
 
     /**
@@ -96,6 +149,14 @@ public final class PreToucher implements AutoCloseable
             touchedUpTo = 0;
         }
         final long writePosition = journal.writePosition();
+        final Mapping writer = populate ? journal.writerMapping() : null;
+        if (null != writer && writer.start() != populatedMappingStart)
+        {
+            // the writer mapped the next chunk: the pages of it touched through this one's mapping are allocated but
+            // not in the writer's page tables, so go over them again
+            populatedMappingStart = writer.start();
+            touchedUpTo = Math.min(touchedUpTo, Math.max(writer.start(), writePosition));
+        }
         if (writePosition + AHEAD_BYTES <= touchedUpTo)
         {
             return 0; // far enough ahead already: no file-size call, nothing to do
@@ -105,6 +166,13 @@ public final class PreToucher implements AutoCloseable
         int touched = 0;
         while (position + Integer.BYTES <= limit && touched < PAGES_PER_CALL)
         {
+            final int populated = populate ? populate(position, limit, PAGES_PER_CALL - touched) : 0;
+            if (populated > 0)
+            {
+                position += (long)populated * PAGE;
+                touched += populated;
+                continue;
+            }
             if (null == mapped || position < windowStart || position + Integer.BYTES > windowStart + window.capacity())
             {
                 unmap();
@@ -123,11 +191,49 @@ public final class PreToucher implements AutoCloseable
     }
 
     /**
-     * @return pages touched since the start.
+     * Populate pages of the writer's own mapping from {@code position} (page aligned), if that mapping holds it.
+     *
+     * @return pages populated; 0 if the writer's mapping does not hold the position or the call failed.
+     */
+    private int populate(final long position, final long limit, final int maxPages)
+    {
+        final Mapping writer = journal.writerMapping();
+        if (null == writer || position < writer.start() || position + PAGE > writer.limit())
+        {
+            return 0;
+        }
+        final long end = Math.min(Math.min(limit, writer.limit()), position + (long)maxPages * PAGE);
+        final long length = (end - position) & ~(PAGE - 1L);
+        if (length <= 0)
+        {
+            return 0;
+        }
+        if (PosixAPI.posix().madvise(writer.address() + (position - writer.start()), length, MADV_POPULATE_WRITE) != 0)
+        {
+            // a kernel without it fails the first call: stop asking; later, the writer moved on (its chunk unmapped)
+            populate = populatedOnce;
+            return 0;
+        }
+        populatedOnce = true;
+        final int pages = (int)(length / PAGE);
+        pagesPopulated += pages;
+        return pages;
+    }
+
+    /**
+     * @return pages touched since the start, populated in the writer's mapping or touched through this one's.
      */
     public long pagesTouched()
     {
         return pagesTouched;
+    }
+
+    /**
+     * @return of {@link #pagesTouched()}, those populated in the writer's own mapping.
+     */
+    public long pagesPopulated()
+    {
+        return pagesPopulated;
     }
 
     private void unmap()
