@@ -209,9 +209,9 @@ public final class Bench
         {
             System.out.println("bench: standalone results " + new StandaloneRun(cliJar).run(sizes, 5000, out));
         }
-        catch (final IOException | InterruptedException ex)
+        catch (final IOException | InterruptedException | RuntimeException ex)
         {
-            System.out.println("bench: standalone run failed: " + ex.getMessage());
+            System.out.println("bench: standalone run failed: " + ex); // the JMH results still get their report
         }
     }
 

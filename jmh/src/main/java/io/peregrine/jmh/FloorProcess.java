@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
@@ -17,6 +18,7 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
+import io.peregrine.producer.Producer;
 import io.peregrine.transport.Channels;
 import io.peregrine.transport.EmbeddedDriver;
 import io.peregrine.transport.IdleStrategies;
@@ -50,6 +52,8 @@ public final class FloorProcess
     static final int HELLO = 1;
     static final int REQUEST = 2;
     static final int WARMUP_ROUND = 1000;
+    static final int PERF_IN_FLIGHT = 1024; // perf's default --inflight
+    private static final long ROUND_TIMEOUT_MS = 60_000;
     private static final long CONNECT_TIMEOUT_MS = 10_000;
 
     private FloorProcess()
@@ -119,13 +123,16 @@ public final class FloorProcess
         try (MediaDriver driver = ipc ? null : EmbeddedDriver.launchInNewDirectory(IdleStrategies.DEFAULT);
             Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(ipc ? where : driver.aeronDirectoryName())))
         {
+            // the streams sized as perf's producer sizes its own: response window for perf's default --inflight,
+            // request term for the largest size or the producer's default maxMessageSize
+            final int window = Channels.responseWindow(PERF_IN_FLIGHT);
             final Subscription answers = aeron.addSubscription(
-                Channels.responseSubscription(ipc, "127.0.0.1", sessionId, Channels.responseWindow(4096)), ANSWER_STREAM_ID);
+                Channels.responseSubscription(ipc, "127.0.0.1", sessionId, window), ANSWER_STREAM_ID);
             final String answerChannel = Channels.responsePublication(
-                ipc ? null : Channels.awaitResolvedEndpoint(answers, CONNECT_TIMEOUT_MS), sessionId, Channels.responseWindow(4096));
+                ipc ? null : Channels.awaitResolvedEndpoint(answers, CONNECT_TIMEOUT_MS), sessionId, window);
             final int maxSize = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
-            final ExclusivePublication requests = aeron.addExclusivePublication(
-                Channels.requestPublication(ipc ? "aeron:ipc" : "aeron:udp?endpoint=" + where, Math.max(maxSize, BenchmarkBroker.MAX_MESSAGE_SIZE)),
+            final ExclusivePublication requests = aeron.addExclusivePublication(Channels.requestPublication(
+                ipc ? "aeron:ipc" : "aeron:udp?endpoint=" + where, Math.max(maxSize, Producer.Context.MAX_MESSAGE_SIZE_DEFAULT)),
                 REQUEST_STREAM_ID);
             final Requester requester = new Requester(requests, answers, Math.max(maxSize, Integer.BYTES));
             requester.hello(answerChannel);
@@ -148,18 +155,35 @@ public final class FloorProcess
         }
     }
 
+    /**
+     * Measure on a new thread; a failed or stuck round trip (the answerer gone) ends the process with an error instead
+     * of a line of zeros: the wait loop itself stays as lean as the JMH floor's.
+     */
     private static void onNewThread(final Requester requester, final int size, final long[] latencies)
     {
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
         final Thread thread = new Thread(() -> requester.run(size, latencies), "floor-ping");
+        thread.setDaemon(true);
+        thread.setUncaughtExceptionHandler((t, ex) -> failure.set(ex));
         thread.start();
+        final long timeoutMs = ROUND_TIMEOUT_MS + latencies.length; // and a millisecond a round trip
         try
         {
-            thread.join();
+            thread.join(timeoutMs);
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while measuring", ex);
+        }
+        if (thread.isAlive())
+        {
+            throw new IllegalStateException(latencies.length + " round trips of " + size + " bytes not done within " + timeoutMs +
+                " ms: no answer (is the answerer still running?)");
+        }
+        if (null != failure.get())
+        {
+            throw new IllegalStateException("round trips of " + size + " bytes failed: " + failure.get(), failure.get());
         }
     }
 
@@ -183,7 +207,7 @@ public final class FloorProcess
         {
             return 0;
         }
-        final int rank = (int)Math.ceil(percent / 100.0 * sorted.length);
+        final int rank = (int)Math.ceil(percent * sorted.length / 100.0 - 1e-9); // 99.9 of 1,000 is rank 999, not 1,000
         return sorted[Math.max(0, Math.min(sorted.length, rank) - 1)] / 1000.0;
     }
 

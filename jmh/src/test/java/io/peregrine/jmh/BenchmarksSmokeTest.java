@@ -140,7 +140,7 @@ class BenchmarksSmokeTest
         final String cell = "[0-9.,]+ / [0-9.,]+";
         final String ratio = " \\([0-9.]+×\\)";
         assertTrue(readerRow.matches("\\| 64 B \\| " + cell + " \\| " + cell + ratio + " \\| " + cell + ratio + " \\| – \\| – \\| – \\|"), readerRow);
-        // udp: a two-JVM round trip but no in-JVM send or append in this run; ipc: all of them
+        // udp: a two-JVM round trip and the append (so a floor ratio) but no in-JVM send in this run; ipc: all of them
         final String tail = " \\([0-9.]+×( ✗)?\\)";
         final String mark = "[0-9.]+×( ✗)?";
         final String udp = cell + tail + " \\| - \\| " + cell + tail + " \\| " + mark + " \\| ";

@@ -28,7 +28,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * takes a (minor) fault on its first write there.
  *
  * <p>Populating never changes memory, so a mapping that went away after the writer published it (it moved to the
- * next chunk) costs nothing but a failed call.
+ * next chunk) costs nothing but a failed call. A flush that writes the populated pages back before the writer gets
+ * there write-protects them again, and the writer then takes a write-protect fault on each, as it would have without
+ * this; at the rates where faults matter the writer gets there first.
  */
 public final class PreToucher implements AutoCloseable
 {
@@ -44,6 +46,7 @@ public final class PreToucher implements AutoCloseable
     private static final int WINDOW = 4 << 20;
     private static final int PAGES_PER_CALL = 32; // bounded: it shares the flusher thread
     private static final int MADV_POPULATE_WRITE = 23; // linux/mman-common.h, Linux 5.14
+    private static final int EINVAL = 22; // what a kernel without MADV_POPULATE_WRITE answers
 
     private final Target journal;
     private final UnsafeBuffer window = new UnsafeBuffer(0, 0);
@@ -54,9 +57,9 @@ public final class PreToucher implements AutoCloseable
     private long touchedUpTo;
     private long pagesTouched;
     private long pagesPopulated;
+    private final PosixAPI posix;
     private boolean populate;
-    private boolean populatedOnce;
-    private long populatedMappingStart = -1;
+    private Mapping populating;
 
     /**
      * The writer whose pages to touch: the files it writes and how far it has written.
@@ -123,7 +126,10 @@ public final class PreToucher implements AutoCloseable
     public PreToucher(final Target journal, final boolean populate)
     {
         this.journal = journal;
-        this.populate = populate;
+        // loaded here, not on the first touch; where JNR cannot load, Chronicle's posix falls back to a no-op
+        // implementation whose madvise "succeeds" doing nothing: then touch through a mapping of its own
+        this.posix = populate ? PosixAPI.posix() : null;
+        this.populate = populate && !posix.getClass().getSimpleName().startsWith("NoOp");
     }
 
     /**
@@ -150,11 +156,11 @@ public final class PreToucher implements AutoCloseable
         }
         final long writePosition = journal.writePosition();
         final Mapping writer = populate ? journal.writerMapping() : null;
-        if (null != writer && writer.start() != populatedMappingStart)
+        if (null != writer && writer != populating)
         {
             // the writer mapped the next chunk: the pages of it touched through this one's mapping are allocated but
             // not in the writer's page tables, so go over them again
-            populatedMappingStart = writer.start();
+            populating = writer;
             touchedUpTo = Math.min(touchedUpTo, Math.max(writer.start(), writePosition));
         }
         if (writePosition + AHEAD_BYTES <= touchedUpTo)
@@ -208,13 +214,13 @@ public final class PreToucher implements AutoCloseable
         {
             return 0;
         }
-        if (PosixAPI.posix().madvise(writer.address() + (position - writer.start()), length, MADV_POPULATE_WRITE) != 0)
+        if (posix.madvise(writer.address() + (position - writer.start()), length, MADV_POPULATE_WRITE) != 0)
         {
-            // a kernel without it fails the first call: stop asking; later, the writer moved on (its chunk unmapped)
-            populate = populatedOnce;
+            // a kernel without it: stop asking; anything else (the writer moved on and its chunk is unmapped, a signal)
+            // is for this call only
+            populate = posix.lastError() != EINVAL;
             return 0;
         }
-        populatedOnce = true;
         final int pages = (int)(length / PAGE);
         pagesPopulated += pages;
         return pages;

@@ -33,6 +33,9 @@ class PreToucherTest
     void shouldLeaveTheWriterNoPageFaultsWhenItPopulatesTheWritersOwnMapping() throws IOException
     {
         assumeTrue(OS.isLinux(), "page faults per thread are read from /proc");
+        final String release = Files.readString(Path.of("/proc/sys/kernel/osrelease"), StandardCharsets.US_ASCII).trim();
+        final String[] version = release.split("[.-]");
+        assumeTrue(Integer.parseInt(version[0]) * 1000 + Integer.parseInt(version[1]) >= 5014, "MADV_POPULATE_WRITE needs Linux 5.14: " + release);
         final long touchedOnly = appendFaults("touched", false);
         final long populated = appendFaults("populated", true);
         assertTrue(populated * 4 < touchedOnly && populated < RECORDS / 10,
