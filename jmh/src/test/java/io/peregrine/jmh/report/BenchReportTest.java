@@ -7,6 +7,8 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 import org.junit.jupiter.api.Test;
@@ -39,18 +41,29 @@ class BenchReportTest
         return String.format(Locale.ROOT, "{\"size\":%d,\"transport\":\"%s\",\"p50_us\":%f,\"p99_us\":%f}", size, transport, p50, p99);
     }
 
+    /**
+     * results.json with 64 B sends and floors over UDP and IPC (p50 100 and 2 µs, round trips 60 and 1 µs, append 1 µs),
+     * and any more entries.
+     */
+    private File results(final String... more) throws Exception
+    {
+        final List<String> entries = new ArrayList<>(List.of(
+                sampled("SendLatencyBenchmark.send", "\"size\":\"64\",\"transport\":\"udp\",\"flush\":\"ASYNC_FLUSH\"", 100, 150),
+                sampled("SendLatencyBenchmark.send", "\"size\":\"64\",\"transport\":\"ipc\",\"flush\":\"ASYNC_FLUSH\"", 2, 20),
+                sampled("AeronRoundTripFloorBenchmark.roundTrip", "\"size\":\"64\",\"transport\":\"udp\"", 60, 90),
+                sampled("AeronRoundTripFloorBenchmark.roundTrip", "\"size\":\"64\",\"transport\":\"ipc\"", 1, 5),
+                sampled("JournalFloorBenchmark.append", "\"size\":\"64\"", 1, 2)));
+        entries.addAll(List.of(more));
+        final File file = dir.resolve("results.json").toFile();
+        Files.writeString(file.toPath(), "[" + String.join(",", entries) + "]", StandardCharsets.UTF_8);
+        return file;
+    }
+
     @Test
     void shouldSetTheStandaloneRunAgainstTheInJvmSendAndTheFloorAndMarkEachMissedTarget() throws Exception
     {
-        final String json = "[" + String.join(",",
-            sampled("SendLatencyBenchmark.send", "\"size\":\"64\",\"transport\":\"udp\",\"flush\":\"ASYNC_FLUSH\"", 100, 150),
-            sampled("SendLatencyBenchmark.send", "\"size\":\"64\",\"transport\":\"ipc\",\"flush\":\"ASYNC_FLUSH\"", 2, 20),
-            sampled("AeronRoundTripFloorBenchmark.roundTrip", "\"size\":\"64\",\"transport\":\"udp\"", 60, 90),
-            sampled("AeronRoundTripFloorBenchmark.roundTrip", "\"size\":\"64\",\"transport\":\"ipc\"", 1, 5),
-            sampled("JournalFloorBenchmark.append", "\"size\":\"64\"", 1, 2),
-            sampled("SendLatencyBenchmark.send", "\"size\":\"1024\",\"transport\":\"udp\",\"flush\":\"ASYNC_FLUSH\"", 100, 150)) + "]";
-        final File file = dir.resolve("results.json").toFile();
-        Files.writeString(file.toPath(), json, StandardCharsets.UTF_8);
+        final File file = results(
+            sampled("SendLatencyBenchmark.send", "\"size\":\"1024\",\"transport\":\"udp\",\"flush\":\"ASYNC_FLUSH\"", 100, 150));
         Files.writeString(dir.resolve("standalone.json"), "[" + String.join(",",
             perfLine(64, "udp", 120, 1500), perfLine(64, "ipc", 3.6, 30), perfLine(65536, "udp", 200, 4000),
             perfLine(1024, "udp", 150.2, 300), perfLine(1024, "ipc", 0, 0)) + "]", StandardCharsets.UTF_8);
@@ -68,14 +81,7 @@ class BenchReportTest
     @Test
     void shouldSetTheStandaloneRunAgainstTheRoundTripOfTheSameTwoJvmLayoutWhenTheRunMeasuredIt() throws Exception
     {
-        final String json = "[" + String.join(",",
-            sampled("SendLatencyBenchmark.send", "\"size\":\"64\",\"transport\":\"udp\",\"flush\":\"ASYNC_FLUSH\"", 100, 150),
-            sampled("SendLatencyBenchmark.send", "\"size\":\"64\",\"transport\":\"ipc\",\"flush\":\"ASYNC_FLUSH\"", 2, 20),
-            sampled("AeronRoundTripFloorBenchmark.roundTrip", "\"size\":\"64\",\"transport\":\"udp\"", 60, 90),
-            sampled("AeronRoundTripFloorBenchmark.roundTrip", "\"size\":\"64\",\"transport\":\"ipc\"", 1, 5),
-            sampled("JournalFloorBenchmark.append", "\"size\":\"64\"", 1, 2)) + "]";
-        final File file = dir.resolve("results.json").toFile();
-        Files.writeString(file.toPath(), json, StandardCharsets.UTF_8);
+        final File file = results();
         Files.writeString(dir.resolve("standalone.json"), "[" + String.join(",",
             floorLine(64, "udp", 99, 300), floorLine(64, "ipc", 2.6, 40), floorLine(1024, "udp", 50, 100),
             perfLine(64, "udp", 120, 1500), perfLine(64, "ipc", 3.6, 30), perfLine(65536, "udp", 200, 4000)) + "]", StandardCharsets.UTF_8);
