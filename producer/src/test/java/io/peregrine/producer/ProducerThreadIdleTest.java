@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.agrona.concurrent.IdleStrategy;
+import io.peregrine.transport.RecordingIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.YieldingIdleStrategy;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -20,39 +19,11 @@ import org.junit.jupiter.api.Test;
  */
 class ProducerThreadIdleTest
 {
-    /**
-     * Records what the gate asks of the configured strategy.
-     */
-    private static final class Recording implements IdleStrategy
-    {
-        final List<String> calls = new ArrayList<>();
-
-        public void idle(final int workCount)
-        {
-            calls.add("idle " + workCount);
-        }
-
-        public void idle()
-        {
-            calls.add("idle");
-        }
-
-        public void reset()
-        {
-            calls.add("reset");
-        }
-
-        public String alias()
-        {
-            return "recording";
-        }
-    }
-
     private final PendingSends pending = new PendingSends(8, Throwable::printStackTrace, "aeron:ipc", 0x5eed);
     private final AtomicInteger readers = new AtomicInteger();
     private final SendQueue queue = new SendQueue(4096 + RingBufferDescriptor.TRAILER_LENGTH, () -> null);
     private final boolean[] connected = { true };
-    private final Recording otherwise = new Recording();
+    private final RecordingIdleStrategy otherwise = new RecordingIdleStrategy();
     private final ProducerThreadIdle idle = new ProducerThreadIdle(otherwise, pending, readers, queue, () -> connected[0]);
 
     @Test

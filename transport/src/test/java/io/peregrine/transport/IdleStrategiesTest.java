@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.agrona.concurrent.IdleStrategy;
@@ -14,38 +13,10 @@ import org.junit.jupiter.api.Test;
 
 class IdleStrategiesTest
 {
-    /**
-     * Records what the quiet strategy asks of the one it stands in for.
-     */
-    private static final class Recording implements IdleStrategy
-    {
-        final List<String> calls = new ArrayList<>();
-
-        public void idle(final int workCount)
-        {
-            calls.add("idle " + workCount);
-        }
-
-        public void idle()
-        {
-            calls.add("idle");
-        }
-
-        public void reset()
-        {
-            calls.add("reset");
-        }
-
-        public String alias()
-        {
-            return "recording";
-        }
-    }
-
     @Test
     void shouldParkOnlyEmptyDutyCyclesWhileQuietAndBackOffOtherwise()
     {
-        final Recording busy = new Recording();
+        final RecordingIdleStrategy busy = new RecordingIdleStrategy();
         final boolean[] quiet = { true };
         final IdleStrategy strategy = IdleStrategies.GatedIdleStrategy.quiet(busy, () -> quiet[0]);
 
