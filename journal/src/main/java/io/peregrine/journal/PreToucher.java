@@ -172,7 +172,7 @@ public final class PreToucher implements AutoCloseable
         int touched = 0;
         while (position + Integer.BYTES <= limit && touched < PAGES_PER_CALL)
         {
-            final int populated = populate ? populate(position, limit, PAGES_PER_CALL - touched) : 0;
+            final int populated = null != writer && populate ? populate(writer, position, limit, PAGES_PER_CALL - touched) : 0;
             if (populated > 0)
             {
                 position += (long)populated * PAGE;
@@ -199,12 +199,12 @@ public final class PreToucher implements AutoCloseable
     /**
      * Populate pages of the writer's own mapping from {@code position} (page aligned), if that mapping holds it.
      *
+     * @param writer the writer's mapping as this call of {@link #touch} read it.
      * @return pages populated; 0 if the writer's mapping does not hold the position or the call failed.
      */
-    private int populate(final long position, final long limit, final int maxPages)
+    private int populate(final Mapping writer, final long position, final long limit, final int maxPages)
     {
-        final Mapping writer = journal.writerMapping();
-        if (null == writer || position < writer.start() || position + PAGE > writer.limit())
+        if (position < writer.start() || position + PAGE > writer.limit())
         {
             return 0;
         }
