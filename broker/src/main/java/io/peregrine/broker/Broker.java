@@ -122,7 +122,8 @@ public final class Broker implements AutoCloseable
         watermarks = Watermarks.create(ctx.storeDir(),
             (ctx.syncFlush() ? Watermarks.SYNC_FLUSH : 0) | (ctx.syncMaster() ? Watermarks.SYNC_MASTER : 0), journal.lastIndex());
         flusher.start(journal, watermarks, ctx.fileReservedTimeMs(), ctx.usableSpace(),
-            Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)), ctx.pretouch());
+            Math.max(ctx.diskSpaceFloor(), 2 * Journal.blockSizeFor(maxRecordLength)), ctx.pretouch(),
+            ctx.pageCacheWindow());
         final RateLimitedLog rateLimitedLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
 
         // tagged, so that the consumers' stream shares the endpoint even when its port was 0

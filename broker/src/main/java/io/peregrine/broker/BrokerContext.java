@@ -67,6 +67,8 @@ public final class BrokerContext
     public static final String DISK_SPACE_FLOOR = "diskSpaceFloor";
     /** Touch journal pages ahead of the writer so page faults stay off the send path. */
     public static final String PRETOUCH = "pretouch";
+    /** Flushed journal bytes kept in the page cache behind the writer; what lies further behind is released. */
+    public static final String PAGE_CACHE_WINDOW = "pageCacheWindow";
     /** Chronicle roll cycle of the journal: one file per cycle (FAST_DAILY, FAST_HOURLY, ...). */
     public static final String ROLL_CYCLE = "rollCycle";
     /** Memory for duplicate detection: 64 KiB per producer remembered, at least one per maxProducers. */
@@ -137,6 +139,8 @@ public final class BrokerContext
         "below this much free space on the store's filesystem sends are refused with STORE_FULL");
     private static final Setting<Boolean> TOUCH = Setting.bool(PRETOUCH, "true",
         "touch journal pages ahead of the writer so new-page faults stay off the send path");
+    private static final Setting<Long> CACHE_WINDOW = Setting.size(PAGE_CACHE_WINDOW, "64m",
+        "flushed journal pages further than this behind the writer are released from the page cache, so new pages reuse them; 0: never");
     private static final Setting<Long> HISTORY_MEMORY = Setting.size(PRODUCER_HISTORY_MEMORY, "128m",
         "memory for duplicate detection, 64 KiB per producer remembered; must cover maxProducers");
 
@@ -164,8 +168,8 @@ public final class BrokerContext
     static
     {
         for (final Setting<?> setting : List.of(ROLE, FLUSH, FLUSH_TIMEOUT, STORE, MESSAGE_SIZE, LISTEN, IPC, AERON, IDLE, PRODUCERS,
-            LIVENESS, FLUSH_INTERVAL, RESERVED_TIME, ROLL, SPACE_FLOOR, TOUCH, HISTORY_MEMORY, HA_LISTEN, HA_MASTER, HA_SLAVE, FALLBEHIND,
-            LAG_TIME, HA_LIVENESS, ACK_POLICY, AUTO_CUT))
+            LIVENESS, FLUSH_INTERVAL, RESERVED_TIME, ROLL, SPACE_FLOOR, TOUCH, CACHE_WINDOW, HISTORY_MEMORY, HA_LISTEN, HA_MASTER, HA_SLAVE,
+            FALLBEHIND, LAG_TIME, HA_LIVENESS, ACK_POLICY, AUTO_CUT))
         {
             SETTINGS.put(setting.key, setting);
         }
@@ -410,6 +414,14 @@ public final class BrokerContext
     public boolean pretouch()
     {
         return value(TOUCH);
+    }
+
+    /**
+     * @return bytes of flushed journal kept in the page cache behind the writer; 0 if none is ever released.
+     */
+    public long pageCacheWindow()
+    {
+        return value(CACHE_WINDOW);
     }
 
     /**

@@ -48,6 +48,7 @@ final class BrokerCounters implements AutoCloseable
     final AtomicCounter consumerMessagesSent;
     final AtomicCounter consumersRefused;
     final AtomicCounter tailFramesRejected;
+    final AtomicCounter pageCacheReleased;
 
     /**
      * Makes one counter; the broker's are Aeron counters in its driver's CnC file.
@@ -101,6 +102,7 @@ final class BrokerCounters implements AutoCloseable
         consumerMessagesSent = counters.newCounter(TYPE_ID_BASE + 31, "peregrine: tail: messages sent to consumers");
         consumersRefused = counters.newCounter(TYPE_ID_BASE + 32, "peregrine: tail: subscribes refused");
         tailFramesRejected = counters.newCounter(TYPE_ID_BASE + 33, "peregrine: tail: consumer frames rejected (truncated, wrong schema)");
+        pageCacheReleased = counters.newCounter(TYPE_ID_BASE + 34, "peregrine: journal: flushed bytes released from the page cache");
     }
 
     public void close()
@@ -109,6 +111,7 @@ final class BrokerCounters implements AutoCloseable
             responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors, duplicatesReceived,
             flushes, flushNanos, flushTimeouts, responsesDelayed, slavesConnected, slavesInSync, replicaAckedIndex, replicaLagRecords,
             replicaLagBytes, flushSlaveTimeouts, slaveNotAvailable, bytesReplicated, replicaAcksRefused, slaveWrittenIndex, slaveMasterIndex,
-            slaveRefusals, slaveCutAfterIndex, journalLastIndex, consumersConnected, consumerMessagesSent, consumersRefused, tailFramesRejected);
+            slaveRefusals, slaveCutAfterIndex, journalLastIndex, consumersConnected, consumerMessagesSent, consumersRefused, tailFramesRejected,
+            pageCacheReleased);
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 import io.peregrine.journal.Journal;
+import io.peregrine.journal.PageCacheReleaser;
 import io.peregrine.journal.PreToucher;
 import io.peregrine.journal.Watermarks;
 
@@ -30,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>SYNC_FLUSH flushes as soon as something new is appended; ASYNC_FLUSH every
  * {@code flushIntervalCommitLog} ms. Both use {@code FileChannel.force}: an fsync of the file, which on
  * Linux writes back the pages Chronicle dirtied through its mapping (not msync(MS_ASYNC)).
+ *
+ * <p>After a flush it releases the page cache of what lies more than {@code pageCacheWindow} behind the writer (see
+ * {@link PageCacheReleaser}), and between flushes it touches pages ahead of the writer (see {@link PreToucher}).
  *
  * <p>The same thread runs retention every 10 s: journal files of cycles that ended more than
  * {@code fileReservedTime} ago are deleted (never the current or last one).
@@ -62,6 +66,8 @@ final class Flusher implements Agent
     private Watermarks watermarks;
     private long fileReservedTimeMs;
     private boolean pretouch;
+    private long pageCacheWindow;
+    private PageCacheReleaser releaser;
     private boolean holdingPause;
     private volatile long pauseGeneration; // written by the pipeline only
     private volatile long resumedGeneration; // written by the pipeline only
@@ -93,12 +99,19 @@ final class Flusher implements Agent
         final long fileReservedTimeMs,
         final LongSupplier usableSpace,
         final long spaceFloor,
-        final boolean pretouch)
+        final boolean pretouch,
+        final long pageCacheWindow)
     {
         this.journal = journal;
         this.watermarks = watermarks;
         this.pretouch = pretouch;
         this.preToucher = pretouch ? new PreToucher(journal) : null;
+        this.pageCacheWindow = pageCacheWindow;
+        this.releaser = newReleaser();
+        if (pageCacheWindow > 0 && null == releaser)
+        {
+            LOG.info("pageCacheWindow: this platform cannot release the page cache (posix_fadvise); the kernel keeps all of it");
+        }
         this.fileReservedTimeMs = fileReservedTimeMs;
         this.usableSpace = usableSpace;
         this.spaceFloor = spaceFloor;
@@ -172,9 +185,10 @@ final class Flusher implements Agent
         {
             if (pausedGeneration != generation)
             {
-                CloseHelper.quietCloseAll(current, preToucher);
+                CloseHelper.quietCloseAll(current, preToucher, releaser);
                 current = null;
                 preToucher = null;
+                releaser = null;
                 holdingPause = true;
                 pausedGeneration = generation;
             }
@@ -184,6 +198,7 @@ final class Flusher implements Agent
         {
             holdingPause = false;
             preToucher = pretouch ? new PreToucher(journal) : null;
+            releaser = newReleaser();
         }
         final long nowMs = clock.time();
         int work = 0;
@@ -198,6 +213,10 @@ final class Flusher implements Agent
             checkSpace();
         }
         final int flushed = flush(nowMs);
+        if (flushed == 0 && null != releaser)
+        {
+            work += releasePageCache(-1, 0) > 0 ? 1 : 0;
+        }
         if (flushed == 0 && null != preToucher && !storeFull)
         {
             try
@@ -212,6 +231,47 @@ final class Flusher implements Agent
             }
         }
         return work + flushed;
+    }
+
+    private PageCacheReleaser newReleaser()
+    {
+        if (pageCacheWindow <= 0)
+        {
+            return null;
+        }
+        final PageCacheReleaser made = new PageCacheReleaser(journal, pageCacheWindow);
+        return made.isAvailable() ? made : null;
+    }
+
+    /**
+     * Release a step of the page cache behind the writer: after a flush to {@code target}, or with a target of -1 the
+     * next step that the last flush allowed. A failure stops releasing, not flushing.
+     *
+     * @param writePosition the writer's position read before the flush's target.
+     * @return bytes released.
+     */
+    private long releasePageCache(final long target, final long writePosition)
+    {
+        if (null == releaser)
+        {
+            return 0;
+        }
+        try
+        {
+            final long released = target < 0 ? releaser.releaseMore() : releaser.release(target, writePosition);
+            if (released > 0)
+            {
+                counters.pageCacheReleased.getAndAddRelease(released);
+            }
+            return released;
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("releasing the journal's page cache stopped: {}", ex.toString());
+            CloseHelper.quietClose(releaser);
+            releaser = null;
+            return 0;
+        }
     }
 
     /**
@@ -270,6 +330,8 @@ final class Flusher implements Agent
 
     private int flush(final long nowMs)
     {
+        // before the target: the writer publishes its position with each record and the watermark after a batch
+        final long writePosition = journal.writePosition();
         final long target = appendedWatermark;
         if (target <= flushedWatermark)
         {
@@ -296,6 +358,7 @@ final class Flusher implements Agent
         flushedTo(target);
         counters.flushNanos.getAndAddRelease(System.nanoTime() - startNs);
         counters.flushes.incrementRelease();
+        releasePageCache(target, writePosition);
         return 1;
     }
 
@@ -368,7 +431,7 @@ final class Flusher implements Agent
         }
         finally
         {
-            CloseHelper.quietCloseAll(current, preToucher);
+            CloseHelper.quietCloseAll(current, preToucher, releaser);
         }
     }
 }

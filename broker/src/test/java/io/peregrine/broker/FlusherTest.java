@@ -2,6 +2,7 @@ package io.peregrine.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.nio.ByteBuffer;
@@ -12,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.peregrine.journal.Journal;
+import io.peregrine.journal.PageCacheReleaser;
+import io.peregrine.journal.PreToucher;
 import io.peregrine.journal.Watermarks;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
@@ -37,16 +40,19 @@ class FlusherTest
     private Journal journal;
     private Flusher flusher;
     private Watermarks watermarks;
+    private BrokerCounters counters;
+    private FlushListener listener;
+    private File journalDir;
 
     @BeforeEach
     void open()
     {
-        final File journalDir = dir.resolve("store/journal").toFile();
+        journalDir = dir.resolve("store/journal").toFile();
         journal = Journal.open(journalDir, 1024, false, "FIVE_MINUTELY", clock::get);
         final CountersManager countersManager =
             new CountersManager(new UnsafeBuffer(new byte[64 * 1024]), new UnsafeBuffer(new byte[16 * 1024]));
-        final BrokerCounters counters = new BrokerCounters((typeId, label) -> countersManager.newCounter(label, typeId));
-        final FlushListener listener = new FlushListener()
+        counters = new BrokerCounters((typeId, label) -> countersManager.newCounter(label, typeId));
+        listener = new FlushListener()
         {
             public void beforeFlush(final long upToIndex)
             {
@@ -64,7 +70,7 @@ class FlusherTest
         // ASYNC_FLUSH every hour: a flush can span many five-minute cycles
         flusher = new Flusher(false, HOUR_MS, clock::get, journalDir, listener, counters);
         watermarks = Watermarks.create(dir.resolve("store").toFile(), 0, -1);
-        flusher.start(journal, watermarks, TimeUnit.DAYS.toMillis(365), () -> Long.MAX_VALUE, 0, false);
+        flusher.start(journal, watermarks, TimeUnit.DAYS.toMillis(365), () -> Long.MAX_VALUE, 0, false, 0);
     }
 
     @AfterEach
@@ -104,6 +110,40 @@ class FlusherTest
         assertEquals(List.of(journal.fileOf(first), journal.fileOf(second), journal.fileOf(third), journal.fileOf(fourth)), forced);
         assertEquals(fourth, flusher.flushedWatermark());
         assertEquals(fourth, watermarks.flushed(), "published for readers on the host");
+    }
+
+    @Test
+    void shouldReleaseThePageCacheBehindTheWriterOnceFlushed()
+    {
+        // what is tried: 12 MiB appended with a 4 MiB window, one flush, then duty cycles with nothing to flush; then a flush
+        // with less than a step more
+        try (PageCacheReleaser probe = new PageCacheReleaser(journal, 1))
+        {
+            assumeTrue(probe.isAvailable(), "posix_fadvise is there on Linux only");
+        }
+        final Flusher releasing = new Flusher(false, HOUR_MS, clock::get, journalDir, listener, counters);
+        releasing.start(journal, watermarks, TimeUnit.DAYS.toMillis(365), () -> Long.MAX_VALUE, 0, false, 4 << 20);
+        final UnsafeBuffer kilobyte = new UnsafeBuffer(ByteBuffer.allocateDirect(1000));
+        long last = -1;
+        for (int i = 0; i < 12_000; i++)
+        {
+            last = journal.append(kilobyte, 0, kilobyte.capacity());
+        }
+        releasing.appended(last);
+        assertEquals(1, releasing.doWork(), "flushed");
+        assertEquals(PageCacheReleaser.STEP_BYTES, counters.pageCacheReleased.get(), "a first step right after the flush");
+        for (int cycles = 0; cycles < 100 && releasing.doWork() > 0; cycles++)
+        {
+            continue; // bounded: about 8 MiB to release is two more steps
+        }
+        final long expected = (journal.writePosition() - (4 << 20)) & ~(PreToucher.PAGE - 1L);
+        assertEquals(expected, counters.pageCacheReleased.get(), "the rest in the next duty cycles: all but the last 4 MiB");
+
+        releasing.appended(journal.append(kilobyte, 0, kilobyte.capacity()));
+        clock.addAndGet(HOUR_MS);
+        assertEquals(1, releasing.doWork(), "flushed");
+        assertEquals(expected, counters.pageCacheReleased.get(), "a kilobyte further on is less than a step: nothing released");
+        releasing.onClose();
     }
 
     @Test

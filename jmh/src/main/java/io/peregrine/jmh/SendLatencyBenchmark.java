@@ -2,6 +2,7 @@ package io.peregrine.jmh;
 
 import java.io.IOException;
 
+import io.peregrine.broker.BrokerContext;
 import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
 import io.peregrine.producer.SendStatus;
@@ -43,6 +44,12 @@ public class SendLatencyBenchmark extends SampledLatencyBenchmark
     @Param({ "true" })
     boolean pretouch;
 
+    /**
+     * The broker's pageCacheWindow (its default); {@code -p pageCacheWindow=0} measures without releasing the page cache.
+     */
+    @Param({ "64m" })
+    String pageCacheWindow;
+
     BenchmarkBroker fixture;
     Producer producer;
     Message message;
@@ -55,7 +62,8 @@ public class SendLatencyBenchmark extends SampledLatencyBenchmark
     @Setup(Level.Iteration)
     public void start() throws IOException
     {
-        fixture = new BenchmarkBroker(transport, 1, 4096, flush, pretouch);
+        fixture = new BenchmarkBroker(transport, 1, 4096, flush, pretouch, 0,
+            (context) -> context.set(BrokerContext.PAGE_CACHE_WINDOW, pageCacheWindow));
         producer = fixture.producers.get(0);
         if (null == message)
         {

@@ -39,6 +39,7 @@ class HostCheckTest
         write("proc/self/limits", "Limit                     Soft Limit           Hard Limit           Units\n" +
             "Max open files            1024                 4096                 files\n");
         write("proc/sys/vm/max_map_count", "1000");
+        write("sys/module/page_reporting/parameters/reported_kib", "563920752");
 
         final Map<String, Finding> findings = byKey(new HostCheck(root, 2).run());
         assertEquals(Verdict.WARN, findings.get("net.core.rmem_max").verdict());
@@ -57,6 +58,8 @@ class HostCheckTest
         assertEquals(Verdict.WARN, findings.get("open files (soft limit)").verdict());
         assertEquals("1024", findings.get("open files (soft limit)").observed());
         assertEquals(Verdict.WARN, findings.get("vm.max_map_count").verdict());
+        assertEquals(Verdict.ADVISE, findings.get("free page reporting (KiB given back)").verdict());
+        assertTrue(findings.get("free page reporting (KiB given back)").advice().contains("pageCacheWindow"));
     }
 
     @Test
@@ -73,6 +76,7 @@ class HostCheckTest
         Files.createDirectories(root.resolve("sys/devices/system/node/node0"));
         write("proc/self/limits", "Max open files            unlimited            unlimited            files\n");
         write("proc/sys/vm/max_map_count", "262144");
+        write("sys/module/page_reporting/parameters/reported_kib", "0");
 
         final List<Finding> findings = new HostCheck(root, 8).run();
         for (final Finding finding : findings)
@@ -92,7 +96,7 @@ class HostCheckTest
     void shouldSayWhatTheHostDoesNotExposeOrCannotBeRead() throws IOException
     {
         final Map<String, Finding> empty = byKey(new HostCheck(root, 2).run());
-        assertEquals(11, empty.size(), "every check answers");
+        assertEquals(12, empty.size(), "every check answers");
         for (final Finding finding : empty.values())
         {
             if (!finding.key().equals("/dev/shm free") && !finding.key().equals("cpus"))
