@@ -20,6 +20,7 @@ import io.aeron.ChannelUri;
 import io.aeron.CommonContext;
 import io.aeron.driver.MediaDriver;
 import io.peregrine.journal.Journal;
+import io.peregrine.journal.PageCacheReleaser;
 import io.peregrine.transport.IdleStrategies;
 import io.peregrine.transport.Sizing;
 import org.agrona.concurrent.EpochClock;
@@ -139,7 +140,7 @@ public final class BrokerContext
         "below this much free space on the store's filesystem sends are refused with STORE_FULL");
     private static final Setting<Boolean> TOUCH = Setting.bool(PRETOUCH, "true",
         "touch journal pages ahead of the writer so new-page faults stay off the send path");
-    private static final Setting<Long> CACHE_WINDOW = Setting.size(PAGE_CACHE_WINDOW, "64m",
+    private static final Setting<Long> CACHE_WINDOW = Setting.sizeOrOff(PAGE_CACHE_WINDOW, "64m", 2 * PageCacheReleaser.STEP_BYTES,
         "flushed journal pages further than this behind the writer are released from the page cache, so new pages reuse them; 0: never");
     private static final Setting<Long> HISTORY_MEMORY = Setting.size(PRODUCER_HISTORY_MEMORY, "128m",
         "memory for duplicate detection, 64 KiB per producer remembered; must cover maxProducers");

@@ -102,7 +102,7 @@ final class BrokerCounters implements AutoCloseable
         consumerMessagesSent = counters.newCounter(TYPE_ID_BASE + 31, "peregrine: tail: messages sent to consumers");
         consumersRefused = counters.newCounter(TYPE_ID_BASE + 32, "peregrine: tail: subscribes refused");
         tailFramesRejected = counters.newCounter(TYPE_ID_BASE + 33, "peregrine: tail: consumer frames rejected (truncated, wrong schema)");
-        pageCacheReleased = counters.newCounter(TYPE_ID_BASE + 34, "peregrine: journal: flushed bytes released from the page cache");
+        pageCacheReleased = counters.newCounter(TYPE_ID_BASE + 34, "peregrine: journal: bytes released from the page cache");
     }
 
     public void close()

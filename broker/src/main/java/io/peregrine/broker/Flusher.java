@@ -68,6 +68,7 @@ final class Flusher implements Agent
     private boolean pretouch;
     private long pageCacheWindow;
     private PageCacheReleaser releaser;
+    private boolean flushFailed;
     private boolean holdingPause;
     private volatile long pauseGeneration; // written by the pipeline only
     private volatile long resumedGeneration; // written by the pipeline only
@@ -235,7 +236,7 @@ final class Flusher implements Agent
 
     private PageCacheReleaser newReleaser()
     {
-        if (pageCacheWindow <= 0)
+        if (pageCacheWindow <= 0 || flushFailed)
         {
             return null;
         }
@@ -265,13 +266,18 @@ final class Flusher implements Agent
             }
             return released;
         }
-        catch (final IOException ex)
+        catch (final IOException | RuntimeException | LinkageError ex)
         {
             LOG.warn("releasing the journal's page cache stopped: {}", ex.toString());
-            CloseHelper.quietClose(releaser);
-            releaser = null;
+            stopReleasing();
             return 0;
         }
+    }
+
+    private void stopReleasing()
+    {
+        CloseHelper.quietClose(releaser);
+        releaser = null;
     }
 
     /**
@@ -352,6 +358,9 @@ final class Flusher implements Agent
         {
             counters.journalErrors.increment();
             LOG.error("journal flush failed; sends waiting for it will time out", ex);
+            // a page whose write back failed may be marked clean all the same: it must stay cached, the only good copy
+            flushFailed = true;
+            stopReleasing();
             return 0;
         }
         listener.afterFlush(target); // before publishing: no answer for it can leave until this returned

@@ -85,6 +85,23 @@ final class Setting<T>
         });
     }
 
+    /**
+     * A size that is either 0 (the feature off) or at least {@code min} bytes.
+     */
+    static Setting<Long> sizeOrOff(final String key, final String defaultValue, final long min, final String description)
+    {
+        final Setting<Long> size = size(key, defaultValue, description);
+        return new Setting<>(key, defaultValue, description, (text) ->
+        {
+            final long value = size.parser.apply(text);
+            if (value != 0 && value < min)
+            {
+                throw new IllegalArgumentException("must be 0 (off) or at least " + min + " bytes");
+            }
+            return value;
+        });
+    }
+
     static Setting<Boolean> bool(final String key, final String defaultValue, final String description)
     {
         return new Setting<>(key, defaultValue, description, (text) ->

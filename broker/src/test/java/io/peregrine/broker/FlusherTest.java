@@ -115,35 +115,45 @@ class FlusherTest
     @Test
     void shouldReleaseThePageCacheBehindTheWriterOnceFlushed()
     {
-        // what is tried: 12 MiB appended with a 4 MiB window, one flush, then duty cycles with nothing to flush; then a flush
-        // with less than a step more
+        // what is tried: 12 MiB appended with an 8 MiB window and flushed twice (the first flush seen in a file only
+        // opens it), then duty cycles with nothing to flush; then a flush with less than a step more
         try (PageCacheReleaser probe = new PageCacheReleaser(journal, 1))
         {
             assumeTrue(probe.isAvailable(), "posix_fadvise is there on Linux only");
         }
         final Flusher releasing = new Flusher(false, HOUR_MS, clock::get, journalDir, listener, counters);
-        releasing.start(journal, watermarks, TimeUnit.DAYS.toMillis(365), () -> Long.MAX_VALUE, 0, false, 4 << 20);
-        final UnsafeBuffer kilobyte = new UnsafeBuffer(ByteBuffer.allocateDirect(1000));
-        long last = -1;
-        for (int i = 0; i < 12_000; i++)
+        releasing.start(journal, watermarks, TimeUnit.DAYS.toMillis(365), () -> Long.MAX_VALUE, 0, false, 8 << 20);
+        try
         {
-            last = journal.append(kilobyte, 0, kilobyte.capacity());
-        }
-        releasing.appended(last);
-        assertEquals(1, releasing.doWork(), "flushed");
-        assertEquals(PageCacheReleaser.STEP_BYTES, counters.pageCacheReleased.get(), "a first step right after the flush");
-        for (int cycles = 0; cycles < 100 && releasing.doWork() > 0; cycles++)
-        {
-            continue; // bounded: about 8 MiB to release is two more steps
-        }
-        final long expected = (journal.writePosition() - (4 << 20)) & ~(PreToucher.PAGE - 1L);
-        assertEquals(expected, counters.pageCacheReleased.get(), "the rest in the next duty cycles: all but the last 4 MiB");
+            final UnsafeBuffer kilobyte = new UnsafeBuffer(ByteBuffer.allocateDirect(1000));
+            releasing.appended(journal.append(kilobyte, 0, kilobyte.capacity()));
+            assertEquals(1, releasing.doWork(), "flushed");
+            assertEquals(0, counters.pageCacheReleased.get(), "the first flush in a file opens it");
+            long last = -1;
+            for (int i = 0; i < 20_000; i++)
+            {
+                last = journal.append(kilobyte, 0, kilobyte.capacity());
+            }
+            releasing.appended(last);
+            clock.addAndGet(HOUR_MS);
+            assertEquals(1, releasing.doWork(), "flushed");
+            assertEquals(PageCacheReleaser.STEP_BYTES, counters.pageCacheReleased.get(), "a first step right after the flush");
+            for (int cycles = 0; cycles < 100 && releasing.doWork() > 0; cycles++)
+            {
+                continue; // bounded: about 12 MiB to release is two more steps
+            }
+            final long expected = (journal.writePosition() - (8 << 20)) & ~(PreToucher.PAGE - 1L);
+            assertEquals(expected, counters.pageCacheReleased.get(), "the rest in the next duty cycles: all but the last 8 MiB");
 
-        releasing.appended(journal.append(kilobyte, 0, kilobyte.capacity()));
-        clock.addAndGet(HOUR_MS);
-        assertEquals(1, releasing.doWork(), "flushed");
-        assertEquals(expected, counters.pageCacheReleased.get(), "a kilobyte further on is less than a step: nothing released");
-        releasing.onClose();
+            releasing.appended(journal.append(kilobyte, 0, kilobyte.capacity()));
+            clock.addAndGet(HOUR_MS);
+            assertEquals(1, releasing.doWork(), "flushed");
+            assertEquals(expected, counters.pageCacheReleased.get(), "a kilobyte further on is less than a step: nothing released");
+        }
+        finally
+        {
+            releasing.onClose();
+        }
     }
 
     @Test

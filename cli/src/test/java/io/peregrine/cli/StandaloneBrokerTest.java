@@ -217,6 +217,7 @@ class StandaloneBrokerTest
             { "slaveAckPolicy=DISK", "slaveAckPolicy=DISK: must be WRITTEN or FLUSHED" },
             { "haMasterChannel=aeron:ipc", "haMasterChannel=aeron:ipc: must be a UDP channel with an endpoint" },
             { "idleStrategy=nap", "idleStrategy=nap" },
+            { "pageCacheWindow=4k", "pageCacheWindow=4k: must be 0 (off) or at least 8388608 bytes" },
             { "producerHistoryMemory=1m", "producerHistoryMemory=1m: must hold the history of each of maxProducers=1024 producers" },
         };
         for (final String[] c : cases)

@@ -41,9 +41,9 @@ class TuningCommandTest
     {
         final String[] check = tuning("check");
         final List<String> lines = List.of(check[1].strip().split("\n"));
-        assertEquals(12, lines.size(), check[1]);
+        assertEquals(13, lines.size(), check[1]);
         assertEquals(lines.stream().anyMatch((line) -> line.startsWith("WARN ")) ? "1" : "0", check[0], "exit 1 exactly when a WARN");
-        assertTrue(lines.get(11).matches("\\d+ ok, \\d+ advise, \\d+ warn, \\d+ absent"), lines.get(11));
+        assertTrue(lines.get(12).matches("\\d+ ok, \\d+ advise, \\d+ warn, \\d+ absent"), lines.get(12));
         final Path rmemMax = Path.of("/proc/sys/net/core/rmem_max");
         if (Files.isReadable(rmemMax))
         {
