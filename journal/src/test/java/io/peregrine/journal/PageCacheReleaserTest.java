@@ -87,11 +87,7 @@ class PageCacheReleaserTest
         try (Journal journal = Journal.open(dir.resolve("journal").toFile(), MAX_RECORD_LENGTH, false);
             PageCacheReleaser releaser = new PageCacheReleaser(journal, KEEP_BYTES))
         {
-            long last = -1;
-            for (int i = 0; i < 5000; i++)
-            {
-                last = records.append(journal, i, i, BODY_LENGTH);
-            }
+            final long last = append(records, journal, 0, 5000);
             final File file = journal.fileOf(last);
             final long writePosition = journal.writePosition();
             assertTrue(writePosition > 8 * REGION, "written: " + writePosition);
@@ -131,11 +127,7 @@ class PageCacheReleaserTest
         try (Journal journal = Journal.open(dir.resolve("journal").toFile(), MAX_RECORD_LENGTH, false, "FIVE_MINUTELY", now::get);
             PageCacheReleaser releaser = new PageCacheReleaser(journal, KEEP_BYTES))
         {
-            long last = -1;
-            for (int i = 0; i < 3000; i++)
-            {
-                last = records.append(journal, i, i, BODY_LENGTH);
-            }
+            final long last = append(records, journal, 0, 3000);
             final File first = journal.fileOf(last);
             final long firstEnd = journal.writePosition();
             force(first);
@@ -145,11 +137,7 @@ class PageCacheReleaserTest
                 "the window behind the writer stays cached");
 
             now.addAndGet(300_000);
-            long next = -1;
-            for (int i = 3000; i < 3100; i++)
-            {
-                next = records.append(journal, i, i, BODY_LENGTH);
-            }
+            long next = append(records, journal, 3000, 3100);
             final File second = journal.fileOf(next);
             assertNotEquals(first, second, "the records went into the next cycle's file");
             force(first);
@@ -163,10 +151,7 @@ class PageCacheReleaserTest
             assertTrue(cachedShare(first, firstEnd - KEEP_BYTES + PreToucher.PAGE, KEEP_BYTES - 2 * PreToucher.PAGE) >= MOSTLY,
                 "the old file's window stays while the writer is less than the window into the new one");
 
-            for (int i = 3100; i < 4300; i++)
-            {
-                next = records.append(journal, i, i, BODY_LENGTH);
-            }
+            next = append(records, journal, 3100, 4300);
             force(second);
             releaser.release(next, journal.writePosition());
             drain(releaser);
@@ -175,6 +160,19 @@ class PageCacheReleaserTest
             final List<Long> sequences = TestRecords.sequences(journal);
             assertEquals(LongStream.range(0, 4300).boxed().toList(), sequences, "every record reads back intact");
         }
+    }
+
+    /**
+     * @return the index of the last record appended, sequences {@code from} to {@code to} (exclusive).
+     */
+    private static long append(final TestRecords records, final Journal journal, final int from, final int to)
+    {
+        long last = -1;
+        for (int i = from; i < to; i++)
+        {
+            last = records.append(journal, i, i, BODY_LENGTH);
+        }
+        return last;
     }
 
     private static void drain(final PageCacheReleaser releaser) throws IOException
