@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@code flushIntervalCommitLog} ms. Both use {@code FileChannel.force}: an fsync of the file, which on
  * Linux writes back the pages Chronicle dirtied through its mapping (not msync(MS_ASYNC)).
  *
- * <p>After a flush it releases the page cache of what lies more than {@code pageCacheWindow} behind the writer (see
- * {@link PageCacheReleaser}), and between flushes it touches pages ahead of the writer (see {@link PreToucher}).
+ * <p>Between flushes it releases, in steps, the page cache of what a flush put on disk more than
+ * {@code pageCacheWindow} behind the writer (see {@link PageCacheReleaser}), and touches pages ahead of the writer (see
+ * {@link PreToucher}).
  *
  * <p>The same thread runs retention every 10 s: journal files of cycles that ended more than
  * {@code fileReservedTime} ago are deleted (never the current or last one).
@@ -245,8 +246,8 @@ final class Flusher implements Agent
     }
 
     /**
-     * Release a step of the page cache behind the writer: after a flush to {@code target}, or with a target of -1 the
-     * next step that the last flush allowed. A failure stops releasing, not flushing.
+     * Tell the releaser of a flush to {@code target} (it releases a step then only when many wait), or with a target of
+     * -1 release the next step that the flushes allowed. A failure stops releasing, not flushing.
      *
      * @param writePosition the writer's position read before the flush's target.
      * @return bytes released.
