@@ -14,7 +14,6 @@ import io.peregrine.journal.JournalRecord;
 import io.peregrine.journal.PreToucher;
 import io.peregrine.transport.Protocol;
 import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -57,8 +56,7 @@ public class JournalFloorBenchmark extends SampledLatencyBenchmark implements Pr
     int channelCycle;
     long lastIndex = -1;
     volatile long writePosition;
-    volatile PreToucher.Mapping writerMapping;
-    BytesStore<?, ?> writerStore;
+    final PreToucher.WriterMapping writerMapping = new PreToucher.WriterMapping();
 
     /**
      * A fresh queue for this iteration.
@@ -132,11 +130,7 @@ public class JournalFloorBenchmark extends SampledLatencyBenchmark implements Pr
         {
             dc.wire().bytes().unsafeWrite(record.addressOffset(), record.capacity());
             final Bytes<?> bytes = dc.wire().bytes();
-            if (bytes.bytesStore() != writerStore)
-            {
-                writerStore = bytes.bytesStore();
-                writerMapping = PreToucher.Mapping.of(writerStore);
-            }
+            writerMapping.note(bytes);
             writePosition = bytes.writePosition();
         }
         lastIndex = appender.lastIndexAppended();
@@ -195,6 +189,6 @@ public class JournalFloorBenchmark extends SampledLatencyBenchmark implements Pr
      */
     public PreToucher.Mapping writerMapping()
     {
-        return writerMapping;
+        return writerMapping.get();
     }
 }

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.PointerBytesStore;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -71,8 +70,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     private SingleChronicleQueue queue;
     @SuppressWarnings("unused") // written through WRITE_POSITION
     private volatile long writePosition;
-    private volatile PreToucher.Mapping writerMapping;
-    private BytesStore<?, ?> writerStore; // the writer thread's: the chunk its last record went into
+    private final PreToucher.WriterMapping writerMapping = new PreToucher.WriterMapping();
     private ExcerptAppender appender;
     private PointerBytesStore recordPointer; // a view of the caller's record: writeAt copies it once, into the queue
     private long copiedLastIndex = NOT_KNOWN;
@@ -221,8 +219,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         finally
         {
             queue = queue(dir, maxRecordLength, false, rollCycle, epochMillis);
-            writerStore = null;
-            writerMapping = null;
+            writerMapping.clear();
             WRITE_POSITION.setRelease(this, 0L);
         }
     }
@@ -257,7 +254,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
                 final Bytes<?> bytes = dc.wire().bytes();
                 bytes.unsafeWrite(address, length);
                 bytes.writeInt(crc);
-                noteWriterMapping(bytes);
+                writerMapping.note(bytes);
                 WRITE_POSITION.setRelease(this, bytes.writePosition());
             }
             catch (final BufferOverflowException ex)
@@ -321,7 +318,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
         }
         copiedLastIndex = index;
         final Bytes<?> bytes = ((ExcerptContext)appender).wire().bytes();
-        noteWriterMapping(bytes);
+        writerMapping.note(bytes);
         WRITE_POSITION.setRelease(this, bytes.writePosition());
     }
 
@@ -456,26 +453,12 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     public static final long NO_RECORD = Long.MIN_VALUE;
 
     /**
-     * Publish where the chunk of the file the writer writes into is mapped, when it moved to another chunk: once per
-     * chunk (tens of MiB), so the steady state allocates nothing.
-     */
-    private void noteWriterMapping(final Bytes<?> bytes)
-    {
-        final BytesStore<?, ?> store = bytes.bytesStore();
-        if (store != writerStore)
-        {
-            writerStore = store;
-            writerMapping = PreToucher.Mapping.of(store);
-        }
-    }
-
-    /**
      * @return where the writer's own mapping of its current file lies, as of its last record; null before the first.
      * The mapping may be gone by the time another thread reads this (the writer moved on to the next chunk or file).
      */
     public PreToucher.Mapping writerMapping()
     {
-        return writerMapping;
+        return writerMapping.get();
     }
 
     /**
@@ -933,7 +916,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
      */
     public void close()
     {
-        writerMapping = null;
+        writerMapping.clear();
         CloseHelper.quietClose(appender);
         if (null != recordPointer)
         {

@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 
 import jnr.ffi.LibraryLoader;
-import net.openhft.chronicle.core.OS;
 import net.openhft.posix.PosixAPI;
 
 /**
@@ -218,14 +217,9 @@ public final class PageCacheReleaser implements AutoCloseable
 
         private static LibC load()
         {
-            if (!OS.isLinux())
-            {
-                return null;
-            }
             try
             {
-                // where JNR cannot load, Chronicle's posix falls back to a no-op implementation
-                return PosixAPI.posix().getClass().getSimpleName().startsWith("NoOp") ? null : LibraryLoader.create(LibC.class).load("c");
+                return null == PreToucher.nativePosix() ? null : LibraryLoader.create(LibC.class).load("c");
             }
             catch (final RuntimeException | LinkageError ex)
             {

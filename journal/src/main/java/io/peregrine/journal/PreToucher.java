@@ -6,6 +6,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 
+import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.MappedBytesStore;
 import net.openhft.chronicle.core.OS;
@@ -110,6 +111,60 @@ public final class PreToucher implements AutoCloseable
     }
 
     /**
+     * The writer's side of {@link Target#writerMapping()}: notes the chunk each record went into and publishes where it
+     * is mapped when that changed, once per chunk (tens of MiB), so the steady state allocates nothing.
+     */
+    public static final class WriterMapping
+    {
+        private BytesStore<?, ?> store; // the writer thread's: the chunk its last record went into
+        private volatile Mapping mapping;
+
+        /**
+         * @param bytes the writer's bytes just after a record.
+         */
+        public void note(final Bytes<?> bytes)
+        {
+            final BytesStore<?, ?> current = bytes.bytesStore();
+            if (current != store)
+            {
+                store = current;
+                mapping = Mapping.of(current);
+            }
+        }
+
+        /**
+         * @return the mapping as of the writer's last record, readable from any thread; null before the first.
+         */
+        public Mapping get()
+        {
+            return mapping;
+        }
+
+        /**
+         * Forget it: the writer's file is closed or reopened.
+         */
+        public void clear()
+        {
+            store = null;
+            mapping = null;
+        }
+    }
+
+    /**
+     * @return Chronicle's posix binding where it is a real one, else null: off Linux, or where JNR cannot load and
+     * Chronicle falls back to a no-op implementation whose calls "succeed" doing nothing.
+     */
+    static PosixAPI nativePosix()
+    {
+        if (!OS.isLinux())
+        {
+            return null;
+        }
+        final PosixAPI posix = PosixAPI.posix();
+        return posix.getClass().getSimpleName().startsWith("NoOp") ? null : posix;
+    }
+
+    /**
      * Populate the writer's own mapping where the platform can (Linux).
      *
      * @param journal the writer to run ahead of.
@@ -126,10 +181,9 @@ public final class PreToucher implements AutoCloseable
     public PreToucher(final Target journal, final boolean populate)
     {
         this.journal = journal;
-        // loaded here, not on the first touch; where JNR cannot load, Chronicle's posix falls back to a no-op
-        // implementation whose madvise "succeeds" doing nothing: then touch through a mapping of its own
-        this.posix = populate ? PosixAPI.posix() : null;
-        this.populate = populate && !posix.getClass().getSimpleName().startsWith("NoOp");
+        // loaded here, not on the first touch; without a real binding, touch through a mapping of its own
+        this.posix = populate ? nativePosix() : null;
+        this.populate = null != posix;
     }
 
     /**
