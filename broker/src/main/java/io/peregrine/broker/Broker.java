@@ -1,6 +1,5 @@
 package io.peregrine.broker;
 
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
@@ -15,7 +14,6 @@ import io.peregrine.transport.Channels;
 import io.peregrine.transport.EmbeddedDriver;
 import io.peregrine.transport.IdleStrategies;
 import io.peregrine.transport.Protocol;
-import io.peregrine.transport.Sizing;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
@@ -23,8 +21,6 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.OffsetEpochNanoClock;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +40,11 @@ public final class Broker implements AutoCloseable
     private static final long START_TIMEOUT_MS = 10_000;
     private static final long DRAIN_TIMEOUT_MS = 5_000;
     private static final long SHUTDOWN_NOTICE_TIMEOUT_MS = 1_000;
-    private static final int PENDING_RESPONSES = 64 * 1024;
+    /**
+     * Answers the broker holds at most while they wait for their watermark; a request that would need one more waits
+     * in Aeron's stream (flow control pushes back on its producer).
+     */
+    static final int PENDING_RESPONSES = 64 * 1024;
     private static final int APPEND_HISTORY = 256 * 1024;
     private static final int HELLO_TERM_MESSAGE_SIZE = 4096;
 
@@ -56,7 +56,6 @@ public final class Broker implements AutoCloseable
     private Watermarks watermarks;
     private BrokerCounters counters;
     private ReceiverAgent receiver;
-    private OneToOneRingBuffer ring;
     private Responder responder;
     private ProducerSessions sessions;
     private AgentRunner runner;
@@ -134,10 +133,6 @@ public final class Broker implements AutoCloseable
             aeron.addSubscription(CommonContext.IPC_CHANNEL, Protocol.REQUEST_STREAM_ID) : null;
         listenEndpoint = Channels.awaitResolvedEndpoint(udp, START_TIMEOUT_MS);
 
-        // one receiver writes the ring, so the one-to-one ring (no CAS on claim) is enough; several receivers would need
-        // many-to-one
-        ring = new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(
-            Sizing.ringCapacity(InboundEntry.RECORD_OFFSET + maxRecordLength))));
         final AppendHistory appendHistory = new AppendHistory(APPEND_HISTORY, journal.lastIndex());
         // offset from the nano clock: SystemEpochNanoClock allocates an Instant per call on JDK 17
         final EpochNanoClock epochNanoClock = new OffsetEpochNanoClock();
@@ -166,9 +161,9 @@ public final class Broker implements AutoCloseable
         responder = new Responder(sessions, counters, PENDING_RESPONSES, ctx.syncFlush() ? flusher : null,
             ctx.syncMaster() ? replication : null, ctx.nanoClock());
         sessions.responder(responder);
-        receiver = new ReceiverAgent(ctx, sessions, responder, counters, rateLimitedLog, ring, epochNanoClock, udp, ipc, flusher);
         final JournalWriterAgent writer = new JournalWriterAgent(
-            journal, ring, responder, sessions, counters, rateLimitedLog, epochNanoClock, histories, flusher, appendHistory);
+            journal, responder, counters, rateLimitedLog, epochNanoClock, flusher, appendHistory);
+        receiver = new ReceiverAgent(ctx, sessions, responder, counters, rateLimitedLog, writer, epochNanoClock, udp, ipc, flusher);
 
         runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
             new CompositeAgent(receiver, writer, replicationAgent, responder, sessions));
@@ -358,6 +353,15 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * @return duty cycles in which the receiver left a request in Aeron's stream because the answers waiting for
+     * their watermark filled the broker's queue (under SYNC_FLUSH or SYNC_MASTER, a flush or a slave lagging).
+     */
+    public long receiverBackOffs()
+    {
+        return counters.receiverBackedOff.get();
+    }
+
+    /**
      * @return sends refused with an error response.
      */
     public long sendsRefused()
@@ -453,10 +457,10 @@ public final class Broker implements AutoCloseable
         {
             receiver.stopAccepting();
             final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MS);
-            long cycleAfterDrained = Long.MAX_VALUE; // a responder duty cycle that began after the ring was seen empty
+            long cycleAfterDrained = Long.MAX_VALUE; // a responder duty cycle that began after the receiver stopped
             while (!runner.isClosed())
             {
-                if (cycleAfterDrained == Long.MAX_VALUE && receiver.isStopped() && ring.size() == 0)
+                if (cycleAfterDrained == Long.MAX_VALUE && receiver.isStopped())
                 {
                     cycleAfterDrained = responder.dutyCycles() + 1;
                 }

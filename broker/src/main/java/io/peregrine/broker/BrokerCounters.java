@@ -23,7 +23,7 @@ final class BrokerCounters implements AutoCloseable
     final AtomicCounter responsesDropped;
     final AtomicCounter producersConnected;
     final AtomicCounter producersTimedOut;
-    final AtomicCounter inboundRingFull;
+    final AtomicCounter receiverBackedOff;
     final AtomicCounter journalErrors;
     final AtomicCounter duplicatesReceived;
     final AtomicCounter flushes;
@@ -75,7 +75,7 @@ final class BrokerCounters implements AutoCloseable
         responsesDropped = counters.newCounter(TYPE_ID_BASE + 6, "peregrine: responses dropped (producer gone, or past the send's deadline)");
         producersConnected = counters.newCounter(TYPE_ID_BASE + 7, "peregrine: producers connected");
         producersTimedOut = counters.newCounter(TYPE_ID_BASE + 8, "peregrine: producers dropped after going silent");
-        inboundRingFull = counters.newCounter(TYPE_ID_BASE + 9, "peregrine: inbound ring full (receiver backed off)");
+        receiverBackedOff = counters.newCounter(TYPE_ID_BASE + 9, "peregrine: receiver backed off (answer queue full)");
         journalErrors = counters.newCounter(TYPE_ID_BASE + 10, "peregrine: journal append failures");
         duplicatesReceived = counters.newCounter(TYPE_ID_BASE + 11, "peregrine: resends of stored sequences (answered, not stored again)");
         flushes = counters.newCounter(TYPE_ID_BASE + 12, "peregrine: journal flushes (fsync)");
@@ -108,7 +108,7 @@ final class BrokerCounters implements AutoCloseable
     public void close()
     {
         CloseHelper.closeAll(sendsReceived, sendsStored, bytesStored, sendsRefused, framesRejected, unknownProducer,
-            responsesDropped, producersConnected, producersTimedOut, inboundRingFull, journalErrors, duplicatesReceived,
+            responsesDropped, producersConnected, producersTimedOut, receiverBackedOff, journalErrors, duplicatesReceived,
             flushes, flushNanos, flushTimeouts, responsesDelayed, slavesConnected, slavesInSync, replicaAckedIndex, replicaLagRecords,
             replicaLagBytes, flushSlaveTimeouts, slaveNotAvailable, bytesReplicated, replicaAcksRefused, slaveWrittenIndex, slaveMasterIndex,
             slaveRefusals, slaveCutAfterIndex, journalLastIndex, consumersConnected, consumerMessagesSent, consumersRefused, tailFramesRejected,

@@ -2,62 +2,65 @@ package io.peregrine.broker;
 
 import io.peregrine.journal.Journal;
 import io.peregrine.journal.JournalRecord;
-import io.peregrine.journal.codec.MessageHeaderDecoder;
-import io.peregrine.journal.codec.RecordHeaderDecoder;
+import io.peregrine.journal.codec.MessageHeaderEncoder;
+import io.peregrine.journal.codec.RecordHeaderEncoder;
+import io.peregrine.transport.Protocol;
 import io.peregrine.transport.codec.ErrorCode;
 import io.peregrine.transport.codec.SendFlagsDecoder;
-import org.agrona.MutableDirectBuffer;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
-import org.agrona.concurrent.MessageHandler;
-import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Appends the records waiting in the inbound ring to the journal, in order, and advances the appended
- * watermark once per batch. Stops reading when the responder cannot queue more answers.
+ * Appends each send the receiver hands over to the journal, straight from the request it came in: the record header
+ * is encoded here and the body copied once, into the queue. Runs on the receiver's thread, so every call finishes its
+ * append before the next request is looked at, and the order of the requests is the order of the journal. Once per
+ * duty cycle it advances the appended watermark for the responder and the flusher.
+ *
+ * <p>Until 2026-12 an inbound ring stood between the receiver and this writer; with both on one thread it only added a
+ * copy of every record (InboundHopBenchmark in the JMH suite measures the two ways).
  */
-final class JournalWriterAgent implements Agent, MessageHandler
+final class JournalWriterAgent implements Agent
 {
+    /**
+     * Session slot of a oneway send: stored, never answered.
+     */
+    static final int NO_RESPONSE = -1;
+
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriterAgent.class);
-    private static final int BATCH_LIMIT = 64;
 
     private final Journal journal;
-    private final RingBuffer ring;
     private final Responder responder;
-    private final ProducerSessions sessions;
     private final BrokerCounters counters;
     private final RateLimitedLog rateLimitedLog;
     private final EpochNanoClock epochNanoClock;
-    private final ProducerHistories histories;
     private final Flusher flusher;
     private final AppendHistory appendHistory;
-    private final RecordHeaderDecoder recordDecoder = new RecordHeaderDecoder();
-    private final MessageHeaderDecoder recordHeaderDecoder = new MessageHeaderDecoder();
+    private final RecordHeaderEncoder recordEncoder = new RecordHeaderEncoder();
+    private final MessageHeaderEncoder recordHeaderEncoder = new MessageHeaderEncoder();
+    private final UnsafeBuffer header = new UnsafeBuffer(new byte[JournalRecord.recordLength(Protocol.MAX_TOPIC_LENGTH, 0)]);
+    private boolean watermarkMoved = true; // at start: to the journal's last index, so resends of a previous run's records are answered
+    private boolean clockRead;
     private long lastAppendedIndex;
     private long appendedEpochNs;
 
     JournalWriterAgent(
         final Journal journal,
-        final RingBuffer ring,
         final Responder responder,
-        final ProducerSessions sessions,
         final BrokerCounters counters,
         final RateLimitedLog rateLimitedLog,
         final EpochNanoClock epochNanoClock,
-        final ProducerHistories histories,
         final Flusher flusher,
         final AppendHistory appendHistory)
     {
         this.appendHistory = appendHistory;
-        this.histories = histories;
         this.flusher = flusher;
         this.lastAppendedIndex = journal.lastIndex();
         this.journal = journal;
-        this.ring = ring;
         this.responder = responder;
-        this.sessions = sessions;
         this.counters = counters;
         this.rateLimitedLog = rateLimitedLog;
         this.epochNanoClock = epochNanoClock;
@@ -70,50 +73,62 @@ final class JournalWriterAgent implements Agent, MessageHandler
 
     public int doWork()
     {
-        final int limit = Math.min(BATCH_LIMIT, responder.remainingCapacity());
-        if (limit <= 0)
+        if (watermarkMoved)
         {
-            return 0;
-        }
-        appendedEpochNs = epochNanoClock.nanoTime(); // once per batch, not per record
-        final int read = ring.read(this, limit);
-        if (read > 0)
-        {
-            // starts at the journal's last index: a previous run's records are appended
             responder.appendedWatermark(lastAppendedIndex);
             flusher.appended(lastAppendedIndex);
+            watermarkMoved = false;
         }
-        return read;
+        clockRead = false;
+        return 0; // the receiver counted the requests as its work
     }
 
-    public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    /**
+     * Append a send, then queue its answer (unless it is oneway) or answer its failure. The caller checked that the
+     * responder has room for the answer.
+     *
+     * @param sessionSlot {@link #NO_RESPONSE} for a oneway send, else the session's slot.
+     * @param buffer      holding the request: the topic and the body are taken from it.
+     */
+    void append(
+        final ProducerSession session,
+        final int sessionSlot,
+        final long sequence,
+        final int flags,
+        final long deadlineNs,
+        final long receivedEpochNs,
+        final DirectBuffer buffer,
+        final int topicOffset,
+        final int topicLength,
+        final int bodyOffset,
+        final int bodyLength)
     {
-        final int slot = buffer.getInt(index + InboundEntry.SESSION_SLOT_OFFSET);
-        final int generation = buffer.getInt(index + InboundEntry.SESSION_GENERATION_OFFSET);
-        final long deadlineNs = buffer.getLong(index + InboundEntry.DEADLINE_OFFSET);
-        if (msgTypeId == InboundEntry.MSG_TYPE_CLOSE)
+        if (!clockRead)
         {
-            onClose(buffer.getLong(index + InboundEntry.CLOSE_PRODUCER_ID_OFFSET), slot, generation);
-            return;
+            appendedEpochNs = epochNanoClock.nanoTime(); // once per duty cycle, not per record
+            clockRead = true;
         }
-        if (msgTypeId == InboundEntry.MSG_TYPE_DUPLICATE)
-        {
-            onDuplicate(buffer.getLong(index + InboundEntry.DUPLICATE_PRODUCER_ID_OFFSET),
-                buffer.getLong(index + InboundEntry.DUPLICATE_SEQUENCE_OFFSET), deadlineNs, slot, generation);
-            return;
-        }
-        final int recordOffset = index + InboundEntry.RECORD_OFFSET;
-        final int recordLength = length - InboundEntry.RECORD_OFFSET;
-        recordDecoder.wrapAndApplyHeader(buffer, recordOffset, recordHeaderDecoder);
-        final long producerId = recordDecoder.producerId();
-        final long sequence = recordDecoder.sequence();
-        final int bodyLength = recordDecoder.bodyLength();
-        final boolean waitStoreMsgOK = SendFlagsDecoder.waitStoreMsgOK((byte)recordDecoder.flags());
-        buffer.putLong(recordOffset + JournalRecord.APPENDED_EPOCH_NS_OFFSET, appendedEpochNs);
+        final int headerLength = JournalRecord.encodeHeader(recordEncoder, recordHeaderEncoder, header, 0, session.producerId, sequence,
+            receivedEpochNs, flags, buffer, topicOffset, topicLength, bodyLength);
+        header.putLong(JournalRecord.APPENDED_EPOCH_NS_OFFSET, appendedEpochNs);
+        append(session, sessionSlot, sequence, flags, deadlineNs, headerLength, buffer, bodyOffset, bodyLength);
+    }
+
+    private void append(
+        final ProducerSession session,
+        final int slot,
+        final long sequence,
+        final int flags,
+        final long deadlineNs,
+        final int headerLength,
+        final DirectBuffer body,
+        final int bodyOffset,
+        final int bodyLength)
+    {
         final long journalIndex;
         try
         {
-            journalIndex = journal.append(buffer, recordOffset, recordLength);
+            journalIndex = journal.append(header, 0, headerLength, body, bodyOffset, bodyLength);
         }
         catch (final RuntimeException ex)
         {
@@ -123,13 +138,8 @@ final class JournalWriterAgent implements Agent, MessageHandler
                 rateLimitedLog.warn("journal append failed: " + ex);
             }
             LOG.debug("journal append failure", ex);
-            final ProducerHistory history = histories.find(producerId);
-            if (null != history)
-            {
-                history.forget(sequence);
-            }
-            final ProducerSession session = slot == InboundEntry.NO_RESPONSE ? null : sessions.session(slot, generation);
-            if (null != session)
+            session.history.forget(sequence);
+            if (slot != NO_RESPONSE)
             {
                 responder.sendError(session, sequence, ErrorCode.JOURNAL_WRITE_FAILED, "journal append failed: " + ex.getMessage());
             }
@@ -138,55 +148,50 @@ final class JournalWriterAgent implements Agent, MessageHandler
         counters.sendsStored.incrementRelease();
         counters.bytesStored.getAndAddRelease(bodyLength);
         counters.journalLastIndex.setRelease(journalIndex);
-        appendHistory.appended(journalIndex, recordLength + JournalRecord.TRAILER_LENGTH, appendedEpochNs / 1_000_000);
+        appendHistory.appended(journalIndex, headerLength + bodyLength + JournalRecord.TRAILER_LENGTH, appendedEpochNs / 1_000_000);
         lastAppendedIndex = journalIndex;
-        final ProducerHistory history = histories.find(producerId);
-        if (slot != InboundEntry.NO_RESPONSE)
+        watermarkMoved = true;
+        if (slot != NO_RESPONSE)
         {
-            if (null != history)
-            {
-                history.appended(sequence, journalIndex);
-            }
-            responder.onAppended(journalIndex, producerId, sequence, deadlineNs, slot, generation, waitStoreMsgOK);
+            session.history.appended(sequence, journalIndex);
+            responder.onAppended(journalIndex, session.producerId, sequence, deadlineNs, slot, session.generation,
+                SendFlagsDecoder.waitStoreMsgOK((byte)flags));
         }
-        else if (null != history)
+        else
         {
-            history.appendedOneway(sequence, journalIndex);
+            session.history.appendedOneway(sequence, journalIndex);
         }
     }
 
     /**
      * A producer's Close, reached after everything it sent before it: the responder answers it, with how many of its
-     * oneway sends are stored, once the answers to those sends have gone out, and then frees the session.
+     * oneway sends are stored, once the answers to those sends have gone out, and then frees the session. The caller
+     * checked that the responder has room for it.
      */
-    private void onClose(final long producerId, final int slot, final int generation)
+    void close(final ProducerSession session)
     {
-        final ProducerSession session = sessions.session(slot, generation);
-        if (null != session && session.producerId == producerId)
-        {
-            responder.onCloseReached(lastAppendedIndex, session);
-        }
+        responder.onCloseReached(lastAppendedIndex, session);
     }
 
     /**
-     * A resend of a sequence accepted before. Its original is earlier in the ring, so it has been
-     * appended (or failed) by now: answer with the original's index once its watermark passes.
+     * A resend of a sequence accepted before. Its original came in before it, so it has been appended (or failed)
+     * by now: answer with the original's index once its watermark passes. The caller checked that the responder has
+     * room for the answer.
+     *
+     * @param sessionSlot {@link #NO_RESPONSE} for a oneway send, else the session's slot.
      */
-    private void onDuplicate(final long producerId, final long sequence, final long deadlineNs, final int slot, final int generation)
+    void duplicate(final ProducerSession session, final int sessionSlot, final long sequence, final long deadlineNs)
     {
-        if (slot == InboundEntry.NO_RESPONSE)
+        if (sessionSlot == NO_RESPONSE)
         {
             return;
         }
-        final ProducerHistory history = histories.find(producerId);
-        final long journalIndex = null == history ? -1 : history.indexOf(sequence);
+        final long journalIndex = session.history.indexOf(sequence);
         if (journalIndex >= 0)
         {
-            responder.onAppended(journalIndex, producerId, sequence, deadlineNs, slot, generation, true);
-            return;
+            responder.onAppended(journalIndex, session.producerId, sequence, deadlineNs, sessionSlot, session.generation, true);
         }
-        final ProducerSession session = sessions.session(slot, generation);
-        if (null != session)
+        else
         {
             responder.sendError(session, sequence, ErrorCode.JOURNAL_WRITE_FAILED,
                 "the first append of this sequence failed and it is no longer known; send it as a new message");

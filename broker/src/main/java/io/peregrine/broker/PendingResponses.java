@@ -42,6 +42,11 @@ final class PendingResponses
         return mask + 1 - (int)(tail - head);
     }
 
+    int capacity()
+    {
+        return mask + 1;
+    }
+
     boolean isEmpty()
     {
         return tail == head;
@@ -75,6 +80,14 @@ final class PendingResponses
     void timerId(final long position, final long timerId)
     {
         this.timerId[(int)position & mask] = timerId;
+    }
+
+    /**
+     * @return the timer of the entry at a position, or {@link #NO_TIMER} if it has none or is no longer queued.
+     */
+    long timerIdAt(final long position)
+    {
+        return position < head || position >= tail ? NO_TIMER : timerId[(int)position & mask];
     }
 
     /**

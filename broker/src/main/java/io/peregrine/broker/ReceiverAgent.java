@@ -25,12 +25,12 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.NanoClock;
-import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 /**
  * Takes requests off the UDP and IPC subscriptions, checks every frame, handles handshakes and
- * heartbeats, and copies each valid send into the inbound ring as a ready journal record. When the
- * ring is full it stops polling (ABORT), so Aeron's flow control pushes back on the producers.
+ * heartbeats, and hands each valid send to the {@link JournalWriterAgent}, which appends it straight from the
+ * request. When the responder cannot queue another answer it stops polling (ABORT), so Aeron's flow control pushes
+ * back on the producers.
  */
 final class ReceiverAgent implements Agent
 {
@@ -44,7 +44,7 @@ final class ReceiverAgent implements Agent
     private final Responder responder;
     private final BrokerCounters counters;
     private final RateLimitedLog rateLimitedLog;
-    private final InboundWriter inbound;
+    private final JournalWriterAgent writer;
     private final int maxMessageSize;
     private final long syncFlushTimeoutMs;
     private final EpochClock epochClock;
@@ -74,7 +74,7 @@ final class ReceiverAgent implements Agent
         final Responder responder,
         final BrokerCounters counters,
         final RateLimitedLog rateLimitedLog,
-        final RingBuffer ring,
+        final JournalWriterAgent writer,
         final EpochNanoClock epochNanoClock,
         final Subscription udpSubscription,
         final Subscription ipcSubscription,
@@ -85,7 +85,7 @@ final class ReceiverAgent implements Agent
         this.responder = responder;
         this.counters = counters;
         this.rateLimitedLog = rateLimitedLog;
-        this.inbound = new InboundWriter(ring, counters);
+        this.writer = writer;
         this.maxMessageSize = ctx.maxMessageSize();
         this.syncFlushTimeoutMs = ctx.syncFlushTimeoutMs();
         this.epochClock = ctx.epochClock();
@@ -210,8 +210,8 @@ final class ReceiverAgent implements Agent
     }
 
     /**
-     * A producer leaves: its Close goes through the inbound ring behind everything it sent before, so the writer
-     * answers it (with what it stored of the producer's oneway sends) only once all of that is appended.
+     * A producer leaves: everything it sent before is appended by now, so the writer hands its Close to the responder,
+     * which answers it (with what it stored of the producer's oneway sends) after the answers to those sends.
      */
     private ControlledFragmentHandler.Action onClose(
         final DirectBuffer buffer,
@@ -231,10 +231,11 @@ final class ReceiverAgent implements Agent
         {
             return ControlledFragmentHandler.Action.CONTINUE; // not connected (any more): nothing to close
         }
-        if (!inbound.putClose(session))
+        if (!responderHasRoom(1))
         {
             return ControlledFragmentHandler.Action.ABORT;
         }
+        writer.close(session);
         return ControlledFragmentHandler.Action.CONTINUE;
     }
 
@@ -362,10 +363,10 @@ final class ReceiverAgent implements Agent
     }
 
     /**
-     * Put one send into the inbound ring: a ready journal record, or a duplicate marker for a resend of a
-     * sequence accepted before.
+     * Hand one send to the writer, which appends it now, or answers a resend of a sequence accepted before with the
+     * original's index.
      *
-     * @return false if the ring is full.
+     * @return false if the responder has no room for its answer now: the caller aborts the fragment and Aeron keeps it.
      */
     private boolean enqueue(
         final ProducerSession session,
@@ -378,24 +379,20 @@ final class ReceiverAgent implements Agent
         final int bodyOffset,
         final int bodyLength)
     {
+        final int slot = SendFlagsDecoder.oneway((byte)flags) ? JournalWriterAgent.NO_RESPONSE : session.slot;
+        if (slot != JournalWriterAgent.NO_RESPONSE && !responderHasRoom(1))
+        {
+            return false;
+        }
         final ProducerHistory history = session.history;
         final int seen = history.classify(sequence);
-        final int slot = SendFlagsDecoder.oneway((byte)flags) ? InboundEntry.NO_RESPONSE : session.slot;
         final long deadlineNs = nowNs + TimeUnit.MILLISECONDS.toNanos(
             Math.min(syncFlushTimeoutMs, Math.max(0, timeBudgetMs - RESPONSE_MARGIN_MS)));
         if (seen == ProducerHistory.DUPLICATE)
         {
-            if (!inbound.putDuplicate(session, slot, sequence, deadlineNs))
-            {
-                return false;
-            }
             counters.duplicatesReceived.incrementRelease();
+            writer.duplicate(session, slot, sequence, deadlineNs);
             return true;
-        }
-        if (!inbound.putRecord(session, slot, sequence, flags, deadlineNs, nowEpochNs, buffer, topicOffset, topicLength, bodyOffset,
-            bodyLength))
-        {
-            return false;
         }
         if (seen == ProducerHistory.NEW)
         {
@@ -405,7 +402,21 @@ final class ReceiverAgent implements Agent
         // between taking a sequence and sending). It cannot be a duplicate, so it is stored, but not remembered:
         // a resend of it would be outside the window and refused.
         counters.sendsReceived.incrementRelease();
+        writer.append(session, slot, sequence, flags, deadlineNs, nowEpochNs, buffer, topicOffset, topicLength, bodyOffset, bodyLength);
         return true;
+    }
+
+    /**
+     * Whether the responder can queue this many more answers now; counts a back-off if not.
+     */
+    private boolean responderHasRoom(final int answers)
+    {
+        if (responder.remainingCapacity() >= answers)
+        {
+            return true;
+        }
+        counters.receiverBackedOff.incrementRelease();
+        return false;
     }
 
     private ControlledFragmentHandler.Action onBatch(
@@ -450,14 +461,12 @@ final class ReceiverAgent implements Agent
         {
             return refuseBatch(session, baseSequence, count, flags, error, frames.errorText());
         }
-        // the whole batch goes into the ring or none of it: wait (ABORT) until there is room for all of it
-        final long worstCase = frames.ringBytesWorstCase();
-        if (!inbound.hasRoomFor(worstCase))
+        // answers for the whole batch or none of it: wait (ABORT) until the responder has room for all of them
+        if (!SendFlagsDecoder.oneway((byte)flags) && !responderHasRoom(count))
         {
-            counters.inboundRingFull.incrementRelease();
-            return worstCase > inbound.capacity() ?
-                refuseBatch(session, baseSequence, count, flags, ErrorCode.MESSAGE_TOO_LARGE,
-                "batch of " + length + " bytes is larger than the broker can take at once; send fewer messages per batch") :
+            return count > responder.capacity() ?
+                refuseBatch(session, baseSequence, count, flags, ErrorCode.MESSAGE_TOO_LARGE, "batch of " + count +
+                " messages is more than the broker can answer at once (" + responder.capacity() + "); send fewer messages per batch") :
                 ControlledFragmentHandler.Action.ABORT;
         }
         final int topicOffset = frames.topicOffset();
@@ -472,7 +481,7 @@ final class ReceiverAgent implements Agent
             if (!refuseOutsideWindow(session, sequence, flags) && !enqueue(
                 session, sequence, flags, timeBudgetMs, buffer, topicOffset, topicLength, position + BODY_LENGTH_PREFIX, bodyLength))
             {
-                refuse(session, sequence, flags, ErrorCode.BROKER_BUSY, "inbound ring full mid-batch");
+                refuse(session, sequence, flags, ErrorCode.BROKER_BUSY, "no room for the answer mid-batch");
             }
             position += BODY_LENGTH_PREFIX + bodyLength;
         }

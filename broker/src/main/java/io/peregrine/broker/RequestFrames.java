@@ -2,16 +2,13 @@ package io.peregrine.broker;
 
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
-import io.peregrine.journal.JournalRecord;
 import io.peregrine.transport.Protocol;
 import io.peregrine.transport.codec.BatchSendRequestDecoder;
 import io.peregrine.transport.codec.ConnectDecoder;
 import io.peregrine.transport.codec.ErrorCode;
 import io.peregrine.transport.codec.MessageHeaderDecoder;
 import io.peregrine.transport.codec.SendRequestDecoder;
-import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 
 /**
  * Checks the variable part of a request frame against the frame's own length before anything reads it, so no
@@ -49,7 +46,6 @@ final class RequestFrames
     private int count;
     private int entryBlockLength;
     private int firstEntryOffset;
-    private long ringBytesWorstCase;
     private int failedMessage;
 
     /**
@@ -91,7 +87,7 @@ final class RequestFrames
      * Check a BatchSendRequest: walk every message's length against the frame once, then the topic that ends it.
      *
      * @return {@link ErrorCode#NONE} if valid; then {@link #count()}, {@link #firstEntryOffset()},
-     * {@link #entryBlockLength()}, the topic's position and {@link #ringBytesWorstCase()} describe it.
+     * {@link #entryBlockLength()} and the topic's position describe it.
      */
     ErrorCode checkBatch(final DirectBuffer buffer, final int offset, final int length, final int maxMessageSize)
     {
@@ -111,8 +107,6 @@ final class RequestFrames
         count = messages;
         firstEntryOffset = groupOffset + GROUP_HEADER_LENGTH;
         int position = firstEntryOffset;
-        long ringBytes = 0;
-        int largest = 0;
         for (int i = 0; i < messages; i++)
         {
             failedMessage = i;
@@ -130,8 +124,6 @@ final class RequestFrames
             {
                 return fail(TOO_LARGE);
             }
-            largest = Math.max(largest, bodyLength);
-            ringBytes += ringBytes(bodyLength);
             position += BODY_LENGTH_PREFIX + bodyLength;
         }
         failedMessage = -1;
@@ -146,8 +138,6 @@ final class RequestFrames
         {
             return fail(BAD_TOPIC);
         }
-        // the ring may have to skip to its start for the next record: one more of the largest
-        ringBytesWorstCase = ringBytes + ringBytes(largest);
         return ErrorCode.NONE;
     }
 
@@ -177,24 +167,6 @@ final class RequestFrames
             return false;
         }
         return true;
-    }
-
-    /**
-     * Bytes one inbound-ring entry of a body of this length may take, with its record header and alignment, for a
-     * topic of the longest length.
-     */
-    static int ringBytes(final int bodyLength)
-    {
-        return BitUtil.align(entryLength(Protocol.MAX_TOPIC_LENGTH, bodyLength) + RecordDescriptor.HEADER_LENGTH,
-            RecordDescriptor.ALIGNMENT);
-    }
-
-    /**
-     * Length of an inbound-ring entry: the responder's header, then the journal record without its trailer.
-     */
-    static int entryLength(final int topicLength, final int bodyLength)
-    {
-        return InboundEntry.RECORD_OFFSET + JournalRecord.recordLength(topicLength, bodyLength) - JournalRecord.TRAILER_LENGTH;
     }
 
     private void reset(final boolean batch, final DirectBuffer buffer, final int length, final int maxMessageSize)
@@ -285,13 +257,5 @@ final class RequestFrames
     int firstEntryOffset()
     {
         return firstEntryOffset;
-    }
-
-    /**
-     * @return bytes the last valid batch may take in the inbound ring at most.
-     */
-    long ringBytesWorstCase()
-    {
-        return ringBytesWorstCase;
     }
 }

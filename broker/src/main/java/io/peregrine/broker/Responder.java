@@ -8,7 +8,6 @@ import io.peregrine.transport.codec.ErrorCode;
 import io.peregrine.transport.codec.SendStatus;
 import org.agrona.DeadlineTimerWheel;
 import org.agrona.collections.IntArrayList;
-import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -60,12 +59,12 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     private final Flusher flusher;
     private final ReplicationMaster replication;
     private final ReplicaAnswers replicaAnswers = new ReplicaAnswers();
-    private final Long2LongHashMap replicaPositionByTimer = new Long2LongHashMap(PendingResponses.NO_TIMER);
+    private final QueueTimers replicaTimers;
     private long replicatedIndex = -1;
     private final NanoClock nanoClock;
     private final DeadlineTimerWheel timers;
     private final ResponsePublisher publisher;
-    private final Long2LongHashMap positionByTimer = new Long2LongHashMap(PendingResponses.NO_TIMER);
+    private final QueueTimers flushTimers;
     private final ArrayList<ProducerSession> deferring = new ArrayList<>();
     private final IntArrayList deferringGenerations = new IntArrayList();
     private long appendedWatermark = -1;
@@ -94,6 +93,8 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         this.nanoClock = nanoClock;
         this.publisher = new ResponsePublisher(counters);
         this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nanoClock.nanoTime(), TIMER_TICK_NS, 1024);
+        this.flushTimers = null == awaitingFlush ? null : new QueueTimers(timers, awaitingFlush);
+        this.replicaTimers = null == awaitingReplica ? null : new QueueTimers(timers, awaitingReplica);
     }
 
     public String roleName()
@@ -142,6 +143,14 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         return dutyCycles.get();
     }
 
+    /**
+     * @return answers that may be queued at most, when none waits.
+     */
+    int capacity()
+    {
+        return awaitingAppend.capacity(); // every queue is made with the same capacity
+    }
+
     int remainingCapacity()
     {
         final PendingResponses waiting = null != awaitingReplica ? awaitingReplica : awaitingFlush;
@@ -173,17 +182,13 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     {
         if (null != awaitingReplica && waitStoreMsgOK)
         {
-            final long position = awaitingReplica.add(journalIndex, producerId, sequence, deadlineNs, sessionSlot, sessionGeneration);
-            final long timerId = timers.scheduleTimer(deadlineNs);
-            awaitingReplica.timerId(position, timerId);
-            replicaPositionByTimer.put(timerId, position);
+            replicaTimers.schedule(
+                awaitingReplica.add(journalIndex, producerId, sequence, deadlineNs, sessionSlot, sessionGeneration), deadlineNs);
         }
         else if (null != awaitingFlush && waitStoreMsgOK)
         {
-            final long position = awaitingFlush.add(journalIndex, producerId, sequence, deadlineNs, sessionSlot, sessionGeneration);
-            final long timerId = timers.scheduleTimer(deadlineNs);
-            awaitingFlush.timerId(position, timerId);
-            positionByTimer.put(timerId, position);
+            flushTimers.schedule(
+                awaitingFlush.add(journalIndex, producerId, sequence, deadlineNs, sessionSlot, sessionGeneration), deadlineNs);
         }
         else
         {
@@ -192,7 +197,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     }
 
     /**
-     * A producer's Close was reached in the inbound ring: everything it sent before is appended. Its CloseAck waits,
+     * A producer's Close was reached: everything it sent before is appended. Its CloseAck waits,
      * like an answer, behind the watermark the broker's policy needs (under SYNC_FLUSH the flush, on a SYNC_MASTER the
      * slave's ack or its absence), and goes out after
      * the answers to those sends; then the session is freed.
@@ -219,21 +224,15 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         final int sessionGeneration,
         final long timerId)
     {
-        cancelTimer(timerId, positionByTimer);
+        if (timerId != PendingResponses.NO_TIMER)
+        {
+            flushTimers.released(timerId); // only the flush queue's entries have timers
+        }
         if (CLOSE_SEQUENCE == sequence)
         {
             return closeSession(sessionSlot, sessionGeneration);
         }
         return answer(journalIndex, sequence, deadlineNs, sessionSlot, sessionGeneration, SendStatus.SEND_OK);
-    }
-
-    private void cancelTimer(final long timerId, final Long2LongHashMap positions)
-    {
-        if (timerId != PendingResponses.NO_TIMER)
-        {
-            timers.cancelTimer(timerId);
-            positions.remove(timerId);
-        }
     }
 
     /**
@@ -250,7 +249,7 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             final int sessionGeneration,
             final long timerId)
         {
-            cancelTimer(timerId, replicaPositionByTimer);
+            replicaTimers.released(timerId);
             if (CLOSE_SEQUENCE == sequence)
             {
                 return closeSession(sessionSlot, sessionGeneration);
@@ -334,16 +333,9 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
 
     public boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
     {
-        final long position = positionByTimer.remove(timerId);
-        if (position != PendingResponses.NO_TIMER)
+        if ((null == flushTimers || !flushTimers.expired(timerId, this)) && null != replicaTimers)
         {
-            awaitingFlush.answer(position, this);
-            return true;
-        }
-        final long replicaPosition = replicaPositionByTimer.remove(timerId);
-        if (replicaPosition != PendingResponses.NO_TIMER)
-        {
-            awaitingReplica.answer(replicaPosition, replicaAnswers);
+            replicaTimers.expired(timerId, replicaAnswers);
         }
         return true;
     }

@@ -14,12 +14,16 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.driver.MediaDriver;
 import io.peregrine.producer.Message;
 import io.peregrine.producer.Producer;
 import io.peregrine.producer.SendCallback;
 import io.peregrine.producer.SendException;
 import io.peregrine.producer.SendResult;
 import io.peregrine.producer.SendStatus;
+import io.peregrine.transport.EmbeddedDriver;
 import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -114,6 +118,65 @@ class FlushPolicyTest
             // group commit: the held flush covers what was appended when it began, and the one after it everything else
             // (all 50 were appended while it was held), so 50 sends took at most two flushes, never one each
             assertTrue(held.flushesStarted.get() <= 2, "group commit: " + held.flushesStarted.get() + " flushes for 50 sends");
+        }
+    }
+
+    @Test
+    void shouldLeaveRequestsInTheStreamWhileTheAnswerQueueIsFullThenStoreEachOnceInOrder()
+    {
+        // tried: more sends than the broker can hold answers for, all in flight at once, while a SYNC_FLUSH flush is
+        // held; the clock stands still so no deadline passes
+        final HeldFlusher held = new HeldFlusher();
+        final CachedNanoClock clock = new CachedNanoClock();
+        clock.update(1_000_000_000L);
+        final int total = Broker.PENDING_RESPONSES + 2_000;
+        final byte[] body = { 42 };
+        try (MediaDriver clientDriver = EmbeddedDriver.launch(CommonContext.generateRandomDirName(), "backoff", true);
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(clientDriver.aeronDirectoryName()));
+            Broker broker = Broker.launch(BrokerTestSupport.context(dir)
+                .set(BrokerContext.FLUSH_DISK_TYPE, "SYNC_FLUSH").flushListener(held).nanoClock(clock));
+            RawClient raw = new RawClient(aeron, broker.udpChannel()))
+        {
+            raw.connect();
+            final long[] next = { 1 };
+            awaitTrue("the answer queue full and the receiver backing off", () ->
+            {
+                while (next[0] <= total && raw.publication.offer(raw.buffer, 0, raw.encodeSend(next[0], "held", body)) > 0)
+                {
+                    next[0]++;
+                }
+                return broker.receiverBackOffs() > 0;
+            });
+            awaitTrue("as many stored as answers can wait", () -> broker.sendsStored() == Broker.PENDING_RESPONSES);
+            raw.poll();
+            assertEquals(List.of(), raw.responses, "held flush: nothing answered");
+
+            held.release.countDown();
+            awaitTrue("every send answered", () ->
+            {
+                while (next[0] <= total && raw.publication.offer(raw.buffer, 0, raw.encodeSend(next[0], "held", body)) > 0)
+                {
+                    next[0]++;
+                }
+                raw.poll();
+                return raw.responses.size() == total;
+            });
+            long lastIndex = -1;
+            for (int i = 0; i < total; i++)
+            {
+                final String response = raw.responses.get(i);
+                assertTrue(response.startsWith("RESPONSE " + (i + 1) + " SEND_OK "), response);
+                final long index = Long.parseLong(response.substring(response.lastIndexOf(' ') + 1));
+                assertTrue(index > lastIndex, "indices follow the sequences: " + response + " after " + lastIndex);
+                lastIndex = index;
+            }
+            assertEquals(total, broker.sendsStored());
+        }
+        final List<BrokerTestSupport.Stored> stored = BrokerTestSupport.readJournal(dir);
+        assertEquals(total, stored.size(), "each stored once");
+        for (int i = 0; i < total; i++)
+        {
+            assertEquals(i + 1, stored.get(i).sequence());
         }
     }
 

@@ -34,6 +34,7 @@ import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The message journal: a Chronicle Queue holding one {@link JournalRecord} per excerpt.
@@ -72,6 +73,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
     private volatile long writePosition;
     private final PreToucher.WriterMapping writerMapping = new PreToucher.WriterMapping();
     private ExcerptAppender appender;
+    private final UnsafeBuffer destination = new UnsafeBuffer(0, 0); // the record's place in the queue, while appending
     private PointerBytesStore recordPointer; // a view of the caller's record: writeAt copies it once, into the queue
     private long copiedLastIndex = NOT_KNOWN;
 
@@ -226,7 +228,6 @@ public final class Journal implements AutoCloseable, PreToucher.Target
 
     /**
      * Append a record whose header and body are already encoded, adding the CRC32C trailer.
-     * The buffer must be backed by native memory (an off-heap or mapped buffer).
      *
      * @param buffer holding the record without its trailer.
      * @param offset of the record.
@@ -236,13 +237,36 @@ public final class Journal implements AutoCloseable, PreToucher.Target
      */
     public long append(final DirectBuffer buffer, final int offset, final int length)
     {
+        return append(buffer, offset, length, buffer, offset + length, 0);
+    }
+
+    /**
+     * Append a record from two parts, its encoded header and its body, each copied once straight into the queue;
+     * the CRC32C trailer is computed over the record where it now lies. The parts may be on or off the heap.
+     *
+     * @param header       holding the record's header.
+     * @param headerOffset of the header.
+     * @param headerLength of the header.
+     * @param body         holding the record's body.
+     * @param bodyOffset   of the body.
+     * @param bodyLength   of the body.
+     * @return the journal index of the appended record.
+     * @throws IllegalArgumentException if the record is longer than the journal was opened for.
+     */
+    public long append(
+        final DirectBuffer header,
+        final int headerOffset,
+        final int headerLength,
+        final DirectBuffer body,
+        final int bodyOffset,
+        final int bodyLength)
+    {
+        final int length = headerLength + bodyLength;
         if (length + JournalRecord.TRAILER_LENGTH > maxRecordLength)
         {
             throw new IllegalArgumentException(
                 "record of " + (length + JournalRecord.TRAILER_LENGTH) + " bytes is over the journal's limit of " + maxRecordLength);
         }
-        final long address = buffer.addressOffset() + offset;
-        final int crc = JournalRecord.crc(address, length);
         if (null == appender)
         {
             appender = queue.createAppender();
@@ -252,8 +276,14 @@ public final class Journal implements AutoCloseable, PreToucher.Target
             try
             {
                 final Bytes<?> bytes = dc.wire().bytes();
-                bytes.unsafeWrite(address, length);
-                bytes.writeInt(crc);
+                final long start = bytes.writePosition();
+                // as Chronicle's own unsafeWrite: a range skipped over in one step is contiguous at its write address
+                bytes.writeSkip(length);
+                final long address = bytes.addressForWrite(start);
+                destination.wrap(address, length);
+                destination.putBytes(0, header, headerOffset, headerLength);
+                destination.putBytes(headerLength, body, bodyOffset, bodyLength);
+                bytes.writeInt(JournalRecord.crc(address, length));
                 writerMapping.note(bytes);
                 WRITE_POSITION.setRelease(this, bytes.writePosition());
             }
