@@ -353,7 +353,7 @@ public final class Broker implements AutoCloseable
     }
 
     /**
-     * @return duty cycles in which the receiver left a request in Aeron's stream because the answers waiting for
+     * @return times the receiver left a request in Aeron's stream, to be read again, because the answers waiting for
      * their watermark filled the broker's queue (under SYNC_FLUSH or SYNC_MASTER, a flush or a slave lagging).
      */
     public long receiverBackOffs()

@@ -4,8 +4,9 @@ import org.agrona.BitUtil;
 
 /**
  * Sends waiting for a journal watermark, in journal-index order, as parallel arrays so nothing is
- * allocated per send. Each entry keeps its own deadline and timer: deadlines are not in index order, so
- * an entry can be answered early (timed out) and is then skipped when the watermark passes it.
+ * allocated per send. Each entry keeps its own deadline and the id of the timer watching it (shared by the entries
+ * of one deadline tick, see {@link QueueTimers}): deadlines are not in index order, so an entry can be answered early
+ * (timed out) and is then skipped when the watermark passes it.
  */
 final class PendingResponses
 {
@@ -80,6 +81,14 @@ final class PendingResponses
     void timerId(final long position, final long timerId)
     {
         this.timerId[(int)position & mask] = timerId;
+    }
+
+    /**
+     * @return the position of the oldest entry still queued (during {@link #release}, the one being released).
+     */
+    long headPosition()
+    {
+        return head;
     }
 
     /**

@@ -4,23 +4,25 @@ import org.agrona.DeadlineTimerWheel;
 import org.agrona.collections.Long2LongHashMap;
 
 /**
- * The deadline timers of one answer queue. Entries next to each other in the queue whose deadlines fall in the same
- * tick of the wheel share one timer, so a batch, or a burst of sends within a tick, schedules one timer and not one per
- * send. Agrona's wheel keeps an array of ticks per wheel × the most timers any tick holds, and never shrinks it: one
- * timer per send put 65,536 sends of one tick at 512 MiB.
+ * The deadline timers of one answer queue: one timer per tick of the wheel that holds a waiting answer's deadline,
+ * not one per answer. Agrona's wheel keeps an array of ticks per wheel × the most timers any tick holds, and never
+ * shrinks it: one timer per send put 65,536 sends of one tick (a large batch) at 512 MiB. With one timer per tick,
+ * a spoke holds one timer for each turn of the wheel the deadlines reach ahead.
  *
- * <p>A shared timer names the first entry of its run still queued. The queue releases entries oldest first, so when
- * the first is released the timer moves on to the next of its run, and goes with the last; when it expires, every
- * entry of its run not yet answered is answered as timed out. Responder thread only.
+ * <p>A tick's timer is set for the tick's last nanosecond, so an answer times out at most one tick (about 1 ms) after
+ * its own deadline, never before. It covers the range of queue positions from its oldest entry still queued to its
+ * newest; entries of other ticks may lie between. The queue releases entries oldest first: a released entry moves the
+ * range's start past it, and the last one cancels the timer. When the timer expires, every entry of the range that
+ * carries it and is not answered yet is answered as timed out. Responder thread only.
  */
 final class QueueTimers
 {
     private final DeadlineTimerWheel wheel;
     private final PendingResponses queue;
-    private final Long2LongHashMap firstPositionByTimer = new Long2LongHashMap(PendingResponses.NO_TIMER);
-    private long lastTimerId = PendingResponses.NO_TIMER;
-    private long lastPosition = Long.MIN_VALUE;
-    private long lastTick;
+    private final Long2LongHashMap timerByTick = new Long2LongHashMap(PendingResponses.NO_TIMER);
+    private final Long2LongHashMap tickByTimer = new Long2LongHashMap(PendingResponses.NO_TIMER);
+    private final Long2LongHashMap firstByTimer = new Long2LongHashMap(PendingResponses.NO_TIMER);
+    private final Long2LongHashMap lastByTimer = new Long2LongHashMap(PendingResponses.NO_TIMER);
 
     QueueTimers(final DeadlineTimerWheel wheel, final PendingResponses queue)
     {
@@ -29,62 +31,69 @@ final class QueueTimers
     }
 
     /**
-     * Give the entry just queued at this position a timer for its deadline: the timer of the entry before it if that
-     * one's deadline falls in the same tick and its timer is still running, else a new one.
+     * Give the entry just queued at this position the timer of its deadline's tick, scheduling it if the tick has none.
      */
     void schedule(final long position, final long deadlineNs)
     {
-        final long tick = (deadlineNs - wheel.startTime()) / wheel.tickResolution();
-        if (position != lastPosition + 1 || tick != lastTick || !firstPositionByTimer.containsKey(lastTimerId))
+        final long resolution = wheel.tickResolution();
+        final long tick = Math.max(0, deadlineNs - wheel.startTime()) / resolution;
+        long timerId = timerByTick.get(tick);
+        if (timerId == PendingResponses.NO_TIMER)
         {
-            lastTimerId = wheel.scheduleTimer(deadlineNs);
-            lastTick = tick;
-            firstPositionByTimer.put(lastTimerId, position);
+            timerId = wheel.scheduleTimer(wheel.startTime() + (tick + 1) * resolution - 1);
+            timerByTick.put(tick, timerId);
+            tickByTimer.put(timerId, tick);
+            firstByTimer.put(timerId, position);
         }
-        queue.timerId(position, lastTimerId);
-        lastPosition = position;
+        lastByTimer.put(timerId, position);
+        queue.timerId(position, timerId);
     }
 
     /**
-     * The oldest entry of a timer's run was released: the timer moves to the next entry of the run, or is cancelled
-     * with the last.
+     * The entry at the head of the queue, which carries this timer, is being released: the timer's range starts after
+     * it, or the timer is cancelled with its last entry.
      *
      * @param timerId the released entry's timer, or {@link PendingResponses#NO_TIMER}.
      */
     void released(final long timerId)
     {
-        final long first = firstPositionByTimer.get(timerId);
-        if (first == PendingResponses.NO_TIMER)
+        final long last = lastByTimer.get(timerId);
+        if (last == PendingResponses.NO_TIMER)
         {
-            return; // no timer, or one that expired: its run was answered
+            return; // no timer, or one that expired: its entries were answered
         }
-        final long next = first + 1;
-        if (queue.timerIdAt(next) == timerId)
+        final long position = queue.headPosition();
+        if (position >= last)
         {
-            firstPositionByTimer.put(timerId, next);
+            wheel.cancelTimer(timerId);
+            forget(timerId);
         }
         else
         {
-            wheel.cancelTimer(timerId);
-            firstPositionByTimer.remove(timerId);
+            firstByTimer.put(timerId, position + 1);
         }
     }
 
     /**
-     * A timer expired: if it is this queue's, answer every entry of its run not answered yet as timed out.
+     * A timer expired: if it is this queue's, answer each entry carrying it that is not answered yet as timed out.
      *
      * @return true if the timer was this queue's.
      */
     boolean expired(final long timerId, final PendingResponses.Handler handler)
     {
-        final long first = firstPositionByTimer.remove(timerId);
+        final long first = firstByTimer.get(timerId);
         if (first == PendingResponses.NO_TIMER)
         {
             return false;
         }
-        for (long position = first; queue.timerIdAt(position) == timerId; position++)
+        final long last = lastByTimer.get(timerId);
+        forget(timerId);
+        for (long position = first; position <= last; position++)
         {
-            queue.answer(position, handler);
+            if (queue.timerIdAt(position) == timerId)
+            {
+                queue.answer(position, handler);
+            }
         }
         return true;
     }
@@ -94,6 +103,13 @@ final class QueueTimers
      */
     int running()
     {
-        return firstPositionByTimer.size();
+        return tickByTimer.size();
+    }
+
+    private void forget(final long timerId)
+    {
+        timerByTick.remove(tickByTimer.remove(timerId));
+        firstByTimer.remove(timerId);
+        lastByTimer.remove(timerId);
     }
 }

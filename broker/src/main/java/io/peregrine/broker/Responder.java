@@ -15,15 +15,16 @@ import org.agrona.concurrent.status.AtomicCounter;
 /**
  * Answers sends. Each send waits in journal-index order for the watermark its policy needs: appended
  * (ASYNC_FLUSH, or waitStoreMsgOK=false) or flushed (SYNC_FLUSH); when the watermark passes it the send is
- * answered SEND_OK. A send waiting for a flush also has its own deadline in a timer wheel: if the flush
- * covering it has not returned by then, that send (and only that one) is answered FLUSH_DISK_TIMEOUT.
+ * answered SEND_OK. A send waiting for a flush also has its own deadline, watched by a timer wheel (one timer per
+ * tick, {@link QueueTimers}): if the flush covering it has not returned by then (at most a tick, about 1 ms, later),
+ * that send (and only that one) is answered FLUSH_DISK_TIMEOUT.
  * An answer whose producer's stream is full (back-pressured: the producer, or the driver thread that moves
  * its limit, is behind) is not dropped. It moves to that producer's own deferred queue (up to
  * {@link DeferredAnswers#CAPACITY} answers, in order; the producer's later answers join it) and is offered again
  * every duty cycle, while answers to other producers go on (a response stream's limit can lag behind a burst of
  * answers; dropping them would time out sends that were stored). Past that capacity the answer waits at the head of
- * the shared queue (a full queue stops the journal writer, then the receiver, and Aeron's flow control pushes back on
- * the producers). A producer whose stream takes nothing for {@link #STALL_LIMIT_NS}, or whose oldest waiting answer
+ * the shared queue (a full queue stops the receiver, which leaves the next request in Aeron's stream, and Aeron's
+ * flow control pushes back on the producers). A producer whose stream takes nothing for {@link #STALL_LIMIT_NS}, or whose oldest waiting answer
  * is past its send's deadline, counts
  * as stalled: its waiting answers are dropped and counted (its sends time out), and so are its further answers
  * until its stream takes one again. Answers to producers that are gone are dropped and counted at once.

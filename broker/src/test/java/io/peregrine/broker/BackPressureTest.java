@@ -186,7 +186,7 @@ class BackPressureTest
             final SendResponseEncoder response = new SendResponseEncoder().wrapAndApplyHeader(out, 0, headerEncoder)
                 .producerId(producerId).sequence(sequence).journalIndex(busy ? -1 : stored.get(sequence))
                 .status(io.peregrine.transport.codec.SendStatus.SEND_OK)
-                .errorCode(busy ? ErrorCode.BROKER_BUSY : ErrorCode.NONE).errorText(busy ? "inbound ring full" : "");
+                .errorCode(busy ? ErrorCode.BROKER_BUSY : ErrorCode.NONE).errorText(busy ? "broker busy" : "");
             final int responseLength = MessageHeaderEncoder.ENCODED_LENGTH + response.encodedLength();
             awaitTrue("response sent", () -> responses.offer(out, 0, responseLength) > 0);
         }

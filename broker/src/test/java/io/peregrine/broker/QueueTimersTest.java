@@ -9,8 +9,8 @@ import org.agrona.DeadlineTimerWheel;
 import org.junit.jupiter.api.Test;
 
 /**
- * Deadline timers shared by neighbouring answers of one tick: one timer for a burst, each answer still released or
- * timed out on its own terms. The wheel's clock is driven by the test.
+ * Deadline timers shared by the answers of one tick: one timer for a burst, each answer still released or timed out
+ * on its own terms, never before its deadline. The wheel's clock is driven by the test.
  */
 class QueueTimersTest
 {
@@ -83,7 +83,7 @@ class QueueTimersTest
     }
 
     @Test
-    void shouldMoveTheTimerAlongItsRunAsEntriesAreReleasedAndTimeOutOnlyTheRest()
+    void shouldKeepTheTimerAsEntriesAreReleasedAndTimeOutOnlyTheRest()
     {
         final long deadline = START_NS + 10 * TICK_NS;
         for (int i = 1; i <= 5; i++)
@@ -118,29 +118,55 @@ class QueueTimersTest
         queue.release(2, releasing);
         assertEquals(0, wheel.timerCount());
 
-        add(3, deadline); // the run ended with its timer: a new one
+        add(3, deadline); // the tick's timer went with its last entry: a new one
         assertEquals(1, wheel.timerCount());
         pollAt(deadline + TICK_NS + 1);
         assertEquals(List.of(3L), recorder.timedOut);
     }
 
     @Test
-    void shouldStartANewTimerWhenAnEntryWithoutOneComesBetween()
+    void shouldShareATicksTimerAcrossEntriesOfOtherTicksBetween()
     {
-        final long deadline = START_NS + 10 * TICK_NS;
-        add(1, deadline);
-        queue.add(0, 1, 0, Long.MAX_VALUE, 0, 0); // a producer's Close: no deadline, no timer
-        add(2, deadline);
-        assertEquals(2, wheel.timerCount());
+        // tried: two producers with different time budgets sending in turn, and a Close (no timer) between
+        final long tickA = START_NS + 10 * TICK_NS;
+        final long tickB = START_NS + 20 * TICK_NS;
+        add(1, tickA);
+        add(2, tickB);
+        add(3, tickA + 100);
+        queue.add(0, 1, 0, Long.MAX_VALUE, 0, 0);
+        add(4, tickB + 100);
+        add(5, tickA + 200);
+        assertEquals(2, wheel.timerCount(), "one timer per tick, not per entry");
 
-        pollAt(deadline + TICK_NS + 1);
-        assertEquals(List.of(1L, 2L), recorder.timedOut);
-        queue.release(2, releasing);
-        assertEquals(List.of(0L), recorder.released, "the Close is still released in its turn");
+        queue.release(1, releasing); // the watermark passed the first entry only
+        assertEquals(List.of(1L), recorder.released);
+        pollAt(tickA + TICK_NS);
+        assertEquals(List.of(3L, 5L), recorder.timedOut, "the rest of tick A");
+        pollAt(tickB + TICK_NS);
+        assertEquals(List.of(3L, 5L, 2L, 4L), recorder.timedOut);
+        assertEquals(0, wheel.timerCount());
+        assertEquals(0, timers.running());
+
+        queue.release(5, releasing);
+        assertEquals(List.of(1L, 0L), recorder.released, "answered entries skipped, the Close released in its turn");
     }
 
     @Test
-    void shouldKeepTheRunWhenAnAnswerCannotGoOutYet()
+    void shouldNeverTimeOutBeforeTheDeadline()
+    {
+        final long tickStart = START_NS + 10 * TICK_NS;
+        add(1, tickStart + 10);
+        add(2, tickStart + TICK_NS - 5); // the same tick, later in it
+        assertEquals(1, wheel.timerCount());
+
+        pollAt(tickStart + TICK_NS - 6);
+        assertEquals(List.of(), recorder.timedOut, "entry 2's deadline has not passed");
+        pollAt(tickStart + TICK_NS);
+        assertEquals(List.of(1L, 2L), recorder.timedOut, "within a tick of the first deadline");
+    }
+
+    @Test
+    void shouldTimeOutTheRestOfATickWhenAnAnswerCannotGoOutYet()
     {
         final long deadline = START_NS + 10 * TICK_NS;
         add(1, deadline);
@@ -151,7 +177,7 @@ class QueueTimersTest
         assertEquals(List.of(), recorder.released);
 
         pollAt(deadline + TICK_NS + 1);
-        assertEquals(List.of(2L, 3L), recorder.timedOut, "the rest of the run still times out");
+        assertEquals(List.of(2L, 3L), recorder.timedOut, "the rest of the tick still times out");
         recorder.streamFull = false;
         queue.release(3, releasing);
         assertEquals(List.of(1L), recorder.released);

@@ -252,6 +252,7 @@ public final class Journal implements AutoCloseable, PreToucher.Target
      * @param bodyLength   of the body.
      * @return the journal index of the appended record.
      * @throws IllegalArgumentException if the record is longer than the journal was opened for.
+     * @throws IndexOutOfBoundsException if a part lies outside its buffer; nothing is appended then.
      */
     public long append(
         final DirectBuffer header,
@@ -267,6 +268,9 @@ public final class Journal implements AutoCloseable, PreToucher.Target
             throw new IllegalArgumentException(
                 "record of " + (length + JournalRecord.TRAILER_LENGTH) + " bytes is over the journal's limit of " + maxRecordLength);
         }
+        // checked before the document opens: Chronicle commits a document on close unless told to roll it back
+        header.boundsCheck(headerOffset, headerLength);
+        body.boundsCheck(bodyOffset, bodyLength);
         if (null == appender)
         {
             appender = queue.createAppender();
@@ -291,6 +295,11 @@ public final class Journal implements AutoCloseable, PreToucher.Target
             {
                 dc.rollbackOnClose();
                 throw new IllegalStateException("journal could not take a record of " + length + " bytes", ex);
+            }
+            catch (final RuntimeException ex)
+            {
+                dc.rollbackOnClose(); // never a record without its trailer
+                throw ex;
             }
         }
         return appender.lastIndexAppended();

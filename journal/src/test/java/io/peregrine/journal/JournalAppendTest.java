@@ -122,6 +122,30 @@ class JournalAppendTest
         }
     }
 
+    @Test
+    void appendsNothingForAPartOutsideItsBuffer()
+    {
+        final int maxRecordLength = JournalRecord.recordLength(TOPIC.length, 1024);
+        final UnsafeBuffer headerBuffer = new UnsafeBuffer(new byte[256]);
+        final UnsafeBuffer body = new UnsafeBuffer(new byte[512]);
+        try (Journal journal = Journal.open(dir, maxRecordLength, false))
+        {
+            fillBody(body, 0, 1, 512);
+            final int headerLength = encode(headerBuffer, 0, 1, 512) - 512;
+            final long first = journal.append(headerBuffer, 0, headerLength, body, 0, 512);
+
+            // tried: a body said to be 600 bytes in a buffer of 512, then one starting past its buffer's end
+            final int longer = encode(headerBuffer, 0, 2, 600) - 600;
+            assertThrows(IndexOutOfBoundsException.class, () -> journal.append(headerBuffer, 0, longer, body, 0, 600));
+            assertThrows(IndexOutOfBoundsException.class, () -> journal.append(headerBuffer, 0, longer, body, 513, 0));
+            assertEquals(first, journal.lastIndex(), "nothing appended");
+
+            final int next = encode(headerBuffer, 0, 3, 512) - 512;
+            assertEquals(first + 1, journal.append(headerBuffer, 0, next, body, 0, 512));
+            assertEquals(List.of(1L, 3L), TestRecords.sequences(journal), "every record intact, none between");
+        }
+    }
+
     private int encode(final UnsafeBuffer buffer, final int offset, final long sequence, final int bodyLength)
     {
         return JournalRecord.encodeHeader(header, messageHeader, buffer, offset, 7, sequence, sequence, 1, topic, 0, TOPIC.length,
