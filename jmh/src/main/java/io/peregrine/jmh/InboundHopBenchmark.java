@@ -104,7 +104,9 @@ public class InboundHopBenchmark extends ForkedBenchmark
     {
         if (direct)
         {
-            return journal.append(record, 0, record.capacity());
+            // as the broker appends: the header and the body as two parts, each copied once into the queue
+            final int headerLength = record.capacity() - size;
+            return journal.append(record, 0, headerLength, record, headerLength, size);
         }
         final int index = ring.tryClaim(MSG_TYPE, record.capacity());
         if (index <= 0)
