@@ -70,6 +70,7 @@ final class Flusher implements Agent
     private long pageCacheWindow;
     private PageCacheReleaser releaser;
     private boolean flushFailed;
+    private FileForcer forcer = (channel) -> channel.force(false);
     private boolean holdingPause;
     private volatile long pauseGeneration; // written by the pipeline only
     private volatile long resumedGeneration; // written by the pipeline only
@@ -89,6 +90,23 @@ final class Flusher implements Agent
         this.dir = dir;
         this.listener = listener;
         this.counters = counters;
+    }
+
+    /**
+     * Forces a journal file's data to the disk.
+     */
+    @FunctionalInterface
+    interface FileForcer
+    {
+        void force(FileChannel channel) throws IOException;
+    }
+
+    /**
+     * Replace how files are forced: a test's forcer can fail as a disk does. Before the first flush.
+     */
+    void forcer(final FileForcer forcer)
+    {
+        this.forcer = forcer;
     }
 
     /**
@@ -337,6 +355,10 @@ final class Flusher implements Agent
 
     private int flush(final long nowMs)
     {
+        if (flushFailed)
+        {
+            return 0; // see the catch below
+        }
         // before the target: the writer publishes its position with each record and the watermark after a batch
         final long writePosition = journal.writePosition();
         final long target = appendedWatermark;
@@ -358,8 +380,11 @@ final class Flusher implements Agent
         catch (final IOException ex)
         {
             counters.journalErrors.increment();
-            LOG.error("journal flush failed; sends waiting for it will time out", ex);
-            // a page whose write back failed may be marked clean all the same: it must stay cached, the only good copy
+            LOG.error("journal flush failed: no flush is tried again in this run, so sends waiting for one are answered " +
+                "FLUSH_DISK_TIMEOUT; restart the broker once the disk is sound", ex);
+            // Linux reports a failed write back once, to the next fsync, and may mark the pages clean all the same: a
+            // later fsync would return success for data that never reached the disk, and SEND_OK would lie. So the
+            // flushed watermark stops here for good. The pages must also stay cached: they may be the only good copy.
             flushFailed = true;
             stopReleasing();
             return 0;
@@ -390,7 +415,7 @@ final class Flusher implements Agent
             }
             else
             {
-                current.force(false); // the rolled file's last records
+                forcer.force(current); // the rolled file's last records
                 listener.fileForced(currentFile);
                 current.close();
                 current = null;
@@ -400,7 +425,7 @@ final class Flusher implements Agent
             {
                 try (FileChannel channel = FileChannel.open(between.toPath(), StandardOpenOption.READ))
                 {
-                    channel.force(false);
+                    forcer.force(channel);
                 }
                 listener.fileForced(between);
             }
@@ -417,7 +442,7 @@ final class Flusher implements Agent
                 Journal.forceDirectory(store.getParentFile());
             }
         }
-        current.force(false);
+        forcer.force(current);
         listener.fileForced(currentFile);
     }
 
@@ -429,7 +454,7 @@ final class Flusher implements Agent
         try
         {
             final long target = appendedWatermark;
-            if (target > flushedWatermark)
+            if (target > flushedWatermark && !flushFailed)
             {
                 forceThrough(target);
                 flushedTo(target);

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.peregrine.journal.Journal;
@@ -110,6 +112,36 @@ class FlusherTest
         assertEquals(List.of(journal.fileOf(first), journal.fileOf(second), journal.fileOf(third), journal.fileOf(fourth)), forced);
         assertEquals(fourth, flusher.flushedWatermark());
         assertEquals(fourth, watermarks.flushed(), "published for readers on the host");
+    }
+
+    @Test
+    void shouldNeverReportAFlushAfterOneFailed()
+    {
+        // what is tried: an fsync that fails once, as a failed write back is reported, and would succeed after: Linux
+        // reports the error to one fsync only, so a retry that returned would claim pages that never reached the disk
+        final AtomicInteger forces = new AtomicInteger();
+        flusher.forcer((channel) ->
+        {
+            if (forces.incrementAndGet() == 1)
+            {
+                throw new IOException("Input/output error (test)");
+            }
+            channel.force(false);
+        });
+        final long flushedBefore = flusher.flushedWatermark();
+        append();
+        flusher.doWork();
+        assertEquals(1, forces.get());
+        assertEquals(1, counters.journalErrors.get(), "counted");
+        assertEquals(flushedBefore, flusher.flushedWatermark());
+
+        clock.addAndGet(2 * HOUR_MS);
+        append();
+        flusher.doWork();
+        flusher.onClose();
+        assertEquals(1, forces.get(), "no flush tried again, at close neither");
+        assertEquals(flushedBefore, flusher.flushedWatermark(), "nothing counts as flushed");
+        assertEquals(flushedBefore, watermarks.flushed(), "nor for readers on the host");
     }
 
     @Test
