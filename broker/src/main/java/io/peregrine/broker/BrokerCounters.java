@@ -76,7 +76,7 @@ final class BrokerCounters implements AutoCloseable
         producersConnected = counters.newCounter(TYPE_ID_BASE + 7, "peregrine: producers connected");
         producersTimedOut = counters.newCounter(TYPE_ID_BASE + 8, "peregrine: producers dropped after going silent");
         receiverBackedOff = counters.newCounter(TYPE_ID_BASE + 9, "peregrine: receiver backed off (answer queue full)");
-        journalErrors = counters.newCounter(TYPE_ID_BASE + 10, "peregrine: journal append failures");
+        journalErrors = counters.newCounter(TYPE_ID_BASE + 10, "peregrine: journal append or flush failures");
         duplicatesReceived = counters.newCounter(TYPE_ID_BASE + 11, "peregrine: resends of stored sequences (answered, not stored again)");
         flushes = counters.newCounter(TYPE_ID_BASE + 12, "peregrine: journal flushes (fsync)");
         flushNanos = counters.newCounter(TYPE_ID_BASE + 15, "peregrine: time spent in journal flushes (ns)");
