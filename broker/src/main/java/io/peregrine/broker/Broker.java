@@ -353,6 +353,14 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * @return the journal's flusher, for tests in this package.
+     */
+    Flusher flusher()
+    {
+        return flusher;
+    }
+
+    /**
      * @return times the receiver left a request in Aeron's stream, to be read again, because the answers waiting for
      * their watermark filled the broker's queue (under SYNC_FLUSH or SYNC_MASTER, a flush or a slave lagging).
      */

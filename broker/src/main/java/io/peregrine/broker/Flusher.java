@@ -69,8 +69,8 @@ final class Flusher implements Agent
     private boolean pretouch;
     private long pageCacheWindow;
     private PageCacheReleaser releaser;
-    private boolean flushFailed;
-    private FileForcer forcer = (channel) -> channel.force(false);
+    private volatile boolean flushFailed; // read by the responder
+    private volatile FileForcer forcer = (channel) -> channel.force(false); // a test may set it from its own thread
     private boolean holdingPause;
     private volatile long pauseGeneration; // written by the pipeline only
     private volatile long resumedGeneration; // written by the pipeline only
@@ -102,7 +102,7 @@ final class Flusher implements Agent
     }
 
     /**
-     * Replace how files are forced: a test's forcer can fail as a disk does. Before the first flush.
+     * Replace how files are forced: a test's forcer can fail as a disk does.
      */
     void forcer(final FileForcer forcer)
     {
@@ -194,8 +194,18 @@ final class Flusher implements Agent
     void resumeAt(final long lastIndex)
     {
         appendedWatermark = lastIndex;
-        flushedTo(lastIndex);
+        flushedTo(flushFailed ? Math.min(flushedWatermark, lastIndex) : lastIndex); // after a failed flush, nothing more is flushed
         resumedGeneration = pauseGeneration;
+    }
+
+    /**
+     * Safe from any thread.
+     *
+     * @return true once a flush failed: no flush is tried again in this run.
+     */
+    boolean flushFailed()
+    {
+        return flushFailed;
     }
 
     public int doWork()

@@ -20,6 +20,7 @@ final class PendingResponses
     private final int[] slot;
     private final int[] generation;
     private final boolean[] answered;
+    private final long[] nextSameTimer;
     private final int mask;
     private long head;
     private long tail;
@@ -35,6 +36,7 @@ final class PendingResponses
         slot = new int[size];
         generation = new int[size];
         answered = new boolean[size];
+        nextSameTimer = new long[size];
         mask = size - 1;
     }
 
@@ -75,12 +77,30 @@ final class PendingResponses
         this.slot[i] = sessionSlot;
         this.generation[i] = sessionGeneration;
         this.answered[i] = false;
+        this.nextSameTimer[i] = NO_TIMER;
         return tail++;
     }
 
     void timerId(final long position, final long timerId)
     {
         this.timerId[(int)position & mask] = timerId;
+    }
+
+    /**
+     * Chain an entry to the next one that shares its timer (see {@link QueueTimers}).
+     */
+    void linkSameTimer(final long position, final long next)
+    {
+        nextSameTimer[(int)position & mask] = next;
+    }
+
+    /**
+     * @return the position of the next entry that shares this one's timer, or {@link #NO_TIMER} if there is none or
+     * this entry is no longer queued.
+     */
+    long nextSameTimer(final long position)
+    {
+        return position < head || position >= tail ? NO_TIMER : nextSameTimer[(int)position & mask];
     }
 
     /**

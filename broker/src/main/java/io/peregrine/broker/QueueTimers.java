@@ -10,19 +10,24 @@ import org.agrona.collections.Long2LongHashMap;
  * a spoke holds one timer for each turn of the wheel the deadlines reach ahead.
  *
  * <p>A tick's timer is set for the tick's last nanosecond, so an answer times out at most one tick (about 1 ms) after
- * its own deadline, never before. It covers the range of queue positions from its oldest entry still queued to its
- * newest; entries of other ticks may lie between. The queue releases entries oldest first: a released entry moves the
- * range's start past it, and the last one cancels the timer. When the timer expires, every entry of the range that
- * carries it and is not answered yet is answered as timed out. Responder thread only.
+ * its own deadline, never before. Its entries are chained in the queue ({@link PendingResponses#linkSameTimer}), from
+ * the oldest still queued to the newest; entries of other ticks may lie between. The queue releases entries oldest
+ * first: a released entry moves the chain's start to the next, and the last one cancels the timer. When the timer
+ * expires, each entry of the chain not answered yet is answered as timed out, visiting no other entry.
+ * Responder thread only.
  */
 final class QueueTimers
 {
+    private static final int MAP_CAPACITY = 8192;
+    private static final float LOAD_FACTOR = 0.65f;
+
     private final DeadlineTimerWheel wheel;
     private final PendingResponses queue;
-    private final Long2LongHashMap timerByTick = new Long2LongHashMap(PendingResponses.NO_TIMER);
-    private final Long2LongHashMap tickByTimer = new Long2LongHashMap(PendingResponses.NO_TIMER);
-    private final Long2LongHashMap firstByTimer = new Long2LongHashMap(PendingResponses.NO_TIMER);
-    private final Long2LongHashMap lastByTimer = new Long2LongHashMap(PendingResponses.NO_TIMER);
+    // sized for the ticks a default syncFlushTimeout (5 s) spans, so they do not grow while sends flow
+    private final Long2LongHashMap timerByTick = new Long2LongHashMap(MAP_CAPACITY, LOAD_FACTOR, PendingResponses.NO_TIMER);
+    private final Long2LongHashMap tickByTimer = new Long2LongHashMap(MAP_CAPACITY, LOAD_FACTOR, PendingResponses.NO_TIMER);
+    private final Long2LongHashMap firstByTimer = new Long2LongHashMap(MAP_CAPACITY, LOAD_FACTOR, PendingResponses.NO_TIMER);
+    private final Long2LongHashMap lastByTimer = new Long2LongHashMap(MAP_CAPACITY, LOAD_FACTOR, PendingResponses.NO_TIMER);
 
     QueueTimers(final DeadlineTimerWheel wheel, final PendingResponses queue)
     {
@@ -45,13 +50,17 @@ final class QueueTimers
             tickByTimer.put(timerId, tick);
             firstByTimer.put(timerId, position);
         }
+        else
+        {
+            queue.linkSameTimer(lastByTimer.get(timerId), position);
+        }
         lastByTimer.put(timerId, position);
         queue.timerId(position, timerId);
     }
 
     /**
-     * The entry at the head of the queue, which carries this timer, is being released: the timer's range starts after
-     * it, or the timer is cancelled with its last entry.
+     * The entry at the head of the queue, which carries this timer, is being released: the timer's chain starts at
+     * the next entry, or the timer is cancelled with its last entry.
      *
      * @param timerId the released entry's timer, or {@link PendingResponses#NO_TIMER}.
      */
@@ -70,7 +79,7 @@ final class QueueTimers
         }
         else
         {
-            firstByTimer.put(timerId, position + 1);
+            firstByTimer.put(timerId, queue.nextSameTimer(position));
         }
     }
 
@@ -86,14 +95,15 @@ final class QueueTimers
         {
             return false;
         }
-        final long last = lastByTimer.get(timerId);
         forget(timerId);
-        for (long position = first; position <= last; position++)
+        for (long position = first; position != PendingResponses.NO_TIMER; )
         {
+            final long next = queue.nextSameTimer(position);
             if (queue.timerIdAt(position) == timerId)
             {
                 queue.answer(position, handler);
             }
+            position = next;
         }
         return true;
     }

@@ -17,7 +17,8 @@ import org.agrona.concurrent.status.AtomicCounter;
  * (ASYNC_FLUSH, or waitStoreMsgOK=false) or flushed (SYNC_FLUSH); when the watermark passes it the send is
  * answered SEND_OK. A send waiting for a flush also has its own deadline, watched by a timer wheel (one timer per
  * tick, {@link QueueTimers}): if the flush covering it has not returned by then (at most a tick, about 1 ms, later),
- * that send (and only that one) is answered FLUSH_DISK_TIMEOUT.
+ * that send (and only that one) is answered FLUSH_DISK_TIMEOUT. Once a flush has failed no flush comes any more (see
+ * {@link Flusher}): every send waiting for one is answered at once as its deadline would answer it.
  * An answer whose producer's stream is full (back-pressured: the producer, or the driver thread that moves
  * its limit, is behind) is not dropped. It moves to that producer's own deferred queue (up to
  * {@link DeferredAnswers#CAPACITY} answers, in order; the producer's later answers join it) and is offered again
@@ -66,6 +67,8 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     private final DeadlineTimerWheel timers;
     private final ResponsePublisher publisher;
     private final QueueTimers flushTimers;
+    private final FlushFailedAnswers flushFailedAnswers;
+    private final FlushFailedAnswers replicaFlushFailedAnswers;
     private final ArrayList<ProducerSession> deferring = new ArrayList<>();
     private final IntArrayList deferringGenerations = new IntArrayList();
     private long appendedWatermark = -1;
@@ -96,6 +99,8 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nanoClock.nanoTime(), TIMER_TICK_NS, 1024);
         this.flushTimers = null == awaitingFlush ? null : new QueueTimers(timers, awaitingFlush);
         this.replicaTimers = null == awaitingReplica ? null : new QueueTimers(timers, awaitingReplica);
+        this.flushFailedAnswers = null == awaitingFlush ? null : new FlushFailedAnswers(flushTimers, this);
+        this.replicaFlushFailedAnswers = null == awaitingReplica ? null : new FlushFailedAnswers(replicaTimers, replicaAnswers);
     }
 
     public String roleName()
@@ -107,11 +112,17 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
     {
         int work = deferring.isEmpty() ? 0 : offerDeferred(nanoClock.nanoTime());
         work += awaitingAppend.release(appendedWatermark, this);
+        final boolean flushFailed = null != flusher && flusher.flushFailed();
         if (null != awaitingFlush)
         {
-            work += awaitingFlush.release(flusher.flushedWatermark(), this);
+            work += flushFailed ? awaitingFlush.release(Long.MAX_VALUE, flushFailedAnswers) :
+                awaitingFlush.release(flusher.flushedWatermark(), this);
         }
-        if (null != awaitingReplica)
+        if (null != awaitingReplica && flushFailed)
+        {
+            work += awaitingReplica.release(Long.MAX_VALUE, replicaFlushFailedAnswers);
+        }
+        else if (null != awaitingReplica)
         {
             final long stored = null != flusher ? flusher.flushedWatermark() : appendedWatermark;
             final boolean inSync = replication.inSyncSlaves() > 0;
@@ -181,6 +192,12 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
         final int sessionGeneration,
         final boolean waitStoreMsgOK)
     {
+        if ((null != awaitingReplica || null != awaitingFlush) && waitStoreMsgOK && timers.timerCount() == 0)
+        {
+            // the wheel moves one tick per poll and is polled only while it holds timers: after a quiet spell it starts
+            // from now, not from where it stopped, so a deadline is not met late while it catches up
+            timers.currentTickTime(nanoClock.nanoTime());
+        }
         if (null != awaitingReplica && waitStoreMsgOK)
         {
             replicaTimers.schedule(
@@ -234,6 +251,47 @@ final class Responder implements Agent, PendingResponses.Handler, DeadlineTimerW
             return closeSession(sessionSlot, sessionGeneration);
         }
         return answer(journalIndex, sequence, deadlineNs, sessionSlot, sessionGeneration, SendStatus.SEND_OK);
+    }
+
+    /**
+     * Answers every send of a queue at once, as its deadline would, once a flush failed: no flush is tried again (see
+     * {@link Flusher}), so none of them can be answered SEND_OK and waiting would only fill the queue. A producer's
+     * Close waiting there is answered and its session freed.
+     */
+    private final class FlushFailedAnswers implements PendingResponses.Handler
+    {
+        private final QueueTimers queueTimers;
+        private final PendingResponses.Handler timedOut;
+
+        FlushFailedAnswers(final QueueTimers queueTimers, final PendingResponses.Handler timedOut)
+        {
+            this.queueTimers = queueTimers;
+            this.timedOut = timedOut;
+        }
+
+        public boolean onReleased(
+            final long journalIndex,
+            final long producerId,
+            final long sequence,
+            final long deadlineNs,
+            final int sessionSlot,
+            final int sessionGeneration,
+            final long timerId)
+        {
+            queueTimers.released(timerId);
+            if (CLOSE_SEQUENCE == sequence)
+            {
+                return closeSession(sessionSlot, sessionGeneration);
+            }
+            timedOut.onTimedOut(journalIndex, producerId, sequence, sessionSlot, sessionGeneration);
+            return true;
+        }
+
+        public void onTimedOut(
+            final long journalIndex, final long producerId, final long sequence, final int sessionSlot, final int sessionGeneration)
+        {
+            timedOut.onTimedOut(journalIndex, producerId, sequence, sessionSlot, sessionGeneration);
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import static io.peregrine.broker.BrokerTestSupport.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -177,6 +178,39 @@ class FlushPolicyTest
         for (int i = 0; i < total; i++)
         {
             assertEquals(i + 1, stored.get(i).sequence());
+        }
+    }
+
+    @Test
+    void shouldAnswerFlushDiskTimeoutAtOnceAfterAFlushFailed() throws Exception
+    {
+        // tried: the first fsync fails (a disk's write back error); the broker's clock stands still, so no deadline
+        // passes: only an answer given at once, not at the deadline, lets the sends return
+        final CachedNanoClock clock = new CachedNanoClock();
+        clock.update(1_000_000_000L);
+        try (Broker broker = Broker.launch(BrokerTestSupport.context(dir)
+            .set(BrokerContext.FLUSH_DISK_TYPE, "SYNC_FLUSH").nanoClock(clock));
+            Producer producer = producer(broker))
+        {
+            final AtomicLong forces = new AtomicLong();
+            broker.flusher().forcer((channel) ->
+            {
+                if (forces.incrementAndGet() == 1)
+                {
+                    throw new IOException("Input/output error (test)");
+                }
+                channel.force(false);
+            });
+            awaitTrue("connected", producer::isConnected);
+            final Message message = new Message().topic("failing.disk").body(new byte[100]);
+            for (int i = 0; i < 3; i++)
+            {
+                final SendResult result = producer.send(message, 10_000);
+                assertEquals(SendStatus.FLUSH_DISK_TIMEOUT, result.status(), "send " + i);
+                assertTrue(result.journalIndex() >= 0, "stored all the same");
+            }
+            assertEquals(1, forces.get(), "no flush tried after the failed one");
+            assertEquals(3, broker.sendsStored());
         }
     }
 

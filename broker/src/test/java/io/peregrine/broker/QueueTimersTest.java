@@ -53,7 +53,8 @@ class QueueTimersTest
     }
 
     /**
-     * Poll as the responder's duty cycles would until the wheel has caught up with the time (one tick per poll).
+     * Poll as the responder's duty cycles would until the wheel has caught up with the time (one tick per poll), and
+     * once more for the tick the time is in.
      */
     private void pollAt(final long nowNs)
     {
@@ -61,6 +62,7 @@ class QueueTimersTest
         {
             wheel.poll(nowNs, (timeUnit, now, timerId) -> timers.expired(timerId, releasing), 1024);
         }
+        wheel.poll(nowNs, (timeUnit, now, timerId) -> timers.expired(timerId, releasing), 1024);
     }
 
     @Test
