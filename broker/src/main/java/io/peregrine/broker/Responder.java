@@ -25,10 +25,10 @@ import org.agrona.concurrent.status.AtomicCounter;
  * every duty cycle, while answers to other producers go on (a response stream's limit can lag behind a burst of
  * answers; dropping them would time out sends that were stored). Past that capacity the answer waits at the head of
  * the shared queue (a full queue stops the receiver, which leaves the next request in Aeron's stream, and Aeron's
- * flow control pushes back on the producers). A producer whose stream takes nothing for {@link #STALL_LIMIT_NS}, or whose oldest waiting answer
- * is past its send's deadline, counts
- * as stalled: its waiting answers are dropped and counted (its sends time out), and so are its further answers
- * until its stream takes one again. Answers to producers that are gone are dropped and counted at once.
+ * flow control pushes back on the producers). A producer whose stream takes nothing for {@link #STALL_LIMIT_NS}, or
+ * whose oldest waiting answer is past its send's deadline, counts as stalled: its waiting answers are dropped and
+ * counted (its sends time out), and so are its further answers until its stream takes one again. Answers to producers
+ * that are gone are dropped and counted at once.
  *
  * <p>On a SYNC_MASTER a send that waits for its status waits in a third queue, for the replicated watermark (the lowest
  * index the in-sync slaves acknowledged) and, under SYNC_FLUSH, the flushed one too. With no slave in sync it is
