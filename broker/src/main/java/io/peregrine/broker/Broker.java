@@ -179,7 +179,7 @@ public final class Broker implements AutoCloseable
         final Subscription tailIpc = ctx.ipcEnabled() ? aeron.addSubscription(CommonContext.IPC_CHANNEL, Protocol.TAIL_REQUEST_STREAM_ID) : null;
         final RateLimitedLog tailLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
         final TailServer tailServer = new TailServer(ctx, aeron, counters, tailLog, ctx.epochClock(), tailUdp, tailIpc, maxRecordLength);
-        // with no consumer connected, nothing but a subscribe can come: it is answered within a millisecond
+        // with no consumer connected, nothing but a subscribe can come: it is answered within IdleStrategies.QUIET_PARK_NS
         tailRunner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy(), tailServer::servesNone), errorHandler, null,
             new CompositeAgent(tailServer, tailLog));
         AgentRunner.startOnThread(flusherRunner);
