@@ -52,11 +52,12 @@ public final class Bench
     private static final String USAGE = String.join("\n",
         "usage: bin/peregrine bench [quick|full] [JMH options]",
         "       bin/peregrine bench report RESULTS.json [OUTPUT_DIR]",
-        "  quick  five sizes, short iterations, 1-producer IPC throughput (about 5 minutes on 2 cores)",
+        "  quick  five sizes, short iterations, 1-producer IPC throughput (about 5 minutes on 2 cores, then the standalone turns)",
         "  full   every size x transport x flush policy, floors, throughput, hops, group commit, pre-touch, SYNC_MASTER,",
         "         send to a same-host reader and to a network tail, the reader alone with -prof gc, a stalled consumer",
         "         beside a caught-up one and none (about 55 minutes)",
-        "Both end with the same sizes as users run them: a broker JVM and a perf JVM (standalone.json, a table in the report).",
+        "Both end with the same sizes as users run them, in " + StandaloneRun.TURNS + " turns: a broker JVM and a perf JVM, each turn after",
+        "the Aeron round trip in the same two-JVM layout (standalone.json, a table in the report; about 5 minutes).",
         "Results: jmh/results/<date>-<suite>/ with results.json, README.md (tables) and latency-*.png.",
         "JMH options after the suite override the suite's settings, e.g. -p size=1024 or -i 10; -h lists them.");
 
@@ -204,10 +205,10 @@ public final class Bench
             return;
         }
         final List<String> sizes = quick ? List.of(QUICK_SIZES) : List.of("64", "256", "1024", "4096", "16384", "65536", "262144", "524288");
-        System.out.println("bench: running standalone: broker JVM + perf JVM, udp and ipc, sizes " + sizes);
+        System.out.println("bench: running standalone: broker JVM + perf JVM, udp and ipc, sizes " + sizes + ", " + StandaloneRun.TURNS + " turns");
         try
         {
-            System.out.println("bench: standalone results " + new StandaloneRun(cliJar).run(sizes, 5000, out));
+            System.out.println("bench: standalone results " + new StandaloneRun(cliJar).run(sizes, 5000, StandaloneRun.TURNS, out));
         }
         catch (final IOException | InterruptedException | RuntimeException ex)
         {

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.aeron.CommonContext;
@@ -27,6 +28,11 @@ import io.aeron.CommonContext;
  * so the standalone numbers have a floor of the same layout and the same minutes (this machine's speed drifts by tens of
  * percent over a suite). Written to {@code standalone.json} beside the JMH results, so the report shows it next to the
  * in-JVM numbers of the same run; the floor's entries carry {@code "role":"floor"}.
+ *
+ * <p>In turns: floor, then a fresh broker and store with perf, again and again. Each turn's JVMs land on the cores
+ * anew, and on a small host where two threads land decides a microsecond send by several times (see the tuning
+ * guide), so one turn is one draw; each entry carries its {@code "turn"}, and the report sets each turn's send against
+ * that turn's floor and gives the median of the turns with their range.
  */
 public final class StandaloneRun
 {
@@ -66,6 +72,11 @@ public final class StandaloneRun
      */
     public static final String FLOOR_ROLE = "floor";
 
+    /**
+     * Turns the benchmark suites run: the fewest that have a median.
+     */
+    public static final int TURNS = 3;
+
     private final File cliJar;
     private final String floorClassPath = ManagementFactory.getRuntimeMXBean().getClassPath(); // benchmarks.jar under bench
 
@@ -79,21 +90,44 @@ public final class StandaloneRun
     }
 
     /**
-     * Run the two-JVM floor over UDP and IPC at each size; then start a broker, run perf over UDP and IPC at each size,
-     * stop the broker, and write the results.
+     * In each turn, run the two-JVM floor over UDP and IPC at each size; then start a broker on a fresh store, run perf
+     * over UDP and IPC at each size, and stop the broker. Then write the results.
      *
      * @param sizes  body sizes in bytes.
-     * @param count  measured sends per size above {@link #SMALL_SIZE}, after perf's default warm-up (as a user runs it);
-     *               {@link #SMALL_COUNT_FACTOR} times as many at and below it (a perf run of their own).
+     * @param count  measured sends per size above {@link #SMALL_SIZE} and turn, after perf's default warm-up (as a user
+     *               runs it); {@link #SMALL_COUNT_FACTOR} times as many at and below it (a perf run of their own).
+     * @param turns  how many times to measure it all, each with new JVMs.
      * @param outDir where {@link #FILE_NAME} goes.
      * @return the file written.
      * @throws IOException          if a process cannot be started or a file written.
      * @throws InterruptedException if interrupted while waiting for a process.
      */
-    public File run(final List<String> sizes, final int count, final Path outDir) throws IOException, InterruptedException
+    public File run(final List<String> sizes, final int count, final int turns, final Path outDir) throws IOException, InterruptedException
+    {
+        if (turns < 1)
+        {
+            throw new IllegalArgumentException("turns must be at least 1: " + turns);
+        }
+        final JsonArray results = new JsonArray();
+        for (int turn = 1; turn <= turns; turn++)
+        {
+            System.out.println("bench: standalone turn " + turn + " of " + turns);
+            final JsonArray turnResults = new JsonArray();
+            turn(turnResults, sizes, count);
+            for (final JsonElement entry : turnResults)
+            {
+                entry.getAsJsonObject().addProperty("turn", turn);
+                results.add(entry);
+            }
+        }
+        final File file = outDir.resolve(FILE_NAME).toFile();
+        Files.writeString(file.toPath(), new GsonBuilder().setPrettyPrinting().create().toJson(results), StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private void turn(final JsonArray results, final List<String> sizes, final int count) throws IOException, InterruptedException
     {
         final Path store = Files.createTempDirectory("peregrine-standalone");
-        final JsonArray results = new JsonArray();
         try
         {
             try
@@ -138,9 +172,6 @@ public final class StandaloneRun
         {
             delete(store);
         }
-        final File file = outDir.resolve(FILE_NAME).toFile();
-        Files.writeString(file.toPath(), new GsonBuilder().setPrettyPrinting().create().toJson(results), StandardCharsets.UTF_8);
-        return file;
     }
 
     /**

@@ -124,11 +124,12 @@ class BenchmarksSmokeTest
         }
         // the same size as users run it: a broker JVM and a perf JVM from the runnable jar the cli module built, with
         // perf's default warm-up; before them the Aeron round trip in the same two-JVM layout
-        final File standalone = new StandaloneRun(new File("../cli/target/peregrine-cli.jar")).run(List.of("64"), 200, dir.toPath());
+        final File standalone = new StandaloneRun(new File("../cli/target/peregrine-cli.jar")).run(List.of("64"), 200, 1, dir.toPath());
         final String written = Files.readString(standalone.toPath());
         assertTrue(written.contains("\"transport\": \"ipc\""), written);
         assertEquals(4, written.split("\"size\": 64").length - 1, "udp and ipc, floor and perf: " + written);
         assertEquals(2, written.split("\"role\": \"floor\"").length - 1, written);
+        assertEquals(4, written.split("\"turn\": 1").length - 1, "each entry in its turn: " + written);
 
         final String markdown = Files.readString(BenchReport.write(json, dir).toPath(), StandardCharsets.UTF_8);
         final String row = markdown.lines().filter((line) -> line.startsWith("| 64 B |")).findFirst().orElseThrow();

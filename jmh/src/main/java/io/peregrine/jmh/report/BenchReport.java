@@ -251,11 +251,20 @@ public final class BenchReport
      * The broker as its own JVM and perf as another (defaults), beside the in-JVM send of the same run and the floor:
      * the Aeron round trip measured in the same two-JVM layout just before (older runs have none: then the in-JVM round
      * trip) plus the append. The targets of issue 12 are marked: within 1.5× of the in-JVM p50, within the ASYNC_FLUSH
-     * target of the floor, and a p99 under 10× the p50 up to 4 KiB.
+     * target of the floor, and a p99 under 10× the p50 up to 4 KiB. Over several turns each turn's send is set against
+     * its own turn's round trip, and each cell is the median of the turns (ratios with their range); marks go by the
+     * median.
      */
     private void standaloneTable(final StringBuilder md)
     {
         final boolean twoJvmFloor = hasStandaloneFloor();
+        final TreeSet<Integer> turns = new TreeSet<>();
+        final TreeSet<Integer> sizes = new TreeSet<>();
+        for (final JsonElement entry : standalone)
+        {
+            sizes.add(entry.getAsJsonObject().get("size").getAsInt());
+            turns.add(turnOf(entry.getAsJsonObject()));
+        }
         md.append("## As users run it: broker JVM + perf JVM\n\n")
             .append("`bin/peregrine broker` with defaults and `bin/peregrine perf --sizes ... --count 5000` (50,000 up to 4 KiB; perf's default ")
             .append("warm-up: rounds of 1,000 sends for at least 5 s for the first size and 2 s for each next; blocking sends, ASYNC_FLUSH) ")
@@ -265,6 +274,13 @@ public final class BenchReport
             .append("× up to ").append(sizeText(STANDALONE_TAIL_MAX_SIZE)).append("); the p50 over the in-JVM send's p50 ")
             .append("of this run (✗ over ").append(fmt(STANDALONE_IN_JVM_TARGET)).append("×) and over the floor, round trip + ")
             .append("append (✗ over the ASYNC_FLUSH target). ");
+        if (turns.size() > 1)
+        {
+            md.append("In ").append(turns.size()).append(" turns, each with new JVMs, a fresh broker and store: where two JVMs' ")
+                .append("threads land on two cores decides a microsecond send by several times, so one turn is one draw. ")
+                .append("Each cell is the median of the turns; each ratio is the median of the turns' own ratios (a turn's ")
+                .append("send over its own round trip), with their range (min–max); marks go by the median. ");
+        }
         if (twoJvmFloor)
         {
             md.append("The round trip here is Aeron's alone in the same layout, measured just before with the same counts and ")
@@ -279,56 +295,110 @@ public final class BenchReport
             md.append("This run measured no two-JVM round trip: the floor is the one of the Floors table.\n\n")
                 .append("| size | udp | udp / in-JVM | udp / floor | ipc | ipc / in-JVM | ipc / floor |\n|---|---|---|---|---|---|---|\n");
         }
-        final TreeSet<Integer> sizes = new TreeSet<>();
-        for (final JsonElement entry : standalone)
-        {
-            sizes.add(entry.getAsJsonObject().get("size").getAsInt());
-        }
         for (final int size : sizes)
         {
             md.append("| ").append(sizeText(size));
             for (final String transport : new String[] { "udp", "ipc" })
             {
-                final JsonObject point = standalonePoint(size, transport, null);
-                final JsonObject roundTrip = twoJvmFloor ? standalonePoint(size, transport, StandaloneRun.FLOOR_ROLE) : null;
-                final double p50 = null == point ? Double.NaN : point.get("p50_us").getAsDouble();
-                if (null == point)
-                {
-                    md.append(" | - | -");
-                }
-                else if (!(p50 > 0))
-                {
-                    md.append(" | no latency (every send failed?) | -");
-                }
-                else
-                {
-                    md.append(" | ").append(tailCell(point, size));
-                    final BenchResult inJvm = find(SEND, Integer.toString(size), transport, ASYNC_FLUSH);
-                    md.append(" | ").append(null == inJvm ? "-" : ratio(p50 / inJvm.p50, STANDALONE_IN_JVM_TARGET));
-                }
-                if (twoJvmFloor)
-                {
-                    md.append(" | ").append(null == roundTrip ? "-" : tailCell(roundTrip, size));
-                }
-                final double floor = twoJvmFloor ?
-                    twoJvmFloorP50(roundTrip, size) : floorP50(Integer.toString(size), transport, ASYNC_FLUSH);
-                md.append(" | ").append(Double.isNaN(floor) || !(p50 > 0) ? "-" : ratio(p50 / floor, target(transport, ASYNC_FLUSH)));
+                standaloneCells(md, size, transport, twoJvmFloor, turns);
             }
             md.append(" |\n");
         }
         md.append('\n');
     }
 
-    /**
-     * p50 / p99 µs of a perf-style JSON line, with p99 as a multiple of p50, marked over the target up to 4 KiB.
-     */
-    private static String tailCell(final JsonObject point, final int size)
+    private void standaloneCells(
+        final StringBuilder md, final int size, final String transport, final boolean twoJvmFloor, final TreeSet<Integer> turns)
     {
-        final double p50 = point.get("p50_us").getAsDouble();
-        final double p99 = point.get("p99_us").getAsDouble();
-        final double tail = Math.round(p99 / p50 * 10) / 10.0; // marked as shown
-        return micros(p50) + " / " + micros(p99) + " (" + fmt(tail) + '×' +
-            (size <= STANDALONE_TAIL_MAX_SIZE && tail > STANDALONE_TAIL_TARGET ? " ✗)" : ")");
+        final List<JsonObject> points = new ArrayList<>();
+        final List<JsonObject> roundTrips = new ArrayList<>();
+        final List<Double> inJvmRatios = new ArrayList<>();
+        final List<Double> floorRatios = new ArrayList<>();
+        final BenchResult inJvm = find(SEND, Integer.toString(size), transport, ASYNC_FLUSH);
+        boolean failed = false;
+        for (final int turn : turns)
+        {
+            final JsonObject point = standalonePoint(size, transport, null, turn);
+            final JsonObject roundTrip = twoJvmFloor ? standalonePoint(size, transport, StandaloneRun.FLOOR_ROLE, turn) : null;
+            if (null != roundTrip)
+            {
+                roundTrips.add(roundTrip);
+            }
+            if (null == point)
+            {
+                continue;
+            }
+            points.add(point);
+            final double p50 = point.get("p50_us").getAsDouble();
+            if (!(p50 > 0))
+            {
+                failed = true;
+                continue;
+            }
+            if (null != inJvm)
+            {
+                inJvmRatios.add(p50 / inJvm.p50);
+            }
+            final double floor = twoJvmFloor ? twoJvmFloorP50(roundTrip, size) : floorP50(Integer.toString(size), transport, ASYNC_FLUSH);
+            if (!Double.isNaN(floor))
+            {
+                floorRatios.add(p50 / floor);
+            }
+        }
+        if (points.isEmpty())
+        {
+            md.append(" | - | -");
+        }
+        else if (failed)
+        {
+            md.append(" | no latency (every send failed?) | -");
+            floorRatios.clear();
+        }
+        else
+        {
+            md.append(" | ").append(tailCell(points, size));
+            md.append(" | ").append(inJvmRatios.isEmpty() ? "-" : ratios(inJvmRatios, STANDALONE_IN_JVM_TARGET));
+        }
+        if (twoJvmFloor)
+        {
+            md.append(" | ").append(roundTrips.isEmpty() ? "-" : tailCell(roundTrips, size));
+        }
+        md.append(" | ").append(floorRatios.isEmpty() ? "-" : ratios(floorRatios, target(transport, ASYNC_FLUSH)));
+    }
+
+    /**
+     * p50 / p99 µs of perf-style JSON lines (the medians over turns), with p99 as a multiple of p50 (the median of the
+     * turns', with their range), marked over the target up to 4 KiB.
+     */
+    private static String tailCell(final List<JsonObject> points, final int size)
+    {
+        final List<Double> p50 = new ArrayList<>();
+        final List<Double> p99 = new ArrayList<>();
+        final List<Double> tails = new ArrayList<>();
+        for (final JsonObject point : points)
+        {
+            p50.add(point.get("p50_us").getAsDouble());
+            p99.add(point.get("p99_us").getAsDouble());
+            tails.add(Math.round(point.get("p99_us").getAsDouble() / point.get("p50_us").getAsDouble() * 10) / 10.0);
+        }
+        final double tail = Math.round(median(tails) * 10) / 10.0; // marked as shown
+        return micros(median(p50)) + " / " + micros(median(p99)) + " (" + fmt(tail) + '×' +
+            (size <= STANDALONE_TAIL_MAX_SIZE && tail > STANDALONE_TAIL_TARGET ? " ✗" : "") +
+            (tails.size() > 1 ? ", " + fmt(Collections.min(tails)) + "–" + fmt(Collections.max(tails)) : "") + ")";
+    }
+
+    /**
+     * The median of some ratios, marked if it is over the target as shown, with their range if there are several.
+     */
+    private static String ratios(final List<Double> ratios, final double target)
+    {
+        return ratio(median(ratios), target) +
+            (ratios.size() > 1 ? String.format(Locale.ROOT, " (%.2f–%.2f)", Collections.min(ratios), Collections.max(ratios)) : "");
+    }
+
+    private static int turnOf(final JsonObject point)
+    {
+        return point.has("turn") ? point.get("turn").getAsInt() : 0; // before turns, one
     }
 
     private double twoJvmFloorP50(final JsonObject roundTrip, final int size)
@@ -362,15 +432,16 @@ public final class BenchReport
 
     /**
      * @param role null for perf's own line, else the role of a floor line.
+     * @param turn of the line (0 for lines from before turns).
      */
-    private JsonObject standalonePoint(final int size, final String transport, final String role)
+    private JsonObject standalonePoint(final int size, final String transport, final String role, final int turn)
     {
         for (final JsonElement entry : standalone)
         {
             final JsonObject point = entry.getAsJsonObject();
             final String pointRole = point.has("role") ? point.get("role").getAsString() : null;
             if (point.get("size").getAsInt() == size && transport.equals(point.get("transport").getAsString()) &&
-                Objects.equals(role, pointRole))
+                Objects.equals(role, pointRole) && turnOf(point) == turn)
             {
                 return point;
             }

@@ -97,6 +97,38 @@ class BenchReportTest
         assertTrue(markdown.contains("| 64 KiB | 200 / 4,000 (20×) | - | - | - | - | - | - | - |\n"), markdown);
     }
 
+    @Test
+    void shouldSetEachTurnAgainstItsOwnRoundTripAndGiveTheMedianOfTheTurnsWithTheirRange() throws Exception
+    {
+        final File file = results(
+            sampled("SendLatencyBenchmark.send", "\"size\":\"1024\",\"transport\":\"ipc\",\"flush\":\"ASYNC_FLUSH\"", 1, 10));
+        // turn 2 caught perf's IPC sends on one core with the broker (4 us) and the round trip on two (0.2 us): 3.33x
+        Files.writeString(dir.resolve("standalone.json"), "[" + String.join(",",
+            inTurn(1, floorLine(64, "udp", 24, 72)), inTurn(1, floorLine(64, "ipc", 0.6, 6)),
+            inTurn(1, perfLine(64, "udp", 30, 90)), inTurn(1, perfLine(64, "ipc", 1.2, 12)), inTurn(1, perfLine(1024, "ipc", 2, 30)),
+            inTurn(2, floorLine(64, "udp", 40, 120)), inTurn(2, floorLine(64, "ipc", 0.2, 4)),
+            inTurn(2, perfLine(64, "udp", 36, 108)), inTurn(2, perfLine(64, "ipc", 4, 60)), inTurn(2, perfLine(1024, "ipc", 1.4, 7)),
+            inTurn(3, floorLine(64, "udp", 25, 50)), inTurn(3, floorLine(64, "ipc", 0.8, 8)),
+            inTurn(3, perfLine(64, "udp", 39, 117)), inTurn(3, perfLine(64, "ipc", 1.4, 7)), inTurn(3, perfLine(1024, "ipc", 1.8, 36))) + "]",
+            StandardCharsets.UTF_8);
+
+        final String markdown = Files.readString(BenchReport.write(file, dir.resolve("out").toFile()).toPath(), StandardCharsets.UTF_8);
+        assertTrue(markdown.contains("In 3 turns, each with new JVMs"), markdown);
+        // udp: sends 30, 36, 39 over in-JVM 100; over their own turn's round trip + append: 30 / 25 = 1.20, 36 / 41 = 0.88,
+        // 39 / 26 = 1.50 (against the median round trip, 25, turn 2 would read 1.38); the round trips' tails 3, 3, 2
+        // ipc: sends 1.2, 4, 1.4 over in-JVM 2; over their turn's floor 1.2 / 1.6 = 0.75, 4 / 1.2 = 3.33, 1.4 / 1.8 = 0.78;
+        // tails 10, 15, 5: a median of 10 is not over 10
+        assertTrue(markdown.contains("| 64 B | 36.0 / 108 (3×, 3–3) | 0.36× (0.30–0.39) | 25.0 / 72.0 (3×, 2–3) | 1.20× (0.88–1.50) | " +
+            "1.4 / 12.0 (10×, 5–15) | 0.70× (0.60–2.00) | 0.6 / 6.0 (10×, 10–20) | 0.78× (0.75–3.33) |\n"), markdown);
+        // over in-JVM 1: 2, 1.4, 1.8, so a median of 1.80 misses 1.5; tails 15, 5, 20; no round trip at 1 KiB
+        assertTrue(markdown.contains("| 1 KiB | - | - | - | - | 1.8 / 30.0 (15× ✗, 5–20) | 1.80× ✗ (1.40–2.00) | - | - |\n"), markdown);
+    }
+
+    private static String inTurn(final int turn, final String line)
+    {
+        return "{\"turn\":" + turn + "," + line.substring(1);
+    }
+
     private static String floorLine(final int size, final String transport, final double p50, final double p99)
     {
         return "{\"size\":" + size + ",\"transport\":\"" + transport + "\",\"role\":\"floor\",\"p50_us\":" + p50 +
