@@ -245,7 +245,7 @@ final class Flusher implements Agent
         final int flushed = flush(nowMs);
         if (flushed == 0 && null != releaser)
         {
-            work += releasePageCache(-1, 0) > 0 ? 1 : 0;
+            work += releaseMorePageCache() > 0 ? 1 : 0;
         }
         if (flushed == 0 && null != preToucher && !storeFull)
         {
@@ -274,13 +274,31 @@ final class Flusher implements Agent
     }
 
     /**
-     * Tell the releaser of a flush to {@code target} (it releases a step then only when many wait), or with a target of
-     * -1 release the next step that the flushes allowed. A failure stops releasing, not flushing.
+     * Tell the releaser of a flush to {@code target}: it releases a step then only when many wait.
      *
      * @param writePosition the writer's position read before the flush's target.
+     */
+    private void noteFlushToReleaser(final long target, final long writePosition)
+    {
+        if (null != releaser)
+        {
+            try
+            {
+                counted(releaser.release(target, writePosition));
+            }
+            catch (final IOException | RuntimeException | LinkageError ex)
+            {
+                releaseFailed(ex);
+            }
+        }
+    }
+
+    /**
+     * Release the next step of page cache that the flushes allowed.
+     *
      * @return bytes released.
      */
-    private long releasePageCache(final long target, final long writePosition)
+    private long releaseMorePageCache()
     {
         if (null == releaser)
         {
@@ -288,19 +306,31 @@ final class Flusher implements Agent
         }
         try
         {
-            final long released = target < 0 ? releaser.releaseMore() : releaser.release(target, writePosition);
-            if (released > 0)
-            {
-                counters.pageCacheReleased.getAndAddRelease(released);
-            }
-            return released;
+            return counted(releaser.releaseMore());
         }
         catch (final IOException | RuntimeException | LinkageError ex)
         {
-            LOG.warn("releasing the journal's page cache stopped: {}", ex.toString());
-            stopReleasing();
+            releaseFailed(ex);
             return 0;
         }
+    }
+
+    private long counted(final long released)
+    {
+        if (released > 0)
+        {
+            counters.pageCacheReleased.getAndAddRelease(released);
+        }
+        return released;
+    }
+
+    /**
+     * A failure stops releasing, not flushing.
+     */
+    private void releaseFailed(final Throwable ex)
+    {
+        LOG.warn("releasing the journal's page cache stopped: {}", ex.toString());
+        stopReleasing();
     }
 
     private void stopReleasing()
@@ -403,7 +433,7 @@ final class Flusher implements Agent
         flushedTo(target);
         counters.flushNanos.getAndAddRelease(System.nanoTime() - startNs);
         counters.flushes.incrementRelease();
-        releasePageCache(target, writePosition);
+        noteFlushToReleaser(target, writePosition);
         return 1;
     }
 
