@@ -37,7 +37,7 @@ public interface FlushListener
     void afterFlush(long upToIndex);
 
     /**
-     * A journal file was forced (fsync) as part of a flush, or of the last flush at close.
+     * A journal file was forced (fsync) as part of a flush, of the last flush at close, or at start (every stored file).
      *
      * @param file the cycle file.
      */

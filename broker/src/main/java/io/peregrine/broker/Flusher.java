@@ -110,8 +110,13 @@ final class Flusher implements Agent
     }
 
     /**
-     * Start from the journal as it is: what a previous run stored counts as appended and flushed (a clean
-     * shutdown flushed it; after a crash, whatever survived is what there is).
+     * Start from the journal as it is: what a previous run stored counts as appended and flushed once every journal
+     * file is forced to disk. A clean shutdown flushed it already; after the broker's process died, its last records
+     * may still be only in the page cache (and readers on the host would take them for flushed), so they are forced
+     * here; after the machine died, whatever survived is what there is.
+     *
+     * @throws UncheckedIOException naming the file if one cannot be forced: the broker does not start on a disk that
+     *                              fails.
      */
     void start(
         final Journal journal,
@@ -137,7 +142,34 @@ final class Flusher implements Agent
         this.spaceFloor = spaceFloor;
         checkSpace();
         appendedWatermark = journal.lastIndex();
+        if (appendedWatermark >= 0)
+        {
+            forceStored(journal.cycleOf(appendedWatermark));
+        }
         flushedTo(appendedWatermark);
+    }
+
+    private void forceStored(final int lastCycle)
+    {
+        File file = dir;
+        try
+        {
+            for (final File stored : journal.cycleFilesBetween(Integer.MIN_VALUE, lastCycle))
+            {
+                file = stored;
+                try (FileChannel channel = FileChannel.open(stored.toPath(), StandardOpenOption.READ))
+                {
+                    forcer.force(channel);
+                }
+                listener.fileForced(stored);
+            }
+            file = dir;
+            Journal.forceDirectory(dir);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot force the stored journal to disk at start (" + file + "): " + ex.getMessage(), ex);
+        }
     }
 
     public String roleName()

@@ -1,11 +1,13 @@
 package io.peregrine.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,6 +114,40 @@ class FlusherTest
         assertEquals(List.of(journal.fileOf(first), journal.fileOf(second), journal.fileOf(third), journal.fileOf(fourth)), forced);
         assertEquals(fourth, flusher.flushedWatermark());
         assertEquals(fourth, watermarks.flushed(), "published for readers on the host");
+    }
+
+    @Test
+    void shouldForceEveryStoredFileAtStartBeforeCountingItFlushed()
+    {
+        // what is tried: a previous run appended records in two cycles and its process died before any flush (the
+        // records may be only in the page cache); a new flusher starts on that journal
+        final long first = append();
+        clock.addAndGet(FIVE_MINUTES_MS);
+        final long second = append();
+        assertTrue(forced.isEmpty(), "no flush ran");
+
+        final Flusher restarted = new Flusher(false, HOUR_MS, clock::get, journalDir, listener, counters);
+        restarted.start(journal, watermarks, TimeUnit.DAYS.toMillis(365), () -> Long.MAX_VALUE, 0, false, 0);
+        assertEquals(List.of(journal.fileOf(first), journal.fileOf(second)), forced, "both files forced at start");
+        assertEquals(second, restarted.flushedWatermark());
+        assertEquals(second, watermarks.flushed(), "published for readers on the host once on disk");
+    }
+
+    @Test
+    void shouldNotStartWhenAStoredFileCannotBeForced()
+    {
+        // what is tried: the disk fails the fsync of a stored file at start
+        final long first = append();
+        final Flusher restarted = new Flusher(false, HOUR_MS, clock::get, journalDir, listener, counters);
+        restarted.forcer((channel) ->
+        {
+            throw new IOException("Input/output error (test)");
+        });
+        final UncheckedIOException ex = assertThrows(UncheckedIOException.class, () ->
+            restarted.start(journal, watermarks, TimeUnit.DAYS.toMillis(365), () -> Long.MAX_VALUE, 0, false, 0));
+        assertTrue(ex.getMessage().contains(journal.fileOf(first).toString()), ex.getMessage());
+        assertTrue(ex.getMessage().contains("Input/output error (test)"), ex.getMessage());
+        assertEquals(-1, watermarks.flushed(), "nothing counted as flushed");
     }
 
     @Test
