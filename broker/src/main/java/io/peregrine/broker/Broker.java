@@ -168,9 +168,9 @@ public final class Broker implements AutoCloseable
         runner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy()), errorHandler, null,
             new CompositeAgent(receiver, writer, replicationAgent, responder, sessions));
         // the pipeline's log lines are written on the flusher's thread: a logging backend may block. Under ASYNC_FLUSH
-        // no answer waits for this thread (flushes are timed, pre-touch is work it finds), so it idles quietly
-        final boolean timedFlushes = !ctx.syncFlush();
-        flusherRunner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy(), () -> timedFlushes), errorHandler, null,
+        // no answer waits for this thread (flushes are timed, pre-touch is work it finds), so it idles quietly, as long
+        // as the pre-toucher stays ahead of the writer (Flusher.quietParkNs)
+        flusherRunner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy(), () -> flusher.quietParkNs(System.nanoTime())), errorHandler, null,
             new CompositeAgent(flusher, rateLimitedLog));
         final long lastIndexAtStart = journal.lastIndex(); // the pipeline owns the journal once it runs (a slave may cut it back)
         counters.journalLastIndex.setRelease(lastIndexAtStart);
@@ -179,7 +179,7 @@ public final class Broker implements AutoCloseable
         final Subscription tailIpc = ctx.ipcEnabled() ? aeron.addSubscription(CommonContext.IPC_CHANNEL, Protocol.TAIL_REQUEST_STREAM_ID) : null;
         final RateLimitedLog tailLog = new RateLimitedLog(LOG, ctx.epochClock(), 1000);
         final TailServer tailServer = new TailServer(ctx, aeron, counters, tailLog, ctx.epochClock(), tailUdp, tailIpc, maxRecordLength);
-        // with no consumer connected, nothing but a subscribe can come: it is answered within IdleStrategies.QUIET_PARK_NS
+        // with no consumer connected, nothing but a subscribe can come: it is read within IdleStrategies.QUIET_PARK_NS
         tailRunner = new AgentRunner(IdleStrategies.create(ctx.idleStrategy(), tailServer::servesNone), errorHandler, null,
             new CompositeAgent(tailServer, tailLog));
         AgentRunner.startOnThread(flusherRunner);

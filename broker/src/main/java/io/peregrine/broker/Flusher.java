@@ -13,6 +13,7 @@ import io.peregrine.journal.Journal;
 import io.peregrine.journal.PageCacheReleaser;
 import io.peregrine.journal.PreToucher;
 import io.peregrine.journal.Watermarks;
+import io.peregrine.transport.IdleStrategies;
 
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
@@ -45,6 +46,10 @@ final class Flusher implements Agent
     private static final long HOUSEKEEPING_INTERVAL_MS = 10_000;
     private static final long SPACE_CHECK_INTERVAL_MS = 100;
 
+    /**
+     * Shortest park of an empty duty cycle under ASYNC_FLUSH (see {@link #quietParkNs()}).
+     */
+    static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(100);
     private final boolean sync;
     private final long intervalMs;
     private final EpochClock clock;
@@ -52,6 +57,9 @@ final class Flusher implements Agent
     private final FlushListener listener;
     private final BrokerCounters counters;
     private volatile long appendedWatermark;
+    private boolean parkedBefore; // the flusher thread's, with the two below
+    private long positionAtLastPark;
+    private long lastParkNs;
     private volatile long flushedWatermark;
     private int currentCycle;
     private FileChannel current;
@@ -175,6 +183,41 @@ final class Flusher implements Agent
     public String roleName()
     {
         return "journal-flusher";
+    }
+
+    /**
+     * How long this thread may park after an empty duty cycle (see {@link IdleStrategies#create(String, LongSupplier)}).
+     * Under SYNC_FLUSH never: a send waits for the next flush. Under ASYNC_FLUSH the flushes are timed and pre-touching
+     * is work the thread finds when it wakes, so it parks {@link IdleStrategies#QUIET_PARK_NS}, but no longer than the
+     * writer, at its rate since the last park, takes to use half of the {@link PreToucher#AHEAD_BYTES} touched ahead of
+     * it (at least {@link #MIN_PARK_NS}): a fast writer would otherwise overtake the pre-toucher during the park.
+     *
+     * @param nowNs the time, from {@link System#nanoTime()}.
+     * @return nanoseconds to park, 0 to back off as any other thread.
+     */
+    long quietParkNs(final long nowNs)
+    {
+        if (sync)
+        {
+            return 0;
+        }
+        final long position = journal.writePosition();
+        final long written = position - positionAtLastPark;
+        final long elapsedNs = nowNs - lastParkNs;
+        final boolean first = !parkedBefore;
+        parkedBefore = true;
+        positionAtLastPark = position;
+        lastParkNs = nowNs;
+        if (first || written == 0)
+        {
+            return IdleStrategies.QUIET_PARK_NS;
+        }
+        if (written < 0)
+        {
+            return MIN_PARK_NS; // the writer rolled to a new file: its rate is not known
+        }
+        final double halfAheadNs = (double)elapsedNs * (PreToucher.AHEAD_BYTES / 2) / written;
+        return (long)Math.max(MIN_PARK_NS, Math.min(IdleStrategies.QUIET_PARK_NS, halfAheadNs));
     }
 
     /**

@@ -20,6 +20,7 @@ import io.peregrine.journal.Journal;
 import io.peregrine.journal.PageCacheReleaser;
 import io.peregrine.journal.PreToucher;
 import io.peregrine.journal.Watermarks;
+import io.peregrine.transport.IdleStrategies;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.AfterEach;
@@ -148,6 +149,48 @@ class FlusherTest
         assertTrue(ex.getMessage().contains(journal.fileOf(first).toString()), ex.getMessage());
         assertTrue(ex.getMessage().contains("Input/output error (test)"), ex.getMessage());
         assertEquals(-1, watermarks.flushed(), "nothing counted as flushed");
+    }
+
+    @Test
+    void shouldParkNoLongerThanAWriterAtItsRateTakesToUseHalfOfWhatIsTouchedAhead()
+    {
+        // what is tried: the flusher's park under ASYNC_FLUSH, the time given by the test: the full quiet park while
+        // nothing is appended, and while the writer appends, no longer than it takes at its rate since the last park
+        // to use half of PreToucher.AHEAD_BYTES, but at least MIN_PARK_NS
+        final long ms = TimeUnit.MILLISECONDS.toNanos(1);
+        final long halfAhead = PreToucher.AHEAD_BYTES / 2;
+        long now = 5 * ms;
+        assertEquals(IdleStrategies.QUIET_PARK_NS, flusher.quietParkNs(now), "the first look");
+        now += ms;
+        assertEquals(IdleStrategies.QUIET_PARK_NS, flusher.quietParkNs(now), "nothing appended");
+
+        long written = appendMeasured();
+        now += ms; // a slow writer: half of what is ahead lasts far longer than the quiet park
+        assertEquals(IdleStrategies.QUIET_PARK_NS, flusher.quietParkNs(now));
+
+        written = appendMeasured();
+        final long elapsed = 3 * ms * written / halfAhead; // at this rate half of what is ahead lasts about 3 ms
+        now += elapsed;
+        final long park = flusher.quietParkNs(now);
+        assertEquals((long)((double)elapsed * halfAhead / written), park);
+        assertTrue(park > 2 * ms && park < 4 * ms, Long.toString(park));
+
+        for (int i = 0; i < 10; i++)
+        {
+            appendMeasured();
+        }
+        now += 1; // ten records in a nanosecond, faster than any disk: never below the least park
+        assertEquals(Flusher.MIN_PARK_NS, flusher.quietParkNs(now));
+
+        final Flusher sync = new Flusher(true, HOUR_MS, clock::get, journalDir, listener, counters);
+        assertEquals(0, sync.quietParkNs(now), "under SYNC_FLUSH a send waits for the next flush: never parked");
+    }
+
+    private long appendMeasured()
+    {
+        final long before = journal.writePosition();
+        append();
+        return journal.writePosition() - before;
     }
 
     @Test

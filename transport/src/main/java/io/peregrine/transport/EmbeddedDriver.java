@@ -16,9 +16,11 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * Launches an embedded Aeron media driver the way Peregrine needs it: one shared thread with the
  * configured idle strategy, never the driver's default of dedicated threads parking up to 1 ms. Its async executor
- * (which runs the slow parts of adding a publication or subscription, such as resolving a host name, off the driver's
- * thread) sleeps {@link IdleStrategies#QUIET_PARK_NS} between empty polls instead of Aeron's 1 ms: it is idle but
- * while a client adds a stream, and on a small host every wake-up takes a core from a thread that carries a message.
+ * sleeps {@link IdleStrategies#QUIET_PARK_NS} between empty polls instead of Aeron's 1 ms: it wakes a thousand times a
+ * second otherwise, and on a small host each wake-up takes a core from a thread that carries a message. The executor
+ * runs part of adding a network publication, subscription or destination (resolving its endpoint), and the driver
+ * takes no other client command until that is done, so each such add may take up to that long more: a broker's start,
+ * a producer's connection, the broker's answer stream to a new producer or consumer.
  */
 public final class EmbeddedDriver
 {

@@ -3,6 +3,7 @@ package io.peregrine.transport;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -49,10 +50,11 @@ public final class IdleStrategies
     public static final int BACKOFF_YIELDS = 2000;
 
     /**
-     * Park of a quiet thread's empty duty cycle (see {@link #create(String, BooleanSupplier)}), also of the producer's
-     * thread while every send in flight has its own reader and of the embedded media drivers' async executor: each such
-     * wake-up on a small host takes a core from a thread that carries a message. 10 ms rather than 1 ms halved the p99
-     * of blocking 4 KiB sends over IPC on the 2-core host (see the README's Idle strategies).
+     * Park of a quiet thread's empty duty cycle (see {@link #create(String, BooleanSupplier)}; the broker's flusher
+     * parks less while the writer is fast), also of the producer's thread while every send in flight has its own
+     * reader and of the embedded media drivers' async executor: on a small host each wake-up takes a core from a thread
+     * that carries a message. 10 ms rather than 1 ms lowered the p99 of blocking 1 KiB and 4 KiB sends over IPC on the
+     * 2-core host (see the README's Idle strategies).
      */
     public static final long QUIET_PARK_NS = TimeUnit.MILLISECONDS.toNanos(10);
 
@@ -101,40 +103,55 @@ public final class IdleStrategies
      */
     public static IdleStrategy create(final String name, final BooleanSupplier quiet)
     {
-        final IdleStrategy strategy = create(name);
-        return strategy instanceof AdaptiveBackoffIdleStrategy ? GatedIdleStrategy.quiet(strategy, quiet) : strategy;
+        return create(name, () -> quiet.getAsBoolean() ? QUIET_PARK_NS : 0);
     }
 
     /**
-     * Another strategy, except on an empty duty cycle while a condition holds: then the thread parks
-     * {@link #QUIET_PARK_NS}, its backoff starting over, so work that comes is met spinning.
+     * As {@link #create(String, BooleanSupplier)}, for a thread that decides how long a quiet park lasts.
+     *
+     * @param name        of the strategy.
+     * @param quietParkNs asked on the agent's thread after each empty duty cycle: how long to park, or 0 if the thread
+     *                    is not quiet now (then it backs off as any other).
+     * @return a new instance.
+     * @throws IllegalArgumentException naming the value if it is unknown.
+     */
+    public static IdleStrategy create(final String name, final LongSupplier quietParkNs)
+    {
+        final IdleStrategy strategy = create(name);
+        return strategy instanceof AdaptiveBackoffIdleStrategy ? new GatedIdleStrategy(strategy, quietParkNs) : strategy;
+    }
+
+    /**
+     * Another strategy, except on an empty duty cycle while the thread is quiet: then it parks as long as it says,
+     * its backoff starting over, so work that comes is met spinning.
      */
     static final class GatedIdleStrategy implements IdleStrategy
     {
         private final IdleStrategy otherwise;
-        private final BooleanSupplier quiet;
+        private final LongSupplier quietParkNs;
 
-        private GatedIdleStrategy(final IdleStrategy otherwise, final BooleanSupplier quiet)
+        private GatedIdleStrategy(final IdleStrategy otherwise, final LongSupplier quietParkNs)
         {
             this.otherwise = otherwise;
-            this.quiet = quiet;
+            this.quietParkNs = quietParkNs;
         }
 
         static GatedIdleStrategy quiet(final IdleStrategy otherwise, final BooleanSupplier quiet)
         {
-            return new GatedIdleStrategy(otherwise, quiet);
+            return new GatedIdleStrategy(otherwise, () -> quiet.getAsBoolean() ? QUIET_PARK_NS : 0);
         }
 
         public void idle(final int workCount)
         {
-            if (workCount > 0 || !quiet.getAsBoolean())
+            final long parkNs = workCount > 0 ? 0 : quietParkNs.getAsLong();
+            if (parkNs <= 0)
             {
                 otherwise.idle(workCount);
             }
             else
             {
                 otherwise.reset();
-                LockSupport.parkNanos(QUIET_PARK_NS);
+                LockSupport.parkNanos(parkNs);
             }
         }
 
