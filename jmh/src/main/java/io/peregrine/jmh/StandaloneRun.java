@@ -113,7 +113,15 @@ public final class StandaloneRun
         {
             System.out.println("bench: standalone turn " + turn + " of " + turns);
             final JsonArray turnResults = new JsonArray();
-            turn(turnResults, sizes, count);
+            try
+            {
+                turn(turnResults, sizes, count);
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                // the other turns still count: what this one measured before it failed is kept
+                System.out.println("bench: standalone turn " + turn + " failed: " + ex.getMessage());
+            }
             for (final JsonElement entry : turnResults)
             {
                 entry.getAsJsonObject().addProperty("turn", turn);
@@ -136,7 +144,8 @@ public final class StandaloneRun
             }
             catch (final IOException | RuntimeException ex)
             {
-                // the broker and perf still run: the report then sets them against the in-JVM floor, and says so
+                // the broker and perf still run: the report sets this turn against no round trip and says how many turns had
+                // one (with none in any turn, against the in-JVM floor, and says so)
                 System.out.println("bench: the two-JVM round trip failed (" + ex.getMessage() + "); broker and perf run without it");
                 for (int i = results.size() - 1; i >= 0; i--)
                 {

@@ -278,8 +278,8 @@ public final class BenchReport
         {
             md.append("In ").append(turns.size()).append(" turns, each with new JVMs, a fresh broker and store: where two JVMs' ")
                 .append("threads land on two cores decides a microsecond send by several times, so one turn is one draw. ")
-                .append("Each cell is the median of the turns; each ratio is the median of the turns' own ratios (a turn's ")
-                .append("send over its own round trip), with their range (min–max); marks go by the median. ");
+                .append("Each p50 and p99 is the median of the turns, each multiple and ratio the median of the turns' own (a ")
+                .append("turn's send over its own round trip), with their range (min–max); marks go by the median. ");
         }
         if (twoJvmFloor)
         {
@@ -315,7 +315,7 @@ public final class BenchReport
         final List<Double> inJvmRatios = new ArrayList<>();
         final List<Double> floorRatios = new ArrayList<>();
         final BenchResult inJvm = find(SEND, Integer.toString(size), transport, ASYNC_FLUSH);
-        boolean failed = false;
+        int failed = 0;
         for (final int turn : turns)
         {
             final JsonObject point = standalonePoint(size, transport, null, turn);
@@ -328,13 +328,13 @@ public final class BenchReport
             {
                 continue;
             }
-            points.add(point);
             final double p50 = point.get("p50_us").getAsDouble();
             if (!(p50 > 0))
             {
-                failed = true;
+                failed++; // a turn whose sends all failed has no latency to take a median of
                 continue;
             }
+            points.add(point);
             if (null != inJvm)
             {
                 inJvmRatios.add(p50 / inJvm.p50);
@@ -347,23 +347,19 @@ public final class BenchReport
         }
         if (points.isEmpty())
         {
-            md.append(" | - | -");
-        }
-        else if (failed)
-        {
-            md.append(" | no latency (every send failed?) | -");
-            floorRatios.clear();
+            md.append(failed > 0 ? " | no latency (every send failed?) | -" : " | - | -");
         }
         else
         {
-            md.append(" | ").append(tailCell(points, size));
+            md.append(" | ").append(tailCell(points, size)).append(failed > 0 ? " (" + failed + " failed turn" + (failed > 1 ? "s" : "") + ")" : "");
             md.append(" | ").append(inJvmRatios.isEmpty() ? "-" : ratios(inJvmRatios, STANDALONE_IN_JVM_TARGET));
         }
         if (twoJvmFloor)
         {
             md.append(" | ").append(roundTrips.isEmpty() ? "-" : tailCell(roundTrips, size));
         }
-        md.append(" | ").append(floorRatios.isEmpty() ? "-" : ratios(floorRatios, target(transport, ASYNC_FLUSH)));
+        md.append(" | ").append(floorRatios.isEmpty() ? "-" : ratios(floorRatios, target(transport, ASYNC_FLUSH)) +
+            (floorRatios.size() < points.size() ? " (" + floorRatios.size() + " of " + points.size() + " turns had a round trip)" : ""));
     }
 
     /**

@@ -101,7 +101,8 @@ class BenchReportTest
     void shouldSetEachTurnAgainstItsOwnRoundTripAndGiveTheMedianOfTheTurnsWithTheirRange() throws Exception
     {
         final File file = results(
-            sampled("SendLatencyBenchmark.send", "\"size\":\"1024\",\"transport\":\"ipc\",\"flush\":\"ASYNC_FLUSH\"", 1, 10));
+            sampled("SendLatencyBenchmark.send", "\"size\":\"1024\",\"transport\":\"ipc\",\"flush\":\"ASYNC_FLUSH\"", 1, 10),
+            sampled("JournalFloorBenchmark.append", "\"size\":\"4096\"", 1, 2));
         // turn 2 caught perf's IPC sends on one core with the broker (4 us) and the round trip on two (0.2 us): 3.33x
         Files.writeString(dir.resolve("standalone.json"), "[" + String.join(",",
             inTurn(1, floorLine(64, "udp", 24, 72)), inTurn(1, floorLine(64, "ipc", 0.6, 6)),
@@ -109,7 +110,10 @@ class BenchReportTest
             inTurn(2, floorLine(64, "udp", 40, 120)), inTurn(2, floorLine(64, "ipc", 0.2, 4)),
             inTurn(2, perfLine(64, "udp", 36, 108)), inTurn(2, perfLine(64, "ipc", 4, 60)), inTurn(2, perfLine(1024, "ipc", 1.4, 7)),
             inTurn(3, floorLine(64, "udp", 25, 50)), inTurn(3, floorLine(64, "ipc", 0.8, 8)),
-            inTurn(3, perfLine(64, "udp", 39, 117)), inTurn(3, perfLine(64, "ipc", 1.4, 7)), inTurn(3, perfLine(1024, "ipc", 1.8, 36))) + "]",
+            inTurn(3, perfLine(64, "udp", 39, 117)), inTurn(3, perfLine(64, "ipc", 1.4, 7)), inTurn(3, perfLine(1024, "ipc", 1.8, 36)),
+            // 4 KiB over IPC: turn 2's sends all failed, and only turn 1 measured its round trip
+            inTurn(1, floorLine(4096, "ipc", 1, 5)), inTurn(1, perfLine(4096, "ipc", 2, 20)), inTurn(2, perfLine(4096, "ipc", 0, 0)),
+            inTurn(3, perfLine(4096, "ipc", 3, 30))) + "]",
             StandardCharsets.UTF_8);
 
         final String markdown = Files.readString(BenchReport.write(file, dir.resolve("out").toFile()).toPath(), StandardCharsets.UTF_8);
@@ -122,6 +126,9 @@ class BenchReportTest
             "1.4 / 12.0 (10×, 5–15) | 0.70× (0.60–2.00) | 0.6 / 6.0 (10×, 10–20) | 0.78× (0.75–3.33) |\n"), markdown);
         // over in-JVM 1: 2, 1.4, 1.8, so a median of 1.80 misses 1.5; tails 15, 5, 20; no round trip at 1 KiB
         assertTrue(markdown.contains("| 1 KiB | - | - | - | - | 1.8 / 30.0 (15× ✗, 5–20) | 1.80× ✗ (1.40–2.00) | - | - |\n"), markdown);
+        // the failed turn is left out of the medians and said; the one turn with a round trip: 2 / (1 + 1)
+        assertTrue(markdown.contains("| 4 KiB | - | - | - | - | 2.5 / 25.0 (10×, 10–10) (1 failed turn) | - | 1.0 / 5.0 (5×) | " +
+            "1.00× (1 of 2 turns had a round trip) |\n"), markdown);
     }
 
     private static String inTurn(final int turn, final String line)
