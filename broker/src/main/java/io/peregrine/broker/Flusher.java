@@ -47,7 +47,7 @@ final class Flusher implements Agent
     private static final long SPACE_CHECK_INTERVAL_MS = 100;
 
     /**
-     * Shortest park of an empty duty cycle under ASYNC_FLUSH (see {@link #quietParkNs()}).
+     * Shortest park of an empty duty cycle under ASYNC_FLUSH (see {@link #quietParkNs(long)}).
      */
     static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(100);
     private final boolean sync;
