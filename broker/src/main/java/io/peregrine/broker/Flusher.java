@@ -159,24 +159,35 @@ final class Flusher implements Agent
 
     private void forceStored(final int lastCycle)
     {
-        File file = dir;
         try
         {
-            for (final File stored : journal.cycleFilesBetween(Integer.MIN_VALUE, lastCycle))
-            {
-                file = stored;
-                try (FileChannel channel = FileChannel.open(stored.toPath(), StandardOpenOption.READ))
-                {
-                    forcer.force(channel);
-                }
-                listener.fileForced(stored);
-            }
-            file = dir;
+            forceCycleFiles(Integer.MIN_VALUE, lastCycle);
             Journal.forceDirectory(dir);
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot force the stored journal to disk at start (" + file + "): " + ex.getMessage(), ex);
+            throw new UncheckedIOException("cannot force the stored journal to disk at start (" + dir + "): " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Force each journal file of these cycles that exists, and tell the listener.
+     *
+     * @throws IOException naming the file that could not be forced.
+     */
+    private void forceCycleFiles(final int fromCycle, final int toCycle) throws IOException
+    {
+        for (final File file : journal.cycleFilesBetween(fromCycle, toCycle))
+        {
+            try (FileChannel channel = FileChannel.open(file.toPath(), StandardOpenOption.READ))
+            {
+                forcer.force(channel);
+            }
+            catch (final IOException ex)
+            {
+                throw new IOException(file + ": " + ex.getMessage(), ex);
+            }
+            listener.fileForced(file);
         }
     }
 
@@ -536,14 +547,7 @@ final class Flusher implements Agent
                 current = null;
                 fromCycle = currentCycle + 1;
             }
-            for (final File between : journal.cycleFilesBetween(fromCycle, cycle - 1))
-            {
-                try (FileChannel channel = FileChannel.open(between.toPath(), StandardOpenOption.READ))
-                {
-                    forcer.force(channel);
-                }
-                listener.fileForced(between);
-            }
+            forceCycleFiles(fromCycle, cycle - 1);
             final File file = journal.fileOf(target);
             current = FileChannel.open(file.toPath(), StandardOpenOption.READ);
             currentFile = file;

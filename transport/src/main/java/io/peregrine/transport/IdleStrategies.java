@@ -103,7 +103,12 @@ public final class IdleStrategies
      */
     public static IdleStrategy create(final String name, final BooleanSupplier quiet)
     {
-        return create(name, () -> quiet.getAsBoolean() ? QUIET_PARK_NS : 0);
+        return create(name, quietParkWhile(quiet));
+    }
+
+    private static LongSupplier quietParkWhile(final BooleanSupplier quiet)
+    {
+        return () -> quiet.getAsBoolean() ? QUIET_PARK_NS : 0;
     }
 
     /**
@@ -138,7 +143,7 @@ public final class IdleStrategies
 
         static GatedIdleStrategy quiet(final IdleStrategy otherwise, final BooleanSupplier quiet)
         {
-            return new GatedIdleStrategy(otherwise, () -> quiet.getAsBoolean() ? QUIET_PARK_NS : 0);
+            return new GatedIdleStrategy(otherwise, quietParkWhile(quiet));
         }
 
         public void idle(final int workCount)
